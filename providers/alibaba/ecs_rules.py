@@ -1,0 +1,72 @@
+"""Alibaba ECS rules `check` enforces before any call (image names, descriptions, regions, sources)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+
+REGIONS = frozenset({
+    "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
+    "cn-huhehaote", "cn-wulanchabu", "cn-chengdu", "cn-guangzhou", "cn-hongkong", "ap-southeast-1",
+    "ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-northeast-1",
+    "ap-northeast-2", "ap-south-1", "us-west-1", "us-east-1", "eu-central-1", "eu-west-1", "me-east-1",
+})
+IMAGE_NAME = NameRule("an ECS image name", 2, 128, r"A-Za-z0-9._:\-\u4e00-\u9fff", "letters, digits, '.', '_', '-' and ':'",
+                      first=r"A-Za-z\u4e00-\u9fff", first_text="a letter")
+DESCRIPTION_MAX = 256
+
+
+def check_description(field: str, value: object) -> Failure | None:
+    if value is None or is_unknown(value) or value == "":
+        return None
+    if not isinstance(value, str):
+        return Failure(field, "must be a string.")
+    if value.lower().startswith(("http://", "https://")):
+        return Failure(field, "an ECS description must not start with http:// or https://. Fix: reword it.")
+    if not 2 <= len(value) <= DESCRIPTION_MAX:
+        return Failure(field, f"an ECS description must be 2 to {DESCRIPTION_MAX} characters (got {len(value)}).")
+    return None
+
+
+@dataclass(frozen=True)
+class EcsRules:
+    service_label: str = "Alibaba Cloud ECS"
+    regions: frozenset[str] = REGIONS
+
+    def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        source = inputs.get("source") or {}
+        failures = collect(
+            IMAGE_NAME.check("name", inputs.get("name")),
+            check_description("description", inputs.get("description")),
+            check_region("region", inputs.get("region"), self.regions, "Alibaba Cloud ECS"),
+        )
+        if isinstance(source, Mapping) and not is_unknown(source):
+            given = [k for k in ("instance", "snapshot") if source.get(k)]
+            extra = [k for k in ("desktop", "snapshots", "data_snapshots") if source.get(k)]
+            if extra:
+                failures.append(Failure("source", f"ECS captures from `instance` or `snapshot`; {', '.join(extra)} "
+                                                  "belong to other services (desktops: service='eds')."))
+            elif len(given) != 1:
+                failures.append(Failure("source", "give exactly one of source.instance (an ECS instance id, i-...) "
+                                                  "or source.snapshot (a system-disk snapshot id, s-...)."))
+        if inputs.get("clean_personal_data") is False:
+            failures.append(Failure("clean_personal_data", "only Elastic Desktop Service images clean personal data; "
+                                                           "remove this input for ECS."))
+        return failures
+
+    def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        failures = collect(
+            check_region("region", inputs.get("region"), self.regions, "Alibaba Cloud ECS"),
+            IMAGE_NAME.check("name", inputs.get("name")) if inputs.get("name") else None,
+            check_description("description", inputs.get("description")),
+        )
+        regions = inputs.get("regions")
+        if isinstance(regions, list):
+            for i, region in enumerate(regions):
+                failures += collect(check_region(f"regions[{i}]", region, self.regions, "Alibaba Cloud ECS"))
+        return failures
+
+
+RULES = EcsRules()

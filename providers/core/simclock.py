@@ -1,0 +1,37 @@
+"""The waiter's clock when talking to the simulator: simulated time, read from the simulator.
+
+With a running simulated clock (speed > 0) sleeping is real but shortened by the speed factor;
+with a stopped clock (speed 0, the test mode) sleeping advances the simulator's clock instead,
+so waits are exact and instant while the backoff behaves as it would against a real cloud.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from .endpoints import SimEndpoints
+
+
+class SimulatorClock:
+    def __init__(self, endpoints: SimEndpoints) -> None:
+        self.base = endpoints.http.rstrip("/")
+        self.speed = endpoints.speed
+
+    def _call(self, method: str, path: str, body: dict[str, float] | None = None) -> dict[str, float]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return json.loads(reply.read())
+
+    def now(self) -> float:
+        return float(self._call("GET", "/_sim/clock")["now"])
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if self.speed > 0:
+            time.sleep(seconds / self.speed)
+        else:
+            self._call("POST", "/_sim/advance", {"seconds": seconds})

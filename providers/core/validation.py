@@ -1,0 +1,92 @@
+"""Reusable input checks that return reasons naming the rule and the fix (no cloud calls)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One check failure: the input field and a reason that says the rule and the fix."""
+
+    field: str
+    reason: str
+
+
+class ServiceRules(Protocol):
+    """The pure rules of one cloud service, consulted by `check` before any call."""
+
+    service_label: str
+    regions: frozenset[str]
+
+    def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
+
+    def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
+
+
+def is_unknown(value: object) -> bool:
+    """True for values Pulumi has not resolved yet (preview): those are passed, not failed."""
+    from pulumi.runtime import rpc
+
+    return value is rpc.UNKNOWN or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A vendor naming rule: length bounds, allowed characters, first character, forbidden prefixes."""
+
+    label: str
+    min_len: int
+    max_len: int
+    allowed: str  # regex character class body
+    allowed_text: str
+    first: str = "A-Za-z"
+    first_text: str = "a letter"
+    forbid_http: bool = True
+
+    def check(self, field: str, value: object) -> Failure | None:
+        if value is None or is_unknown(value):
+            return None
+        if not isinstance(value, str):
+            return Failure(field, f"{self.label} must be a string, got {type(value).__name__}.")
+        rules = (
+            f"{self.label} must be {self.min_len} to {self.max_len} characters, start with {self.first_text}, "
+            f"and contain only {self.allowed_text}"
+        )
+        if self.forbid_http and value.lower().startswith(("http://", "https://")):
+            return Failure(field, f"{self.label} must not start with http:// or https:// (got {value!r}). Rule: {rules}.")
+        if not self.min_len <= len(value) <= self.max_len:
+            return Failure(field, f"{value!r} is {len(value)} characters. Rule: {rules}.")
+        if self.first and not re.match(f"[{self.first}]", value):
+            return Failure(field, f"{value!r} does not start with {self.first_text}. Rule: {rules}.")
+        bad = sorted({c for c in value if not re.match(f"[{self.allowed}]", c)})
+        if bad:
+            return Failure(field, f"{value!r} contains {''.join(bad)!r}, which is not allowed. Rule: {rules}.")
+        return None
+
+
+def check_region(field: str, value: object, known: frozenset[str], label: str) -> Failure | None:
+    if value is None or is_unknown(value) or not known:
+        return None
+    if value not in known:
+        close = sorted(r for r in known if isinstance(value, str) and (value[:5] in r))[:5]
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        return Failure(field, f"{value!r} is not a {label} region.{hint} Known regions: {', '.join(sorted(known))}.")
+    return None
+
+
+def collect(*checks: Failure | None | Iterable[Failure]) -> list[Failure]:
+    out: list[Failure] = []
+    for item in checks:
+        if item is None:
+            continue
+        if isinstance(item, Failure):
+            out.append(item)
+        else:
+            out.extend(item)
+    return out
+
+
+Validator = Callable[[Mapping[str, Any]], list[Failure]]

@@ -1,0 +1,138 @@
+"""The one polling loop: deadline, exponential backoff with jitter and cap, progress reports."""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from .errors import CloudError, Timeout
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    """Where the waiter reads time and how it sleeps: injectable for tests and simulations."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Real time; with a speed factor > 1 a simulated cloud's minutes pass in real seconds."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._start) * self.speed
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds / self.speed)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between polls: initial * factor**n, capped, with jitter that only shortens."""
+
+    initial: float = 5.0
+    factor: float = 2.0
+    cap: float = 60.0
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        base = min(self.cap, self.initial * self.factor ** max(0, attempt))
+        return base * (1.0 - self.jitter * rng.random())
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Not done yet; `progress` is a percentage when the cloud reports one."""
+
+    progress: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    value: T
+
+
+PollResult = Pending | Done[T]
+ProgressFn = Callable[[str, float | None, str], None]
+
+
+def _quiet(_what: str, _progress: float | None, _detail: str) -> None:
+    return None
+
+
+@dataclass
+class Waiter:
+    """Polls until done, retrying retryable cloud errors inside the same deadline."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    backoff: Backoff = field(default_factory=Backoff)
+    rng: random.Random = field(default_factory=random.Random)
+    on_progress: ProgressFn = _quiet
+    polls: int = 0
+
+    def wait(self, what: str, poll: Callable[[], "PollResult[T]"], timeout: float) -> T:
+        """Call `poll` until it returns Done; raise Timeout naming `what` at the deadline.
+
+        When the cloud reports progress, the next sleep is bounded by the time the remaining
+        percentage should take, so completion is noticed soon after it happens.
+        """
+        start = self.clock.now()
+        deadline = start + timeout
+        attempt = 0
+        while True:
+            self.polls += 1
+            try:
+                result = poll()
+            except CloudError as err:
+                if not err.retryable:
+                    raise
+                result = Pending(None, f"retrying after {err.code or type(err).__name__}")
+            if isinstance(result, Done):
+                return result.value
+            now = self.clock.now()
+            self.on_progress(what, result.progress, result.detail)
+            if now >= deadline:
+                raise Timeout(
+                    f"{what} did not finish within {timeout:.0f}s (last progress "
+                    f"{_pct(result.progress)}); it may still finish in the cloud: raise the timeout and run again"
+                )
+            delay = self.backoff.delay(attempt, self.rng)
+            delay = min(delay, _eta(result.progress, now - start), deadline - now)
+            self.clock.sleep(max(delay, 0.0))
+            attempt += 1
+
+    def call(self, what: str, fn: Callable[[], T], timeout: float = 300.0) -> T:
+        """Run one API call, retrying only retryable errors (throttling, 5xx) with backoff."""
+        start = self.clock.now()
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except CloudError as err:
+                now = self.clock.now()
+                if not err.retryable or now - start >= timeout:
+                    raise
+                self.on_progress(what, None, f"retrying after {err.code or type(err).__name__}")
+                self.clock.sleep(min(self.backoff.delay(attempt, self.rng), max(0.0, start + timeout - now)))
+                attempt += 1
+
+
+def _pct(progress: float | None) -> str:
+    return "unknown" if progress is None else f"{progress:.0f}%"
+
+
+def _eta(progress: float | None, elapsed: float) -> float:
+    """Seconds the remaining work should take at the observed rate; infinity when unknown."""
+    if progress is None or progress <= 0 or progress >= 100 or elapsed <= 0:
+        return float("inf")
+    return max(1.0, elapsed * (100.0 - progress) / progress)

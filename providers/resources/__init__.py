@@ -1,0 +1,1 @@
+"""The Pulumi dynamic resources: one module each, a thin provider over the adapters."""

@@ -1,0 +1,83 @@
+"""What every vendor model shares: the store, the clock, faults, ids and the request log."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import ids
+from .clock import SimClock
+from .faults import FAIL, Fault, Faults
+from .store import Store
+from .wire import Call, SimRequest, SimResponse
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    seq: int
+    at: float
+    vendor: str
+    region: str
+    action: str
+    params: dict[str, Any]
+    status: int
+    error: str
+
+
+class SimContext:
+    def __init__(self, store: Store, clock: SimClock) -> None:
+        self.store = store
+        self.clock = clock
+        self.faults = Faults(store)
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def request_id(self) -> str:
+        return ids.request_id(self.store)
+
+    def take_failure(self, vendor: str, action: str, region: str) -> Fault | None:
+        """Consume an injected `fail` fault: the operation is accepted and fails later."""
+        return self.faults.take(vendor, action, region, FAIL)
+
+    # request log ---------------------------------------------------------------
+    def log_request(self, vendor: str, call: Call | None, status: int, error: str) -> None:
+        if call is None:
+            call = Call("?", "", {})
+        self.store.execute(
+            "INSERT INTO requests (at, vendor, region, action, params, status, error) VALUES (?,?,?,?,?,?,?)",
+            (self.clock.now(), vendor, call.region, call.action, json.dumps(dict(call.params), default=str), status, error),
+        )
+
+    def requests(self, vendor: str | None = None, action: str | None = None, since: int = 0) -> list[LoggedRequest]:
+        sql = "SELECT seq, at, vendor, region, action, params, status, error FROM requests WHERE seq > ?"
+        args: list[Any] = [since]
+        if vendor:
+            sql += " AND vendor=?"
+            args.append(vendor)
+        if action:
+            sql += " AND action=?"
+            args.append(action)
+        rows = self.store.execute(sql + " ORDER BY seq", tuple(args))
+        return [LoggedRequest(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
+
+    def last_request_seq(self) -> int:
+        return int(self.store.execute("SELECT coalesce(max(seq), 0) FROM requests")[0][0])
+
+    # control API for a simulator in another process ---------------------------------
+    def control(self, request: SimRequest) -> SimResponse:
+        body = request.json() if request.body else {}
+        if request.path == "/_sim/requests" and request.method == "GET":
+            since = int(request.query.get("since", "0"))
+            rows = self.requests(request.query.get("vendor"), request.query.get("action"), since)
+            return SimResponse.json(200, [r.__dict__ for r in rows])
+        if request.path == "/_sim/advance" and request.method == "POST":
+            return SimResponse.json(200, {"now": self.clock.advance(float(body.get("seconds", 0)))})
+        if request.path == "/_sim/faults" and request.method == "POST":
+            return SimResponse.json(200, {"id": self.faults.inject(Fault(**body))})
+        if request.path == "/_sim/faults" and request.method == "DELETE":
+            self.faults.clear()
+            return SimResponse.json(200, {})
+        if request.path == "/_sim/clock" and request.method == "GET":
+            return SimResponse.json(200, {"now": self.clock.now(), "speed": self.clock.speed})
+        return SimResponse.json(404, {"error": f"unknown control path {request.path}"})

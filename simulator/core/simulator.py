@@ -1,0 +1,110 @@
+"""The embedded clouds: start in-thread (tests, demo) or serve from the command line."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .clock import SimClock
+from .context import LoggedRequest, SimContext
+from .faults import Fault
+from .server import Dispatcher, Listener
+from .store import Store
+from .tls import server_context
+from .wire import VendorWire
+
+# Every vendor's wire module; loaded when the simulator starts, never by the providers.
+WIRES: tuple[str, ...] = (
+    "imageforge.simulator.alibaba.ecs_wire:EcsWire",
+    "imageforge.simulator.alibaba.eds_wire:EdsWire",
+    "imageforge.simulator.tencent.wire:CvmWire",
+    "imageforge.simulator.huawei.wire:HuaweiWire",
+    "imageforge.simulator.azure.wire:AzureWire",
+)
+
+
+def _load_wires(ctx: SimContext) -> list[VendorWire]:
+    wires = []
+    for path in WIRES:
+        module, _, name = path.partition(":")
+        if importlib.util.find_spec(module) is None:
+            continue  # a vendor not simulated yet
+        wires.append(getattr(importlib.import_module(module), name)(ctx))
+    return wires
+
+
+class Simulator:
+    """State in `home/state.db`; endpoints published in `home/endpoints.json` for the providers."""
+
+    def __init__(self, home: Path | str, *, speed: float = 1.0, advance_on_read: float | None = None,
+                 port: int = 0, tls_port: int = 0, seed: str | None = None) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.home / "state.db")
+        if seed is not None and self.store.meta_get("ids.seed") is None:
+            self.store.meta_set("ids.seed", seed)
+        self.clock = SimClock(self.store, speed=speed, advance_on_read=advance_on_read)
+        self.ctx = SimContext(self.store, self.clock)
+        self.wires = _load_wires(self.ctx)
+        for wire in self.wires:
+            seed_fn = getattr(wire, "seed", None)
+            if seed_fn is not None and self.store.meta_get(f"seeded.{wire.vendor}") is None:
+                seed_fn()
+                self.store.meta_set(f"seeded.{wire.vendor}", "1")
+        self._ports = (port, tls_port)
+        self._listeners: list[Listener] = []
+        self.endpoints: dict[str, Any] = {}
+
+    def start(self) -> dict[str, Any]:
+        dispatcher = Dispatcher(self.ctx, self.wires)
+        http = Listener(dispatcher, self._ports[0]).start()
+        self._listeners.append(http)
+        self.endpoints = {"http": http.url, "speed": self.clock.speed}
+        tls = server_context(self.home)
+        if tls is not None:
+            https = Listener(dispatcher, self._ports[1], tls[0]).start()
+            self._listeners.append(https)
+            self.endpoints.update(https=https.url, ca_file=str(tls[1]))
+        for wire in self.wires:
+            extras = getattr(wire, "endpoint_extras", None)
+            if extras is not None:
+                self.endpoints.update(extras())
+        path = self.home / "endpoints.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.endpoints, indent=2))
+        os.replace(tmp, path)
+        return self.endpoints
+
+    def stop(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
+        (self.home / "endpoints.json").unlink(missing_ok=True)
+        self.store.close()
+
+    def __enter__(self) -> "Simulator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # test and demo controls ------------------------------------------------------
+    def advance(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    def inject(self, vendor: str, action: str, kind: str, **kwargs: Any) -> int:
+        return self.ctx.faults.inject(Fault(vendor=vendor, action=action, kind=kind, **kwargs))
+
+    def clear_faults(self) -> None:
+        self.ctx.faults.clear()
+
+    def requests(self, vendor: str | None = None, action: str | None = None, since: int = 0) -> list[LoggedRequest]:
+        return self.ctx.requests(vendor, action, since)
+
+    def mark(self) -> int:
+        """The current end of the request log, to ask later what happened after it."""
+        return self.ctx.last_request_seq()
