@@ -51,10 +51,15 @@ class Backoff:
 
 @dataclass(frozen=True)
 class Pending:
-    """Not done yet; `progress` is a percentage when the cloud reports one."""
+    """Not done yet; `progress` is a percentage when the cloud reports one.
+
+    `lead` is the progress of the item nearest completion when one wait covers several (copies
+    to many regions): it bounds the next sleep so each completion is noticed promptly.
+    """
 
     progress: float | None = None
     detail: str = ""
+    lead: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ class Waiter:
                     f"{_pct(result.progress)}); it may still finish in the cloud: raise the timeout and run again"
                 )
             delay = self.backoff.delay(attempt, self.rng)
-            delay = min(delay, _eta(result.progress, now - start), deadline - now)
+            lead = result.lead if result.lead is not None else result.progress
+            delay = min(delay, _eta(lead, now - start), deadline - now)
             self.clock.sleep(max(delay, 0.0))
             attempt += 1
 

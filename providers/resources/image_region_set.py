@@ -122,7 +122,7 @@ class ImageRegionSetProvider(common.ProviderBase):
                 return Done(True)
             progresses = [infos[r].progress or 0.0 for r in pending if r in infos]
             detail = ", ".join(f"{r} {infos[r].progress or 0:.0f}%" for r in sorted(pending) if r in infos)
-            return Pending(min(progresses) if progresses else None, detail)
+            return Pending(min(progresses) if progresses else None, detail, max(progresses) if progresses else None)
 
         wait.wait(f"copies to {len(copies)} region(s)", poll, timeout)
 

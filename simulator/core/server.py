@@ -97,7 +97,7 @@ class Listener:
         if ssl_context is not None:
             self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.scheme = "https" if ssl_context else "http"
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"imageforge-sim-{self.scheme}", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"imageforge-sim-{self.scheme}", daemon=True)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,40 @@
+"""ImageRelease: one image template published to several clouds, one pipeline per target."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+
+from .pipeline import GoldenImagePipeline
+
+TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize"}
+
+
+class ImageRelease(pulumi.ComponentResource):
+    """Publishes `image_name` to every target; `targets` outputs each target's image ids and status."""
+
+    targets: pulumi.Output[dict]
+
+    def __init__(self, name: str, *, image_name: str, targets: Sequence[Mapping[str, Any]],
+                 description: str | None = None, tags: Mapping[str, str] | None = None,
+                 endpoint: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("imageforge:components:ImageRelease", name, None, opts)
+        results: dict[str, pulumi.Output[Any]] = {}
+        for i, target in enumerate(targets):
+            unknown = sorted(set(target) - TARGET_KEYS)
+            if unknown:
+                raise ValueError(f"targets[{i}]: unknown key(s) {unknown}; allowed: {sorted(TARGET_KEYS)}")
+            label = str(target.get("name") or f"{target['cloud']}-{target['region']}")
+            pipeline = GoldenImagePipeline(
+                f"{name}-{label}", cloud=target["cloud"], service=target.get("service"), region=target["region"],
+                source=target["source"], image_name=image_name, regions=target.get("regions") or (),
+                description=description, tags=dict(tags or {}), capture=target.get("capture"),
+                publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
+                opts=pulumi.ResourceOptions(parent=self))
+            results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status).apply(
+                lambda v, cloud=target["cloud"], region=target["region"]: {
+                    "cloud": cloud, "region": region, "image_id": v[0], "status": v[2],
+                    "regions": {region: v[0], **dict(v[1] or {})}})
+        self.targets = pulumi.Output.from_input(results)
+        self.register_outputs({"targets": self.targets})

@@ -1,0 +1,59 @@
+"""`imageforge demo`: the sample stack, offline, on the embedded simulator."""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("demo", help="run the sample stack offline on the embedded simulator")
+    parser.add_argument("--stack-dir", type=Path, default=Path("stacks"), help="folder with __main__.py and Pulumi.<stack>.yaml")
+    parser.add_argument("--stack", default="sim", help="stack config to use (default: sim)")
+    parser.add_argument("--speed", type=float, default=0.0,
+                        help="simulated seconds per real second; 0 (default) lets waits complete at once")
+    parser.add_argument("--home", type=Path, default=None, help="simulator state folder (default: a temporary one)")
+    parser.add_argument("--destroy", action="store_true", help="delete everything the run created at the end")
+    parser.set_defaults(handler=run_demo)
+
+
+def load_stack_config(path: Path) -> dict[str, Any]:
+    import json
+
+    import yaml
+
+    raw = yaml.safe_load(path.read_text()) or {}
+    return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in (raw.get("config") or {}).items()}
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from imageforge.simulator import Simulator, offline
+
+    program = args.stack_dir / "__main__.py"
+    config_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"
+    if not program.exists() or not config_file.exists():
+        print(f"cannot find {program} and {config_file}: run from the repository root or pass --stack-dir")
+        return 2
+    config = load_stack_config(config_file)
+    home = args.home or Path(tempfile.mkdtemp(prefix="imageforge-sim-"))
+    os.environ["IMAGEFORGE_SIM_HOME"] = str(home)
+    with Simulator(home, speed=args.speed):
+        print(f"simulated clouds at {home}; running {program} with {config_file.name}")
+        result = offline.run(program, config, project="imageforge", stack=args.stack)
+        print_targets(result.outputs.get("targets") or {})
+        if args.destroy:
+            offline.destroy(result)
+            print(f"destroyed {len(result.resources)} resources")
+    return 0
+
+
+def print_targets(targets: dict[str, Any]) -> None:
+    rows = [("target", "region", "image id", "status")]
+    for label, target in sorted(targets.items()):
+        for region, image_id in sorted(target["regions"].items(), key=lambda kv: kv[0] != target["region"]):
+            rows.append((label, region, image_id, target["status"]))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))

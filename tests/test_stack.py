@@ -1,0 +1,64 @@
+"""The sample stack and the components, run as a program under mocks with the real providers executing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from imageforge.providers.cli.demo_cmd import load_stack_config
+from imageforge.simulator import Simulator, offline
+
+ROOT = Path(__file__).resolve().parents[1]
+STACKS = ROOT / "stacks"
+
+
+def sim_config() -> dict[str, str]:
+    return load_stack_config(STACKS / "Pulumi.sim.yaml")
+
+
+def test_sample_stack_captures_and_publishes_then_destroys_cleanly(sim: Simulator) -> None:
+    result = offline.run(STACKS / "__main__.py", sim_config())
+    targets = result.outputs["targets"]
+    ecs = targets["alibaba-ecs"]
+    assert ecs["status"] == "available" and ecs["image_id"].startswith("m-")
+    assert sorted(ecs["regions"]) == ["ap-southeast-1", "cn-beijing", "cn-hangzhou", "cn-shanghai"]
+    assert {r.typ.rsplit(":", 1)[1] for r in result.resources} >= {"CustomImage", "ImageRegionSet"}
+    for region, image_id in ecs["regions"].items():
+        assert sim.store.get("alibaba-ecs", region, "image", image_id) is not None
+
+    offline.destroy(result)
+    for region in ecs["regions"]:
+        assert sim.store.list("alibaba-ecs", region, "image") == []
+
+
+def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
+    config = sim_config()
+    config["imageforge:imageName"] = "9-bad-name"
+    mark = sim.mark()
+    with pytest.raises(Exception) as caught:
+        offline.run(STACKS / "__main__.py", config)
+    assert "name" in str(caught.value) and "start with a letter" in str(caught.value)
+    assert sim.requests(since=mark) == []
+
+
+def test_release_to_two_targets_reports_each(sim: Simulator) -> None:
+    from imageforge.components import ImageRelease
+
+    def program() -> None:
+        import pulumi
+
+        release = ImageRelease("multi", image_name="golden-multi", endpoint="sim", targets=[
+            {"name": "hangzhou", "cloud": "alibaba", "region": "cn-hangzhou",
+             "source": {"instance": "i-bp1imageforgelnx01"}, "regions": ["cn-beijing"]},
+            {"name": "singapore", "cloud": "alibaba", "region": "ap-southeast-1",
+             "source": {"snapshot": "s-t4nimageforgesys01"}},
+        ])
+        pulumi.export("targets", release.targets)
+
+    result = offline.run(program)
+    targets = result.outputs["targets"]
+    assert set(targets) == {"hangzhou", "singapore"}
+    assert sorted(targets["hangzhou"]["regions"]) == ["cn-beijing", "cn-hangzhou"]
+    assert list(targets["singapore"]["regions"]) == ["ap-southeast-1"]
+    assert all(t["status"] == "available" for t in targets.values())
+    offline.destroy(result)
