@@ -1,7 +1,7 @@
 """ImageRelease: one image template published to several clouds, one pipeline per target."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -33,8 +33,15 @@ class ImageRelease(pulumi.ComponentResource):
                 publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
                 opts=pulumi.ResourceOptions(parent=self))
             results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status).apply(
-                lambda v, cloud=target["cloud"], region=target["region"]: {
-                    "cloud": cloud, "region": region, "image_id": v[0], "status": v[2],
-                    "regions": {region: v[0], **dict(v[1] or {})}})
+                _summary(str(target["cloud"]), str(target["region"])))
         self.targets = pulumi.Output.from_input(results)
         self.register_outputs({"targets": self.targets})
+
+
+def _summary(cloud: str, region: str) -> Callable[[list[Any]], dict[str, Any]]:
+    """Per-target status: the image in its home region plus every published copy."""
+    def build(values: list[Any]) -> dict[str, Any]:
+        image_id, images, status = values
+        return {"cloud": cloud, "region": region, "image_id": image_id, "status": status,
+                "regions": {region: image_id, **dict(images or {})}}
+    return build

@@ -28,11 +28,11 @@ def serve_forever(args: argparse.Namespace) -> int:
     home = args.home or sim_home()
     simulator = Simulator(home, speed=args.speed, port=args.port, tls_port=args.tls_port)
     endpoints = simulator.start()
-    print(f"simulated clouds serving from {home}")
+    print(f"simulated clouds serving from {home}", flush=True)
     for key, value in endpoints.items():
         if isinstance(value, (str, int, float)):
             print(f"  {key}: {value}")
-    print("providers with endpoint 'sim' find it through", Path(home) / "endpoints.json")
+    print("providers with endpoint 'sim' find it through", Path(home) / "endpoints.json", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

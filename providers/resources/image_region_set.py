@@ -180,13 +180,15 @@ class ImageRegionSetProvider(common.ProviderBase):
         added = [r for r in wanted if r not in copies]
         kept.update(self._publish(copier, wait, inputs, added, limits.update, kept))
         changed = {k: inputs.get(k) for k in ("name", "description", "tags") if inputs.get(k) != olds.get(k)}
-        if changed:
-            for region, image_id in kept.items():
-                regional = common.adapter(inputs, wait, region)
-                wait.call(f"update {region}", lambda regional=regional, image_id=image_id: regional.update_image(
-                    image_id, changed.get("name"), changed.get("description"), changed.get("tags")))
+        for region, image_id in kept.items() if changed else ():
+            self._rename(common.adapter(inputs, wait, region), wait, image_id, changed)
         infos = wait.call("describe", lambda: copier.describe_copies(kept))
         return UpdateResult(_outputs(inputs, kept, infos))
+
+    @staticmethod
+    def _rename(regional: Any, wait: Waiter, image_id: str, changed: Mapping[str, Any]) -> None:
+        wait.call(f"update {image_id}", lambda: regional.update_image(
+            image_id, changed.get("name"), changed.get("description"), changed.get("tags")))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         inputs = common.clean(props)

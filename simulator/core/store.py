@@ -1,6 +1,7 @@
 """SQLite-backed cloud state keyed by vendor/account/region, shared across processes."""
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -126,6 +127,6 @@ class Store:
         return value
 
     # raw access for the request log and faults -------------------------------------
-    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> builtins.list[tuple[Any, ...]]:
         with self.transaction():
             return self._db.execute(sql, args).fetchall()
