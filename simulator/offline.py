@@ -64,10 +64,20 @@ class ProviderMocks(pulumi.runtime.Mocks):
         self.config = dict(config)
         self.project = project
         self.created: list[Created] = []
+        self.errors: list[BaseException] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if not args.typ.startswith(DYNAMIC):
             return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
+        if self.errors:  # like the engine: after a failure, start nothing new
+            return f"{args.name}-not-created", {}
+        try:
+            return self._create(args)
+        except Exception as exc:  # reported by run() once the program has drained
+            self.errors.append(exc)
+            return f"{args.name}-failed", {}
+
+    def _create(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
         provider = load_provider(inputs.pop("__provider"), self.config, self.project)
         checked = provider.check({}, inputs)
@@ -102,8 +112,10 @@ def run(program: Callable[[], Any] | Path | str, config: Mapping[str, Any] | Non
             failure.append(exc)
 
     _sync_await(run_pulumi_func(guarded))
-    if failure:
-        raise failure[0]
+    if mock.errors or failure:
+        error = (mock.errors or failure)[0]
+        error.partial_run = RunResult({}, list(mock.created))  # type: ignore[attr-defined]  # for destroy()
+        raise error
     root = settings.get_root_resource()
     outputs = {}
     for name, value in (getattr(root, "outputs", None) or {}).items():
