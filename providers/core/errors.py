@@ -45,8 +45,10 @@ class CloudError(ImageforgeError):
         request_id: str = "",
         retryable: bool | None = None,
         resource_id: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
+        self.retry_after = retry_after  # seconds the vendor asked us to wait (Retry-After)
         self.vendor = vendor
         self.operation = operation
         self.code = code

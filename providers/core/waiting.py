@@ -96,11 +96,13 @@ class Waiter:
         attempt = 0
         while True:
             self.polls += 1
+            asked = 0.0
             try:
                 result = poll()
             except CloudError as err:
                 if not err.retryable:
                     raise
+                asked = err.retry_after or 0.0
                 result = Pending(None, f"retrying after {err.code or type(err).__name__}")
             if isinstance(result, Done):
                 return result.value
@@ -113,8 +115,8 @@ class Waiter:
                 )
             delay = self.backoff.delay(attempt, self.rng)
             lead = result.lead if result.lead is not None else result.progress
-            delay = min(delay, _eta(lead, now - start), deadline - now)
-            self.clock.sleep(max(delay, 0.0))
+            delay = max(min(delay, _eta(lead, now - start)), asked)
+            self.clock.sleep(max(min(delay, deadline - now), 0.0))
             attempt += 1
 
     def call(self, what: str, fn: Callable[[], T], timeout: float = 300.0) -> T:
@@ -129,7 +131,8 @@ class Waiter:
                 if not err.retryable or now - start >= timeout:
                     raise
                 self.on_progress(what, None, f"retrying after {err.code or type(err).__name__}")
-                self.clock.sleep(min(self.backoff.delay(attempt, self.rng), max(0.0, start + timeout - now)))
+                delay = max(self.backoff.delay(attempt, self.rng), err.retry_after or 0.0)
+                self.clock.sleep(min(delay, max(0.0, start + timeout - now)))
                 attempt += 1
 
 

@@ -83,3 +83,17 @@ def test_jitter_only_shortens() -> None:
     rng = random.Random(7)
     delays = [backoff.delay(3, rng) for _ in range(100)]
     assert all(30 <= d <= 60 for d in delays) and len(set(delays)) > 50
+
+
+def test_retry_after_is_honoured() -> None:
+    clock = FakeClock()
+    attempts = iter([Throttled("busy", code="TooManyRequests", retry_after=17.0), "ok"])
+
+    def fn() -> str:
+        item = next(attempts)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    assert waiter(clock).call("get", fn) == "ok"
+    assert clock.sleeps == [17.0]
