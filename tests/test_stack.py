@@ -62,3 +62,26 @@ def test_release_to_two_targets_reports_each(sim: Simulator) -> None:
     assert list(targets["singapore"]["regions"]) == ["ap-southeast-1"]
     assert all(t["status"] == "available" for t in targets.values())
     offline.destroy(result)
+
+
+def test_stack_completes_under_throttling_without_duplicates(sim: Simulator) -> None:
+    sim.inject("alibaba-ecs", "DescribeImages", "throttle", times=5)
+    sim.inject("alibaba-ecs", "CopyImage", "throttle", times=2)
+    result = offline.run(STACKS / "__main__.py", sim_config())
+    regions = result.outputs["targets"]["alibaba-ecs"]["regions"]
+    assert len(regions) == 4
+    for region in regions:
+        assert len(sim.store.list("alibaba-ecs", region, "image")) == 1
+    throttled = [r for r in sim.requests("alibaba-ecs") if r.error == "Throttling.User"]
+    assert len(throttled) == 7
+
+
+def test_copy_failure_in_one_region_names_it_and_leaves_no_copy(sim: Simulator) -> None:
+    sim.inject("alibaba-ecs", "CopyImage", "fail", region="ap-southeast-1")
+    with pytest.raises(Exception) as caught:
+        offline.run(STACKS / "__main__.py", sim_config())
+    assert "ap-southeast-1" in str(caught.value)
+    for region in ("cn-shanghai", "cn-beijing", "ap-southeast-1"):
+        assert sim.store.list("alibaba-ecs", region, "image") == []
+    offline.destroy(caught.value.partial_run)  # the captured source image
+    assert sim.store.list("alibaba-ecs", "cn-hangzhou", "image") == []
