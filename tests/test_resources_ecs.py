@@ -184,3 +184,21 @@ def test_throttled_copy_and_describe_make_no_duplicates(server: ProviderServer, 
     assert sorted(state["images"]) == ["cn-beijing", "cn-shanghai"]
     for region in ("cn-shanghai", "cn-beijing"):
         assert len(sim.store.list(VENDOR, region, "image")) == 1
+
+
+def test_refresh_notices_drift_and_a_deleted_copy(server: ProviderServer, sim: Simulator) -> None:
+    image_id, state = server.up(CustomImageProvider(), image_inputs())
+    image = sim.store.get(VENDOR, "cn-hangzhou", "image", image_id)
+    sim.store.put(VENDOR, "cn-hangzhou", "image", image_id, {**image, "Description": "changed by hand"})
+    _, refreshed = server.read(image_id, state)
+    assert refreshed["description"] == "changed by hand"
+    checked, _ = server.check(CustomImageProvider(), image_inputs(), olds=refreshed)
+    assert server.diff(image_id, refreshed, checked).kind == "update"
+
+    provider = ImageRegionSetProvider()
+    set_id, regions_state = server.up(provider, publish_inputs(image_id, ["cn-shanghai", "cn-beijing"]))
+    sim.store.delete(VENDOR, "cn-beijing", "image", regions_state["images"]["cn-beijing"]["image_id"])
+    _, refreshed = server.read(set_id, regions_state)
+    assert refreshed["regions"] == ["cn-shanghai"] and list(refreshed["images"]) == ["cn-shanghai"]
+    verdict, healed = server.change(provider, set_id, refreshed, publish_inputs(image_id, ["cn-shanghai", "cn-beijing"]))
+    assert verdict.kind == "update" and sorted(healed["images"]) == ["cn-beijing", "cn-shanghai"]

@@ -20,6 +20,8 @@ REPLACE_ON = ("cloud", "service", "region", "source", "scope", "clean_personal_d
               "architecture", "options", "endpoint")
 UPDATE_ON = ("name", "description", "tags", "deletion_protection")
 SCOPES = tuple(s.value for s in Scope)
+OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "os_type", "platform",
+               "image_architecture", "created", "image_tags", "warnings")
 PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the cloud computer's users "
                          "may be captured in the image")
 
@@ -136,7 +138,10 @@ class CustomImageProvider(common.ProviderBase):
         info = wait.call("describe", lambda: common.adapter(inputs, wait).describe_images([id_]).get(id_))
         if info is None or info.status is ImageStatus.DELETED:
             return ReadResult("", {})
-        return ReadResult(id_, _outputs(inputs, info, list(props.get("warnings") or [])))
+        # drift in what can be updated in place shows up in the next diff
+        drifted = {k: v for k, v in (("name", info.name), ("description", info.description)) if inputs.get(k) and v}
+        outs = _outputs({**inputs, **drifted}, info, list(props.get("warnings") or []))
+        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in OUTPUT_KEYS})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = common.clean(news)
@@ -235,8 +240,7 @@ class CustomImage(Resource, module="imageforge", name="CustomImage"):
             "architecture": architecture, "options": options, "deletion_protection": deletion_protection,
             "timeouts": timeouts, "endpoint": endpoint, "owner": _owner(resource_name),
         }
-        outputs = dict.fromkeys(("image_id", "status", "vendor_status", "progress", "size_gb", "os_type", "platform",
-                                 "image_architecture", "created", "image_tags", "warnings", "key"))
+        outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(CustomImageProvider(), resource_name, {**outputs, **props}, opts)
 
 

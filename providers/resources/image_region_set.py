@@ -161,7 +161,11 @@ class ImageRegionSetProvider(common.ProviderBase):
         live = {r: i for r, i in copies.items() if r in infos}
         if copies and not live:
             return ReadResult("", {})
-        return ReadResult(id_, _outputs(inputs, live, infos))
+        # a copy deleted out of band drops out of `regions`, so the next update copies it again
+        inputs["regions"] = [item for item, name in zip(inputs.get("regions") or [], region_names(inputs.get("regions")))
+                             if name in live or name not in copies]
+        outs = _outputs(inputs, live, infos)
+        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in ("images", "image_ids")})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = common.clean(news)
