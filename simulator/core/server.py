@@ -62,6 +62,7 @@ def _handler(dispatcher: Dispatcher, tls: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "imageforge-sim"
+        disable_nagle_algorithm = True  # kept-alive SDK connections otherwise wait on delayed ACKs
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

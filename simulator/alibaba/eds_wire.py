@@ -1,0 +1,121 @@
+"""Alibaba EDS (ecd 2020-09-30) on the wire: ACS3 headers, query parameters, top-level lists."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..core.context import SimContext
+from ..core.wire import Call, SimError, SimRequest, SimResponse
+from . import acs3
+from .eds_model import VENDOR, EdsModel
+
+VERSION = "2020-09-30"
+HOST = "ecd.aliyuncs.com"
+Handler = Callable[[str, dict[str, str]], dict[str, Any]]
+
+
+class EdsWire:
+    vendor = VENDOR
+    throttle_code = "Throttling.User"
+    throttle_status = 400
+
+    def __init__(self, ctx: SimContext) -> None:
+        self.ctx = ctx
+        self.model = EdsModel(ctx)
+        self.actions: dict[str, Handler] = {
+            "DescribeDesktops": self.describe_desktops,
+            "DescribeSnapshots": self.describe_snapshots,
+            "CreateImage": self.create_image,
+            "DescribeImages": self.describe_images,
+            "ModifyImageAttribute": self.modify_image_attribute,
+            "DeleteImages": self.delete_images,
+            "CopyImage": self.copy_image,
+            "CancelCopyImage": self.cancel_copy_image,
+        }
+
+    def seed(self) -> None:
+        self.model.seed()
+
+    def matches(self, request: SimRequest) -> bool:
+        # The ECS SDK sends x-acs-action too: the API version is what tells the services apart.
+        return acs3.version(request) == VERSION
+
+    def identify(self, request: SimRequest) -> Call:
+        p = acs3.params(request)
+        return Call(acs3.action(request), p.get("RegionId", ""), p)
+
+    def handle(self, call: Call, request: SimRequest) -> SimResponse:
+        acs3.require_signature(request)
+        handler = self.actions.get(call.action)
+        if handler is None:
+            raise SimError("InvalidAction.NotFound", f"Specified api {call.action!r} is not found "
+                                                     "(not implemented by the simulator).", 404)
+        if not call.region:
+            raise SimError("MissingRegionId", "RegionId is mandatory for this action.", 400)
+        return acs3.ok(self.ctx.request_id(), **handler(call.region, dict(call.params)))
+
+    def render_error(self, error: SimError, call: Call | None, request: SimRequest) -> SimResponse:
+        return acs3.error(error, self.ctx.request_id(), HOST)
+
+    # actions ---------------------------------------------------------------------
+    def describe_desktops(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.check_region(region)
+        items = self.model.desktops(region)
+        wanted = acs3.id_list(p, "DesktopId")
+        if wanted:
+            items = [d for d in items if d["DesktopId"] in wanted]
+        if p.get("DesktopStatus"):
+            items = [d for d in items if d["DesktopStatus"] == p["DesktopStatus"]]
+        os_types = [o.lower() for o in acs3.id_list(p, "OsTypes")]
+        if os_types:
+            items = [d for d in items if d["OsType"].lower() in os_types]
+        chunk, token = acs3.token_page(items, p)
+        return {"Desktops": chunk, "NextToken": token, "TotalCount": len(items)}
+
+    def describe_snapshots(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.check_region(region)
+        items = self.model.snapshots(region)
+        for param, field in (("SnapshotId", "SnapshotId"), ("DesktopId", "DesktopId")):
+            if p.get(param):
+                items = [s for s in items if s[field] == p[param]]
+        if p.get("SourceDiskType"):  # case-insensitive, as documented
+            items = [s for s in items if s["SourceDiskType"].lower() == p["SourceDiskType"].lower()]
+        chunk, token = acs3.token_page(items, p)
+        return {"Snapshots": chunk, "NextToken": token}
+
+    def create_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        args: dict[str, Any] = dict(p)
+        args["AutoCleanUserdata"] = acs3.boolean(p, "AutoCleanUserdata")
+        args["DataSnapshotIds"] = acs3.id_list(p, "DataSnapshotIds")
+        return {"ImageId": self.model.create_image(region, args)}
+
+    def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.check_region(region)
+        ids = acs3.id_list(p, "ImageId")
+        views = []
+        for image in self.model.images(region):
+            view = self.model.view(image)
+            if ids and view["ImageId"] not in ids:
+                continue
+            if any(p.get(param) and str(view.get(field, "")).lower() != p[param].lower()
+                   for param, field in (("ImageType", "ImageType"), ("ImageStatus", "Status"),
+                                        ("OsType", "OsType"), ("ImageName", "Name"))):
+                continue
+            views.append(view)
+        chunk, token = acs3.token_page(views, p)
+        return {"Images": chunk, "NextToken": token}
+
+    def modify_image_attribute(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.modify(region, p.get("ImageId", ""), p.get("Name"), p.get("Description"))
+        return {}
+
+    def delete_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.delete_images(region, acs3.id_list(p, "ImageId"))
+        return {}
+
+    def copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        return {"ImageId": self.model.copy_image(region, dict(p))}
+
+    def cancel_copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.model.cancel_copy(region, p.get("ImageId", ""))
+        return {}

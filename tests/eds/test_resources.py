@@ -1,0 +1,203 @@
+"""CustomImage and ImageRegionSet on Alibaba EDS through the real provider server and the simulator."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from imageforge.providers import CustomImageProvider, ImageRegionSetProvider
+from imageforge.providers.alibaba.eds import EdsAdapter
+from imageforge.providers.core.model import CopyRequest, Target
+from imageforge.simulator import Simulator
+from imageforge.simulator.alibaba.eds_model import EdsModel
+from tests.engine import ProviderError, ProviderServer
+
+from .conftest import BJ, DATA_SNAP, ENC, HZ, LNX, SG, SH, SYS_SNAP, WIN
+
+VENDOR = "alibaba-eds"
+REQUEST_ID = re.compile(r"request id [0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
+
+
+def image_inputs(**extra: Any) -> dict[str, Any]:
+    return {"cloud": "alibaba", "service": "eds", "region": HZ, "name": "golden-desk", "description": "office desktop",
+            "source": {"desktop": WIN}, "owner": "proj/sim/desk", **extra}
+
+
+def custom_images(sim: Simulator, region: str = HZ) -> list[dict[str, Any]]:
+    return [i for i in sim.store.list(VENDOR, region, "image") if i.get("ImageType") == "CUSTOM"]
+
+
+# check: every EDS rule refused before any cloud call ----------------------------------------
+@pytest.mark.parametrize(("extra", "field", "words"), [
+    ({"name": "9-golden"}, "name", "start with a letter"),
+    ({"name": "https://golden"}, "name", "https://"),
+    ({"description": "http://intranet/desk"}, "description", "must not start with http:// or https://"),
+    ({"description": "x"}, "description", "2 to 256 characters"),
+    ({"source": {"desktop": ENC, "encrypted": True}}, "clean_personal_data", "encrypted"),
+    ({"source": {"desktop": LNX, "os_type": "Linux"}, "scope": "system+data"}, "clean_personal_data", "Linux"),
+    ({"source": {"snapshot": DATA_SNAP, "disk_type": "data"}}, "source.snapshot", "data-disk snapshot"),
+])
+def test_check_refuses_each_rule_without_calling_the_cloud(server: ProviderServer, sim: Simulator,
+                                                           extra: dict[str, Any], field: str, words: str) -> None:
+    mark = sim.mark()
+    _, failures = server.check(CustomImageProvider(), image_inputs(**extra))
+    assert [f for f, _ in failures] == [field]
+    assert words in failures[0][1] and ("Rule" in failures[0][1] or "Fix" in failures[0][1])
+    assert sim.requests(since=mark) == []  # no cloud call was made
+
+
+def test_check_accepts_the_documented_alternatives(server: ProviderServer, sim: Simulator) -> None:
+    mark = sim.mark()
+    for extra in ({"source": {"desktop": ENC, "encrypted": True}, "clean_personal_data": False},
+                  {"source": {"desktop": LNX, "os_type": "Linux"}, "scope": "system"},
+                  {"source": {"snapshot": SYS_SNAP, "disk_type": "system"}}):
+        checked, failures = server.check(CustomImageProvider(), image_inputs(**extra))
+        assert failures == [] and checked["key"]
+    assert sim.requests(since=mark) == []
+
+
+# create, failure, delete ----------------------------------------------------------------------
+def test_create_from_cloud_computer_reaches_available(server: ProviderServer, sim: Simulator) -> None:
+    image_id, outs = server.up(CustomImageProvider(), image_inputs())
+    assert image_id.startswith("m-") and outs["image_id"] == image_id
+    assert (outs["status"], outs["vendor_status"], outs["progress"]) == ("available", "Available", 100)
+    assert outs["os_type"] == "Windows" and outs["size_gb"] == 80
+    assert any("restart" in w for w in outs["warnings"]) and any("20 minutes" in w for w in outs["warnings"])
+    actions = [r.action for r in sim.requests(VENDOR)]
+    assert actions.index("DescribeDesktops") < actions.index("CreateImage")
+    create = sim.requests(VENDOR, "CreateImage")
+    assert len(create) == 1 and create[0].params["DesktopId"] == WIN
+    assert create[0].params["AutoCleanUserdata"].lower() == "true" and create[0].params["DiskType"] == "SYSTEM"
+    polls = sim.requests(VENDOR, "DescribeImages")
+    assert 2 <= len(polls) <= 40  # a 30-minute capture (10 + 20 for the clean-up) polled at most once a minute
+
+
+def test_create_from_snapshot_reaches_available_and_warns_about_personal_data(server: ProviderServer,
+                                                                            sim: Simulator) -> None:
+    source = {"snapshot": SYS_SNAP, "disk_type": "system", "data_snapshots": [DATA_SNAP]}
+    image_id, outs = server.up(CustomImageProvider(), image_inputs(source=source, scope="system+data",
+                                                                   clean_personal_data=False))
+    assert outs["status"] == "available"
+    params = sim.requests(VENDOR, "CreateImage")[0].params
+    assert (params["SnapshotId"], params["DataSnapshotIds.1"], params["DiskType"]) == (SYS_SNAP, DATA_SNAP, "ALL")
+    assert params["AutoCleanUserdata"].lower() == "false"
+    assert any("personal data" in w for w in outs["warnings"])
+
+
+def test_encrypted_computer_not_declared_is_refused_before_create_image(server: ProviderServer, sim: Simulator) -> None:
+    checked, failures = server.check(CustomImageProvider(), image_inputs(source={"desktop": ENC}))
+    assert failures == []  # check cannot know; the adapter reads the computer before CreateImage
+    with pytest.raises(ProviderError) as caught:
+        server.create(checked)
+    assert "clean_personal_data" in caught.value.details and "encrypted" in caught.value.details
+    assert "clean_personal_data: false" in caught.value.details
+    assert sim.requests(VENDOR, "DescribeDesktops") and sim.requests(VENDOR, "CreateImage") == []
+
+
+def test_create_failed_leaves_no_image_and_raises_with_the_request_id(server: ProviderServer, sim: Simulator) -> None:
+    sim.inject(VENDOR, "CreateImage", "fail", params={"reason": "restarted"})
+    with pytest.raises(ProviderError) as caught:
+        server.up(CustomImageProvider(), image_inputs())
+    details = caught.value.details
+    assert "CreateFailed" in details and "restarted" in details and REQUEST_ID.search(details)
+    assert custom_images(sim) == []
+    assert [r.status for r in sim.requests(VENDOR, "DeleteImages")] == [200]
+
+
+def test_delete_while_creating_waits_then_deletes(server: ProviderServer, sim: Simulator) -> None:
+    checked, _ = server.check(CustomImageProvider(), image_inputs())
+    image_id = EdsModel(sim.ctx).create_image(HZ, {"DesktopId": WIN, "ImageName": "golden-desk",
+                                                   "AutoCleanUserdata": True})
+    mark = sim.mark()
+    server.delete(image_id, {**checked, "image_id": image_id})
+    actions = [r.action for r in sim.requests(VENDOR, since=mark)]
+    assert actions.index("DeleteImages") > actions.index("DescribeImages")
+    deletes = sim.requests(VENDOR, "DeleteImages", since=mark)
+    assert deletes and all(r.status == 200 for r in deletes)  # never sent while the image was still Creating
+    assert sim.store.get(VENDOR, HZ, "image", image_id) is None
+
+
+def test_name_and_description_update_in_place(server: ProviderServer, sim: Simulator) -> None:
+    provider = CustomImageProvider()
+    image_id, state = server.up(provider, image_inputs())
+    verdict, outs = server.change(provider, image_id, state, image_inputs(name="golden-desk-v2", description="patched"))
+    assert verdict.kind == "update" and outs["image_id"] == image_id
+    modify = sim.requests(VENDOR, "ModifyImageAttribute")
+    assert [(r.params["Name"], r.params["Description"]) for r in modify] == [("golden-desk-v2", "patched")]
+    checked, _ = server.check(provider, image_inputs(clean_personal_data=False), olds=state)
+    assert server.diff(image_id, state, checked).replaces == ["clean_personal_data"]
+
+
+# ImageRegionSet ---------------------------------------------------------------------------------
+def publish_inputs(image_id: str, regions: list[str], **extra: Any) -> dict[str, Any]:
+    return {"cloud": "alibaba", "service": "eds", "region": HZ, "image_id": image_id, "regions": regions,
+            "owner": "proj/sim/desk-regions", **extra}
+
+
+def captured(server: ProviderServer) -> str:
+    image_id, _ = server.up(CustomImageProvider(), image_inputs(clean_personal_data=False))
+    return image_id
+
+
+def test_check_refuses_the_source_region_as_destination(server: ProviderServer, sim: Simulator) -> None:
+    mark = sim.mark()
+    _, failures = server.check(ImageRegionSetProvider(), publish_inputs("m-1", [SH, HZ]))
+    assert failures and failures[0][0] == "regions" and "source region" in failures[0][1]
+    assert sim.requests(since=mark) == []
+
+
+def test_publish_to_three_regions_then_remove_one(server: ProviderServer, sim: Simulator) -> None:
+    image_id = captured(server)
+    provider = ImageRegionSetProvider()
+    set_id, state = server.up(provider, publish_inputs(image_id, [SH, SG, BJ], description="published desk"))
+    assert sorted(state["images"]) == sorted([SH, SG, BJ])
+    assert all(v["status"] == "available" and v["image_id"].startswith("m-") for v in state["images"].values())
+    copies = sim.requests(VENDOR, "CopyImage")
+    assert sorted(c.params["DestinationRegionId"] for c in copies) == sorted([SH, SG, BJ])
+    assert all(c.params["DestinationImageName"] == "golden-desk" for c in copies)
+
+    mark = sim.mark()
+    verdict, state2 = server.change(provider, set_id, state, publish_inputs(image_id, [SH, BJ], description="published desk"))
+    assert verdict.kind == "update" and sorted(state2["images"]) == sorted([SH, BJ])
+    assert [d.region for d in sim.requests(VENDOR, "DeleteImages", since=mark)] == [SG]  # finished: deleted
+    assert sim.requests(VENDOR, "CancelCopyImage", since=mark) == []
+    assert state2["images"][SH]["image_id"] == state["images"][SH]["image_id"]
+
+    server.delete(set_id, state2)
+    for region in (SH, SG, BJ):
+        assert custom_images(sim, region) == []
+
+
+def test_removing_a_region_still_copying_cancels_that_copy_and_keeps_the_others(server: ProviderServer,
+                                                                              sim: Simulator) -> None:
+    image_id = captured(server)
+    provider = ImageRegionSetProvider()
+    checked, failures = server.check(provider, publish_inputs(image_id, [SH, SG, BJ]))
+    assert failures == []
+    # The state an interrupted `pulumi up` leaves: three copies recorded, all still copying.
+    copies = EdsAdapter(Target("alibaba", "eds", HZ, "sim")).copy_image(CopyRequest(image_id, HZ, (SH, SG, BJ)))
+    state = {**checked, "images": {r: {"image_id": i, "status": "creating", "vendor_status": "Creating", "progress": 0.0}
+                                   for r, i in copies.items()}, "image_ids": dict(copies)}
+    set_id = f"{image_id}:{checked['key']}"
+
+    mark = sim.mark()
+    verdict, state2 = server.change(provider, set_id, state, publish_inputs(image_id, [SH, BJ]))
+    assert verdict.kind == "update"
+    cancels = sim.requests(VENDOR, "CancelCopyImage", since=mark)
+    assert [(c.region, c.params["ImageId"], c.status) for c in cancels] == [(SG, copies[SG], 200)]
+    assert sim.requests(VENDOR, "DeleteImages", since=mark) == []
+    assert sim.store.get(VENDOR, SG, "image", copies[SG]) is None
+    assert {r: v["image_id"] for r, v in state2["images"].items()} == {SH: copies[SH], BJ: copies[BJ]}
+    for region in (SH, BJ):
+        assert sim.store.get(VENDOR, region, "image", copies[region]) is not None
+
+
+def test_failed_copy_names_the_region_and_leaves_no_copy(server: ProviderServer, sim: Simulator) -> None:
+    image_id = captured(server)
+    sim.inject(VENDOR, "CopyImage", "fail", region=BJ)
+    with pytest.raises(ProviderError) as caught:
+        server.up(ImageRegionSetProvider(), publish_inputs(image_id, [SH, SG, BJ]))
+    assert BJ in caught.value.details and "CreateFailed" in caught.value.details
+    for region in (SH, SG, BJ):
+        assert custom_images(sim, region) == [], region
