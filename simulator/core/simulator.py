@@ -52,8 +52,9 @@ class Simulator:
         for wire in self.wires:
             seed_fn = getattr(wire, "seed", None)
             if seed_fn is not None and self.store.meta_get(f"seeded.{wire.vendor}") is None:
-                seed_fn()
-                self.store.meta_set(f"seeded.{wire.vendor}", "1")
+                with self.store.transaction():  # one commit for the whole seed
+                    seed_fn()
+                    self.store.meta_set(f"seeded.{wire.vendor}", "1")
         self._ports = (port, tls_port)
         self._listeners: list[Listener] = []
         self.endpoints: dict[str, Any] = {}
