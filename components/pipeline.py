@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from imageforge.providers import CustomImage, ImageRegionSet
+from imageforge.providers import CustomImage, GeneralizedVM, ImageRegionSet
 
 
 class GoldenImagePipeline(pulumi.ComponentResource):
@@ -26,16 +26,14 @@ class GoldenImagePipeline(pulumi.ComponentResource):
                  endpoint: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("imageforge:components:GoldenImagePipeline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        capture_opts = child
+        capture_source: Any = dict(source)
         if generalize is not None:
-            from imageforge.providers import GeneralizedVM  # present where a cloud supports it
-
             prepared = GeneralizedVM(f"{name}-generalized", cloud=cloud, region=region, vm=source.get("instance"),
                                      endpoint=endpoint, **dict(generalize), opts=child)
-            capture_opts = pulumi.ResourceOptions(parent=self, depends_on=[prepared])
+            capture_source = prepared.source  # carries the VM's os_state, so check sees it is generalized
         image = CustomImage(f"{name}-image", cloud=cloud, service=service, region=region, name=image_name,
-                            description=description, tags=dict(tags or {}), source=dict(source),
-                            endpoint=endpoint, opts=capture_opts, **dict(capture or {}))
+                            description=description, tags=dict(tags or {}), source=capture_source,
+                            endpoint=endpoint, opts=child, **dict(capture or {}))
         self.image_id = image.image_id
         self.status = image.status
         if regions:

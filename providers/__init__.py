@@ -5,6 +5,10 @@ Importing this package loads no vendor SDK: each cloud's SDK loads when a resour
 from __future__ import annotations
 
 from .resources.custom_image import CustomImage, CustomImageProvider
+from .resources.generalized_vm import GeneralizedVM, GeneralizedVMProvider
 from .resources.image_region_set import ImageRegionSet, ImageRegionSetProvider
 
-__all__ = ["CustomImage", "CustomImageProvider", "ImageRegionSet", "ImageRegionSetProvider"]
+__all__ = [
+    "CustomImage", "CustomImageProvider", "GeneralizedVM", "GeneralizedVMProvider",
+    "ImageRegionSet", "ImageRegionSetProvider",
+]

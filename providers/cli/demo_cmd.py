@@ -49,11 +49,19 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def short_id(image_id: str) -> str:
+    """Azure ids are resource paths: show the part after the resource group."""
+    if image_id.startswith("/subscriptions/"):
+        parts = image_id.strip("/").split("/")
+        return "/".join(parts[7::2]) if len(parts) > 7 else image_id
+    return image_id
+
+
 def print_targets(targets: dict[str, Any]) -> None:
     rows = [("target", "region", "image id", "status")]
     for label, target in sorted(targets.items()):
         for region, image_id in sorted(target["regions"].items(), key=lambda kv: kv[0] != target["region"]):
-            rows.append((label, region, image_id, target["status"]))
+            rows.append((label, region, short_id(str(image_id)), target["status"]))
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))

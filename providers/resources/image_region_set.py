@@ -63,7 +63,14 @@ class ImageRegionSetProvider(common.ProviderBase):
         return CheckResult(inputs, common.to_check_failures(failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return common.diff(olds, news, REPLACE_ON, UPDATE_ON)
+        result = common.diff(olds, news, REPLACE_ON, UPDATE_ON)
+        before, after = region_specs(olds.get("regions")), region_specs(news.get("regions"))
+        if news.get("cloud") == "azure" and any(r in before and before[r].get("storage") != s.get("storage")
+                                                for r, s in after.items()):
+            # Azure cannot change a replica's storage account type in place
+            return DiffResult(changes=True, replaces=sorted({*result.replaces, "regions"}), stables=[],
+                              delete_before_replace=True)
+        return result
 
     # create ------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:

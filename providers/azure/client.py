@@ -1,0 +1,77 @@
+"""Azure credentials and the Compute client: DefaultAzureCredential in the cloud, a static token in the simulator.
+
+Clients are cached per (profile, subscription, endpoint) in a module dict that is never pickled
+with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is the one
+retry policy, and a 429's Retry-After reaches it through the mapped Throttled error.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..core import credentials
+from ..core.endpoints import load_sim_endpoints
+from ..core.model import Target
+
+RESOURCE_MANAGER = "https://management.azure.com"
+_CLIENTS: dict[tuple[str, str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class StaticToken:
+    """The simulator's credential: a fixed bearer token, so no call ever reaches Microsoft Entra ID."""
+
+    token: str = "imageforge-simulator-token"
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+def subscription_id(target: Target) -> str:
+    """AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID (the simulator's fixed one in profile sim)."""
+    return credentials.resolve("azure", simulated=target.simulated).get("subscription_id")
+
+
+def credential(target: Target) -> Any:
+    """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...)."""
+    if target.simulated:
+        return StaticToken()
+    creds = credentials.resolve("azure")
+    tenant, client, secret = creds.get("tenant_id"), creds.get("client_id"), creds.get("client_secret")
+    if tenant and client and secret:
+        from azure.identity import ClientSecretCredential
+
+        return ClientSecretCredential(tenant, client, secret)
+    from azure.identity import DefaultAzureCredential
+
+    # ARM_CLIENT_ID alone names a user-assigned managed identity, as it does for azurerm.
+    return DefaultAzureCredential(managed_identity_client_id=client or None)
+
+
+def compute_client(target: Target, subscription: str = "") -> Any:
+    """A ComputeManagementClient for this target's profile and subscription (cached)."""
+    sub = subscription or subscription_id(target)
+    if target.simulated:
+        endpoints = load_sim_endpoints()
+        base_url, verify = endpoints.https, endpoints.ca_file
+    else:
+        base_url, verify = RESOURCE_MANAGER, ""
+    key = (target.profile, sub, base_url)
+    client = _CLIENTS.get(key)
+    if client is None:
+        from azure.mgmt.compute import ComputeManagementClient
+
+        options: dict[str, Any] = {"retry_total": 0, "polling_interval": 0 if target.simulated else 15}
+        if verify:
+            options["connection_verify"] = verify
+        client = ComputeManagementClient(credential(target), sub, base_url=base_url, **options)
+        _CLIENTS[key] = client
+    return client
+
+
+def forget_clients() -> None:
+    """Drop cached clients (a restarted simulator listens on new ports)."""
+    _CLIENTS.clear()

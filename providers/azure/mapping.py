@@ -1,0 +1,154 @@
+"""Azure's raw strings in one place: provisioning, power and replication states, error codes, converters."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..core import errors
+from ..core.model import ImageStatus
+
+VENDOR = "azure"
+
+# provisioningState of images and gallery image versions
+PROVISIONING: dict[str, ImageStatus] = {
+    "creating": ImageStatus.CREATING,
+    "updating": ImageStatus.AVAILABLE,  # a version being re-replicated stays usable where it already is
+    "migrating": ImageStatus.AVAILABLE,
+    "succeeded": ImageStatus.AVAILABLE,
+    "failed": ImageStatus.FAILED,
+    "canceled": ImageStatus.FAILED,
+    "deleting": ImageStatus.DELETING,
+}
+# replicationStatus.summary[].state, per target region
+REPLICATION: dict[str, ImageStatus] = {
+    "replicating": ImageStatus.CREATING,
+    "completed": ImageStatus.AVAILABLE,
+    "failed": ImageStatus.FAILED,
+    "unknown": ImageStatus.UNKNOWN,
+}
+# instance view codes "PowerState/<state>"; stopped and deallocated both count as stopped for us
+POWER: dict[str, str] = {
+    "running": "running", "starting": "starting", "stopping": "stopping", "stopped": "stopped",
+    "deallocating": "deallocating", "deallocated": "deallocated",
+}
+STOPPED = frozenset({"stopped", "deallocated"})
+UNKNOWN_POWER = "unknown"
+
+# Error codes -> our error classes. Looked up by code first; by HTTP status when the code is unknown.
+ERRORS: dict[str, type[errors.CloudError]] = {
+    "ResourceNotFound": errors.NotFound,
+    "NotFound": errors.NotFound,
+    "ParentResourceNotFound": errors.NotFound,
+    "ResourceGroupNotFound": errors.NotFound,
+    "SubscriptionNotFound": errors.NotFound,
+    "OperationNotAllowed": errors.InvalidState,
+    "Conflict": errors.InvalidState,
+    "AnotherOperationInProgress": errors.InvalidState,
+    "OperationPreempted": errors.InvalidState,
+    "PropertyChangeNotAllowed": errors.Conflict,
+    "CannotDeleteResource": errors.InvalidState,
+    "InvalidParameter": errors.InvalidArgument,
+    "BadRequest": errors.InvalidArgument,
+    "InvalidRequestContent": errors.InvalidArgument,
+    "InvalidResourceType": errors.Unsupported,
+    "LocationRequired": errors.InvalidArgument,
+    "MissingApiVersionParameter": errors.InvalidArgument,
+    "LocationNotAvailableForResourceType": errors.InvalidArgument,
+    "AuthenticationFailed": errors.AuthFailed,
+    "InvalidAuthenticationToken": errors.AuthFailed,
+    "InvalidAuthenticationTokenTenant": errors.AuthFailed,
+    "ExpiredAuthenticationToken": errors.AuthFailed,
+    "AuthorizationFailed": errors.AuthFailed,
+    "LinkedAuthorizationFailed": errors.AuthFailed,
+    "QuotaExceeded": errors.QuotaExceeded,
+    "OperationNotAllowedQuotaExceeded": errors.QuotaExceeded,
+    "TooManyRequests": errors.Throttled,
+    "SubscriptionRequestsThrottled": errors.Throttled,
+    "InternalServerError": errors.ServiceUnavailable,
+    "InternalError": errors.ServiceUnavailable,
+    "ServiceUnavailable": errors.ServiceUnavailable,
+    "GatewayTimeout": errors.ServiceUnavailable,
+    "InternalExecutionError": errors.OperationFailed,
+    "ReplicationFailed": errors.OperationFailed,
+    "VMExtensionProvisioningError": errors.OperationFailed,
+}
+BY_STATUS: dict[int, type[errors.CloudError]] = {
+    400: errors.InvalidArgument, 401: errors.AuthFailed, 403: errors.AuthFailed, 404: errors.NotFound,
+    409: errors.Conflict, 412: errors.Conflict, 429: errors.Throttled,
+}
+
+
+def error_class(code: str, status: int | None) -> type[errors.CloudError]:
+    """A 429 is throttling whatever its code (Compute answers some throttles as OperationNotAllowed)."""
+    if status == 429:
+        return errors.Throttled
+    if code in ERRORS:
+        return ERRORS[code]
+    if status is not None and status >= 500:
+        return errors.ServiceUnavailable
+    return BY_STATUS.get(status or 0, errors.CloudError)
+
+
+def to_error(exc: Exception, operation: str, resource_id: str = "") -> errors.CloudError:
+    """Map an azure-core / azure-identity exception onto our hierarchy, once, at the adapter boundary."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+
+    if isinstance(exc, errors.CloudError):
+        return exc
+    if isinstance(exc, ServiceRequestError):
+        return errors.ServiceUnavailable(f"could not reach Azure Resource Manager: {exc}", vendor=VENDOR,
+                                         operation=operation, resource_id=resource_id)
+    response = getattr(exc, "response", None)
+    status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
+    err = getattr(exc, "error", None)
+    code = str(getattr(err, "code", "") or "")
+    message = str(getattr(err, "message", "") or getattr(exc, "message", "") or exc)
+    headers: Mapping[str, str] = getattr(response, "headers", None) or {}
+    request_id = str(headers.get("x-ms-request-id", "") or "")
+    if isinstance(exc, ClientAuthenticationError) and not status:
+        return errors.AuthFailed(f"Azure credentials were refused or unavailable: {message}", vendor=VENDOR,
+                                 operation=operation, code=code)
+    if not isinstance(exc, HttpResponseError):
+        return errors.CloudError(message, vendor=VENDOR, operation=operation, resource_id=resource_id)
+    cls = error_class(code, status)
+    return cls(message.splitlines()[0] if message else f"HTTP {status}", vendor=VENDOR, operation=operation,
+               code=code or str(status or ""), request_id=request_id, resource_id=resource_id,
+               retry_after=retry_after(headers) if cls is errors.Throttled else None)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a Retry-After header (Azure sends delta-seconds), or None."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def image_status(provisioning_state: str | None) -> ImageStatus:
+    return PROVISIONING.get(str(provisioning_state or "").lower(), ImageStatus.UNKNOWN)
+
+
+def replication_status(state: str | None) -> ImageStatus:
+    return REPLICATION.get(str(state or "").lower(), ImageStatus.UNKNOWN)
+
+
+def power_state(statuses: list[Any] | None) -> str:
+    for status in statuses or []:
+        code = str(_get(status, "code") or "")
+        if code.startswith("PowerState/"):
+            return POWER.get(code.split("/", 1)[1].lower(), UNKNOWN_POWER)
+    return UNKNOWN_POWER
+
+
+def is_generalized(statuses: list[Any] | None) -> bool:
+    return any(str(_get(s, "code") or "").lower() == "osstate/generalized" for s in statuses or [])
+
+
+def region(name: str | None) -> str:
+    """ARM answers "West Europe" where requests said "westeurope": compare on the short form."""
+    return str(name or "").replace(" ", "").lower()
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)

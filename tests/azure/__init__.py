@@ -1,0 +1,1 @@
+"""Azure: simulator fidelity, adapter, rules and resources."""

@@ -1,0 +1,99 @@
+"""Azure Compute rules: every refusal names the field, the rule and the fix; unknown preview values pass."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from imageforge.providers.azure.rules import RULES
+from imageforge.providers.core import registry
+
+VM = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web"
+VERSION = ("/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg/providers/Microsoft.Compute/"
+           "galleries/g/images/linux/versions/1.0.0")
+GALLERY = {"target": "gallery", "gallery": "imageforge_gallery", "gallery_image": "linux-generalized", "version": "1.0.0"}
+
+
+def capture(**extra: Any) -> dict[str, Any]:
+    return {"cloud": "azure", "service": "compute", "region": "westeurope", "name": "golden-web",
+            "source": {"instance": VM}, **extra}
+
+
+def fields(failures: list[Any]) -> list[str]:
+    return [f.field for f in failures]
+
+
+def test_registry_points_at_these_rules() -> None:
+    assert registry.rules_for("azure", "compute") is RULES
+
+
+@pytest.mark.parametrize("extra", [
+    {},
+    {"source": {"instance": "web"}, "options": {"resource_group": "rg"}},
+    {"source": {"instance": "rg/web"}},
+    {"options": {**GALLERY, "replicas": 2, "storage": "Standard_ZRS", "replication_mode": "Shallow"}},
+    {"options": {**GALLERY, "os_state": "Specialized", "gallery_image": "linux-specialized"},
+     "source": {"instance": VM, "os_state": "Specialized"}},
+    {"options": {"hyper_v_generation": "V1"}, "region": "West Europe"},
+])
+def test_valid_captures_pass(extra: dict[str, Any]) -> None:
+    assert RULES.validate_capture(capture(**extra)) == []
+
+
+@pytest.mark.parametrize(("extra", "field", "words"), [
+    ({"region": "westeuropa"}, "region", "Did you mean westeurope"),
+    ({"name": "-golden"}, "name", "start with a letter or digit"),
+    ({"name": "golden."}, "name", "must end with a letter, digit or '_'"),
+    ({"name": "x" * 81}, "name", "1 to 80 characters"),
+    ({"source": {"snapshot": "s-1"}}, "source", "virtual machine"),
+    ({"source": {"instance": "web"}}, "options.resource_group", "is required"),
+    ({"source": {"instance": "/subscriptions/x/oops"}}, "source.instance", "not a VM resource id"),
+    ({"options": {"target": "disk"}}, "options.target", "'managed'"),
+    ({"options": {"os_state": "Specialized"}}, "options.target", "only be captured to a Compute Gallery"),
+    ({"source": {"instance": VM, "os_state": "Specialized"}}, "options.target", "generalize the VM first"),
+    ({"options": {"version": "1.0.0"}}, "options.version", "target='gallery'"),
+    ({"options": {"hyper_v_generation": "V3"}}, "options.hyper_v_generation", "V1 or V2"),
+    ({"options": {**GALLERY, "version": "1.0"}}, "options.version", "Major.Minor.Patch"),
+    ({"options": {**GALLERY, "gallery": "my-gallery"}}, "options.gallery", "letters, digits, '_' and '.'"),
+    ({"options": {**GALLERY, "replicas": 0}}, "options.replicas", "1 to 100"),
+    ({"options": {**GALLERY, "storage": "Hot"}}, "options.storage", "Standard_LRS"),
+    ({"options": {**GALLERY, "hyper_v_generation": "V2"}}, "options.hyper_v_generation", "image definition"),
+    ({"options": {"target": "gallery", "gallery": "g", "version": "1.0.0"}}, "options.gallery_image", "is required"),
+    ({"options": {"colour": "blue"}}, "options", "unknown Azure option"),
+    ({"tags": {"a/b": "x"}}, "tags", "without < > % & \\ ? /"),
+    ({"tags": {"k": "v" * 257}}, "tags", "256"),
+])
+def test_each_capture_rule(extra: dict[str, Any], field: str, words: str) -> None:
+    failures = RULES.validate_capture(capture(**extra))
+    assert fields(failures) == [field]
+    assert words in failures[0].reason
+
+
+def test_unknown_preview_values_pass() -> None:
+    unknown = rpc.UNKNOWN
+    assert RULES.validate_capture(capture(region=unknown, name=unknown, source={"instance": unknown},
+                                          options={**GALLERY, "version": unknown, "target": unknown})) == []
+    assert RULES.validate_copy({"region": "westeurope", "image_id": unknown, "regions": [unknown, {"region": unknown}]}) == []
+    assert RULES.validate_generalize({"region": "westeurope", "vm": unknown, "finalize_scripts": unknown}) == []
+
+
+def test_copy_rules() -> None:
+    ok = {"region": "westeurope", "image_id": VERSION,
+          "regions": ["eastus", {"region": "westeurope", "replicas": 2, "storage": "Premium_LRS"}]}
+    assert RULES.validate_copy(ok) == []
+    managed = RULES.validate_copy({**ok, "image_id": VM.replace("virtualMachines/web", "images/web")})
+    assert fields(managed) == ["image_id"] and "gallery" in managed[0].reason
+    bad = RULES.validate_copy({**ok, "regions": [{"region": "mars"}, {"region": "eastus", "replicas": 101},
+                                                 {"region": "uksouth", "storage": "Cold"}, {"region": "ukwest", "zone": 1}],
+                               "options": {"replication_mode": "Partial"}})
+    assert fields(bad) == ["regions[0].region", "regions[1].replicas", "regions[2].storage", "regions[3]",
+                           "options.replication_mode"]
+
+
+def test_generalize_rules() -> None:
+    assert RULES.validate_generalize({"region": "westeurope", "vm": VM, "finalize_scripts": ["echo", ["a", "b"]]}) == []
+    assert RULES.validate_generalize({"region": "westeurope", "vm": "web", "resource_group": "rg"}) == []
+    assert fields(RULES.validate_generalize({"region": "westeurope", "vm": "web"})) == ["resource_group"]
+    assert fields(RULES.validate_generalize({"region": "westeurope", "vm": VERSION})) == ["vm"]
+    assert fields(RULES.validate_generalize({"region": "westeurope", "vm": VM, "finalize_scripts": "echo"})) == ["finalize_scripts"]

@@ -1,0 +1,75 @@
+"""The sample program with the Azure stack configuration, under mocks with the real providers and the simulator."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import imageforge.providers
+from imageforge.providers.resources.generalized_vm import GeneralizedVM
+from imageforge.simulator import Simulator, offline
+from imageforge.simulator.azure.model import run_command_log
+
+PROGRAM = Path(__file__).resolve().parents[2] / "stacks" / "__main__.py"
+# The Azure variant of the sample stack (what a Pulumi.<stack>.yaml holds under `config:`).
+AZURE_STACK = """
+imageforge:endpoint: sim
+imageforge:release: golden
+imageforge:imageName: golden-web-2026-11
+imageforge:description: Web tier golden image
+imageforge:tags:
+  team: platform
+imageforge:targets:
+  - name: azure-gallery
+    cloud: azure
+    region: westeurope
+    source:
+      instance: /subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/imageforge-rg/providers/Microsoft.Compute/virtualMachines/golden-linux
+    generalize:
+      finalize_scripts:
+        - ["echo activate licences", "echo clean caches"]
+    capture:
+      options:
+        target: gallery
+        resource_group: imageforge-rg
+        gallery: imageforge_gallery
+        gallery_image: linux-generalized
+        version: 1.0.0
+    regions:
+      - {region: westeurope, replicas: 1}
+      - {region: eastus, replicas: 2}
+      - {region: japaneast}
+  - name: azure-managed
+    cloud: azure
+    region: westeurope
+    source:
+      instance: imageforge-rg/golden-windows
+    generalize: {}
+"""
+
+
+def config() -> dict[str, str]:
+    import json
+
+    raw = yaml.safe_load(AZURE_STACK)
+    return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in raw.items()}
+
+
+def test_azure_stack_generalizes_captures_and_replicates(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imageforge.providers, "GeneralizedVM", GeneralizedVM, raising=False)
+    result = offline.run(PROGRAM, config())
+    targets = result.outputs["targets"]
+    gallery, managed = targets["azure-gallery"], targets["azure-managed"]
+    assert gallery["status"] == "available" and gallery["image_id"].endswith("/linux-generalized/versions/1.0.0")
+    assert sorted(gallery["regions"]) == ["eastus", "japaneast", "westeurope"]
+    assert managed["status"] == "available" and managed["image_id"].endswith("/images/golden-web-2026-11")
+    assert [r.typ.rsplit(":", 1)[1] for r in result.resources].count("GeneralizedVM") == 2
+    runs = run_command_log(sim.store)
+    assert [r["script"][-1] for r in runs if r["vm_name"] == "golden-linux"] == [
+        "echo clean caches", "sudo waagent -deprovision+user -force"]
+    assert ["Sysprep.exe" in r["script"][-1] for r in runs if r["vm_name"] == "golden-windows"] == [True]
+    offline.destroy(result)
+    leftovers = [d for kind in ("gallery_version", "image")
+                 for d in sim.store.list("azure", None, kind, account="00000000-0000-0000-0000-00000000000a")]
+    assert leftovers and all(d.get("_deleted_at") for d in leftovers)  # both deletions accepted and under way
