@@ -68,7 +68,7 @@ class ImageRegionSetProvider(common.ProviderBase):
         if news.get("cloud") == "azure" and any(r in before and before[r].get("storage") != s.get("storage")
                                                 for r, s in after.items()):
             # Azure cannot change a replica's storage account type in place
-            return DiffResult(changes=True, replaces=sorted({*result.replaces, "regions"}), stables=[],
+            return DiffResult(changes=True, replaces=sorted({*(result.replaces or []), "regions"}), stables=[],
                               delete_before_replace=True)
         return result
 

@@ -197,7 +197,7 @@ class EcsModel:
         existing = self._token(dest, p.get("ClientToken", ""))
         if existing:
             return existing
-        fields = {k: source[k] for k in ("OSType", "OSName", "Size", "Platform", "Architecture") if k in source}
+        fields: dict[str, Any] = {k: source[k] for k in ("OSType", "OSName", "Size", "Platform", "Architecture") if k in source}
         fields.update(ImageName=p.get("DestinationImageName") or source["ImageName"],
                       Description=p.get("DestinationDescription") or source.get("Description", ""),
                       IsCopied=True, CopiedFromImageId=source["ImageId"], CopiedFromRegionId=region)
