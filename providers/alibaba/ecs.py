@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.errors import CloudError
 from ..core.model import CaptureRequest, CopyRequest, ImageInfo, Target
-from ..core.protocol import ImageAdapter, ImageCopier
 from ..core.waiting import Waiter
 from . import acs, ecs_mapping as mapping
 
@@ -168,8 +167,3 @@ def _info(raw: Mapping[str, Any], region: str) -> ImageInfo:
         tags=tags, copying=bool(raw.get("IsCopied")) and status == "Creating",
         failure="the image ended CreateFailed" if status == "CreateFailed" else "",
     )
-
-
-if TYPE_CHECKING:  # mypy checks the adapter against the workflow protocols
-    _capture: ImageAdapter = EcsAdapter(Target("alibaba", "ecs", "cn-hangzhou"))
-    _copy: ImageCopier = EcsAdapter(Target("alibaba", "ecs", "cn-hangzhou"))

@@ -1,0 +1,17 @@
+"""Static proof, checked by mypy and never run, that each adapter implements the workflow protocols."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .alibaba.ecs import EcsAdapter
+    from .alibaba.eds import EdsAdapter
+    from .azure.compute import ComputeAdapter
+    from .core.model import Target
+    from .core.protocol import ImageAdapter, ImageCopier, VmGeneralizer
+
+    def _conforms(target: Target) -> None:
+        images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target)]
+        copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target)]
+        generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
+        del images, copiers, generalizers
