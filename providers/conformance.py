@@ -7,11 +7,12 @@ if TYPE_CHECKING:
     from .alibaba.ecs import EcsAdapter
     from .alibaba.eds import EdsAdapter
     from .azure.compute import ComputeAdapter
+    from .tencent.cvm import CvmAdapter
     from .core.model import Target
     from .core.protocol import ImageAdapter, ImageCopier, VmGeneralizer
 
     def _conforms(target: Target) -> None:
-        images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target)]
-        copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target)]
+        images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target), CvmAdapter(target)]
+        copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target), CvmAdapter(target)]
         generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
         del images, copiers, generalizers

@@ -20,6 +20,7 @@ REPLACE_ON = ("cloud", "service", "region", "source", "scope", "clean_personal_d
               "architecture", "options", "endpoint")
 UPDATE_ON = ("name", "description", "tags", "deletion_protection")
 SCOPES = tuple(s.value for s in Scope)
+NAMES_UNIQUE_PER_REGION = ("tencent",)
 OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "os_type", "platform",
                "image_architecture", "created", "image_tags", "warnings")
 PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the cloud computer's users "
@@ -50,7 +51,11 @@ class CustomImageProvider(common.ProviderBase):
         return CheckResult(inputs, common.to_check_failures(failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return common.diff(olds, news, REPLACE_ON, UPDATE_ON)
+        result = common.diff(olds, news, REPLACE_ON, UPDATE_ON)
+        if result.replaces and news.get("cloud") in NAMES_UNIQUE_PER_REGION and olds.get("name") == news.get("name"):
+            # the new image cannot take the name while the old one holds it
+            result.delete_before_replace = True
+        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = common.clean(props)
