@@ -7,12 +7,15 @@ if TYPE_CHECKING:
     from .alibaba.ecs import EcsAdapter
     from .alibaba.eds import EdsAdapter
     from .azure.compute import ComputeAdapter
+    from .huawei.ims import ImsAdapter
     from .tencent.cvm import CvmAdapter
     from .core.model import Target
     from .core.protocol import ImageAdapter, ImageCopier, VmGeneralizer
 
     def _conforms(target: Target) -> None:
-        images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target), CvmAdapter(target)]
-        copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target), CvmAdapter(target)]
+        images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
+                                      CvmAdapter(target), ImsAdapter(target)]
+        copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
+                                      CvmAdapter(target), ImsAdapter(target)]
         generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
         del images, copiers, generalizers

@@ -1,6 +1,7 @@
 """ImageRegionSet: the regions one image is published to, copied concurrently, kept in sync."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -100,8 +101,9 @@ class ImageRegionSetProvider(common.ProviderBase):
         except CloudError as err:
             self._discard(copier, wait, dict(getattr(err, "partial", {}) or {}), timeout)
             raise
+        started = dict(started)
         try:
-            self._wait_copies(copier, wait, started, timeout)
+            self._wait_copies(copier, wait, started, timeout, request)
         except (CloudError, KeyboardInterrupt) as err:
             self._discard(copier, wait, started, timeout)
             if isinstance(err, Timeout):
@@ -109,10 +111,22 @@ class ImageRegionSetProvider(common.ProviderBase):
             raise
         return dict(started)
 
-    def _wait_copies(self, copier: Any, wait: Waiter, copies: Mapping[str, str], timeout: float) -> None:
+    def _wait_copies(self, copier: Any, wait: Waiter, copies: dict[str, str], timeout: float,
+                     request: CopyRequest) -> None:
+        """Wait for every copy; a region the copier left queued ("" id, a per-account limit) is offered again each poll."""
         pending = dict(copies)
 
         def poll() -> Pending | Done[bool]:
+            queued = tuple(r for r, i in pending.items() if not i)
+            if queued:
+                try:
+                    more = copier.copy_image(dataclasses.replace(request, regions=queued))
+                except CloudError as err:
+                    copies.update({r: i for r, i in dict(getattr(err, "partial", {}) or {}).items() if i})
+                    raise
+                started = {r: i for r, i in more.items() if i}
+                copies.update(started)
+                pending.update(started)
             infos = copier.describe_copies(pending)
             for region, image_id in list(pending.items()):
                 info = infos.get(region)
@@ -135,6 +149,7 @@ class ImageRegionSetProvider(common.ProviderBase):
 
     def _discard(self, copier: Any, wait: Waiter, copies: Mapping[str, str], timeout: float) -> None:
         """Cancel copies still running and delete finished ones, then wait until all are gone."""
+        copies = {r: i for r, i in copies.items() if i}  # a queued region ("" id) never started
         for region, image_id in copies.items():
             def cancel_or_delete(region: str = region, image_id: str = image_id) -> None:
                 info = copier.describe_copies({region: image_id}).get(region)

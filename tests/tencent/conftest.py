@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socketserver
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +9,6 @@ from typing import Any
 import pytest
 
 from imageforge.simulator.core.simulator import Simulator
-
-
-@pytest.fixture(autouse=True)
-def _no_delayed_acks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small replies otherwise wait ~40 ms each for a delayed ACK (Nagle); the server should set this itself."""
-    monkeypatch.setattr(socketserver.StreamRequestHandler, "disable_nagle_algorithm", True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,123 @@
+"""Huawei SDK clients per region and project, and the one place SDK exceptions become our errors.
+
+One endpoint of the simulator serves every region, which it tells apart by project id; in the
+cloud each region has its own endpoint and project. Project ids come from (in order) the
+resource's `options.project_ids`, HUAWEICLOUD_SDK_PROJECT_ID / HW_PROJECT_ID for the main
+region, and otherwise the SDK's own IAM lookup (KeystoneListProjects) for the region.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ..core import credentials
+from ..core.endpoints import load_sim_endpoints
+from ..core.errors import CloudError, InvalidArgument, ServiceUnavailable
+from ..core.model import Target
+from . import mapping
+
+VENDOR = "huawei"
+ERROR_VENDOR = "huawei-ims"
+T = TypeVar("T")
+_PROJECT_IDS: dict[str, str] = {}  # region -> project id learned from options; per process, never pickled
+
+
+def remember_projects(project_ids: Mapping[str, object]) -> None:
+    """Keep `options.project_ids` for later calls in this process (describe and delete get no options)."""
+    _PROJECT_IDS.update({str(k): str(v) for k, v in project_ids.items() if v})
+
+
+class Clients:
+    """Builds and caches one IMS and one ECS client per region for one adapter (one operation)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.last_request_id = ""
+        self._ims: dict[str, Any] = {}
+        self._ecs: dict[str, Any] = {}
+
+    def project_id(self, region: str) -> str | None:
+        if self.target.simulated:
+            published = load_sim_endpoints().extra.get("huawei_projects")
+            projects = dict(published) if isinstance(published, Mapping) else {}
+            if region not in projects:
+                raise InvalidArgument(f"region {region!r} is not simulated; simulated regions: {', '.join(sorted(projects))}",
+                                      vendor=ERROR_VENDOR, operation="project lookup")
+            return str(projects[region])
+        if region in _PROJECT_IDS:
+            return _PROJECT_IDS[region]
+        creds = credentials.resolve(VENDOR)
+        if region == self.target.region and creds.get("project_id"):
+            return creds.get("project_id")
+        return None  # the SDK asks IAM for the region's project
+
+    def ims(self, region: str) -> Any:
+        if region not in self._ims:
+            from huaweicloudsdkims.v2 import ImsClient
+            from huaweicloudsdkims.v2.region.ims_region import ImsRegion
+
+            self._ims[region] = self._build(ImsClient, ImsRegion, region)
+        return self._ims[region]
+
+    def ecs(self, region: str) -> Any:
+        if region not in self._ecs:
+            from huaweicloudsdkecs.v2 import EcsClient
+            from huaweicloudsdkecs.v2.region.ecs_region import EcsRegion
+
+            self._ecs[region] = self._build(EcsClient, EcsRegion, region)
+        return self._ecs[region]
+
+    def _build(self, client_cls: Any, region_cls: Any, region: str) -> Any:
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkcore.http.http_config import HttpConfig
+        from huaweicloudsdkcore.http.http_handler import HttpHandler
+
+        creds = credentials.resolve(VENDOR, simulated=self.target.simulated)
+        basic = BasicCredentials(creds.get("ak"), creds.get("sk"), self.project_id(region))
+        if creds.get("security_token"):
+            basic = basic.with_security_token(creds.get("security_token"))
+        config = HttpConfig.get_default_config()
+        config.timeout = (10, 60)
+        config.retry_times = 0  # retry policy lives in our Waiter
+        handler = HttpHandler().add_response_handler(self._note_request_id)
+        builder = client_cls.new_builder().with_credentials(basic).with_http_config(config).with_http_handler(handler)
+        if self.target.simulated:
+            builder = builder.with_endpoints([load_sim_endpoints().http])
+        else:
+            try:
+                builder = builder.with_region(region_cls.value_of(region))
+            except KeyError:
+                raise InvalidArgument(f"{region!r} is not a Huawei Cloud region this SDK knows",
+                                      vendor=ERROR_VENDOR, operation="client") from None
+        try:
+            return self.call("IAM project lookup", builder.build)  # asks IAM only when no project id is known
+        except CloudError as err:
+            if isinstance(err, ServiceUnavailable):
+                raise
+            err.message += (f" (finding the project of {region}: set options.project_ids {{'{region}': '<project id>'}}"
+                            " or HUAWEICLOUD_SDK_PROJECT_ID)")
+            err.args = (err._render(),)
+            raise
+
+    def _note_request_id(self, **kwargs: Any) -> None:
+        response = kwargs.get("response")
+        if response is not None:
+            self.last_request_id = str(response.headers.get("X-Request-Id", "") or "")
+
+    def call(self, operation: str, fn: Callable[[], T]) -> T:
+        """Run one SDK call; raise its failure as one of our typed errors."""
+        from huaweicloudsdkcore.exceptions import exceptions as sdk
+
+        try:
+            return fn()
+        except sdk.ServiceResponseException as exc:
+            code = str(exc.error_code or exc.status_code)
+            cls = mapping.error_class(code, int(exc.status_code or 0))
+            raise cls(str(exc.error_msg or code), vendor=ERROR_VENDOR, operation=operation, code=code,
+                      request_id=str(exc.request_id or "")) from None
+        except (sdk.ConnectionException, sdk.RequestTimeoutException) as exc:
+            raise ServiceUnavailable(str(exc.error_msg), vendor=ERROR_VENDOR, operation=operation,
+                                     code=type(exc).__name__) from None
+        except sdk.SdkException as exc:
+            raise CloudError(str(exc.error_msg), vendor=ERROR_VENDOR, operation=operation,
+                             code=type(exc).__name__) from None

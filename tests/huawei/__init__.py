@@ -1,0 +1,1 @@
+"""Huawei Cloud IMS: simulator fidelity, adapter, rules and resources."""
