@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..core import errors
+from .codes import COMMON_ERRORS, percent
 from ..core.model import ImageStatus
 
 IMAGE_STATUS: dict[str, ImageStatus] = {
@@ -15,6 +16,7 @@ IMAGE_STATUS: dict[str, ImageStatus] = {
 ALL_STATUSES = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
 
 ERRORS: dict[str, type[errors.CloudError]] = {
+    **COMMON_ERRORS,
     "InvalidImageId.NotFound": errors.NotFound,
     "InvalidInstanceId.NotFound": errors.NotFound,
     "InvalidSnapshotId.NotFound": errors.NotFound,
@@ -30,14 +32,6 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InvalidParameter.Conflict": errors.InvalidArgument,
     "MissingParameter": errors.InvalidArgument,
     "QuotaExceed.Image": errors.QuotaExceeded,
-    "Forbidden.RAM": errors.AuthFailed,
-    "InvalidAccessKeyId.NotFound": errors.AuthFailed,
-    "SignatureDoesNotMatch": errors.AuthFailed,
-    "Throttling": errors.Throttled,
-    "Throttling.User": errors.Throttled,
-    "Throttling.Api": errors.Throttled,
-    "ServiceUnavailable": errors.ServiceUnavailable,
-    "InternalError": errors.ServiceUnavailable,
 }
 
 
@@ -45,12 +39,7 @@ def image_status(raw: str) -> ImageStatus:
     return IMAGE_STATUS.get(raw, ImageStatus.UNKNOWN)
 
 
-def progress(raw: object) -> float | None:
-    """ECS reports "57%"; anything unreadable is unknown rather than zero."""
-    try:
-        return float(str(raw).rstrip("%"))
-    except ValueError:
-        return None
+progress = percent
 
 
 def error_class(code: str, http_status: int) -> type[errors.CloudError]:

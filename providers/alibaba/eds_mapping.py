@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..core import errors
+from .codes import COMMON_ERRORS, percent
 from ..core.model import ImageStatus, Scope
 
 VENDOR = "alibaba-eds"
@@ -27,6 +28,7 @@ FAILURE_REASONS: dict[str, str] = {
 FAILURE_DEFAULT = "the image ended CreateFailed"
 
 ERRORS: dict[str, type[errors.CloudError]] = {
+    **COMMON_ERRORS,
     "InvalidImageId.NotFound": errors.NotFound,
     "InvalidDesktopId.NotFound": errors.NotFound,
     "InvalidSnapshotId.NotFound": errors.NotFound,
@@ -51,16 +53,8 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InvalidAction.NotFound": errors.Unsupported,
     "ExceedMaxImageCount": errors.QuotaExceeded,
     "QuotaExceed.Image": errors.QuotaExceeded,
-    "Forbidden.RAM": errors.AuthFailed,
     "Forbidden": errors.AuthFailed,
-    "InvalidAccessKeyId.NotFound": errors.AuthFailed,
-    "SignatureDoesNotMatch": errors.AuthFailed,
     "MissingAuthorization": errors.AuthFailed,
-    "Throttling": errors.Throttled,
-    "Throttling.User": errors.Throttled,
-    "Throttling.Api": errors.Throttled,
-    "ServiceUnavailable": errors.ServiceUnavailable,
-    "InternalError": errors.ServiceUnavailable,
 }
 
 
@@ -68,12 +62,7 @@ def image_status(raw: str) -> ImageStatus:
     return IMAGE_STATUS.get(raw, ImageStatus.UNKNOWN)
 
 
-def progress(raw: object) -> float | None:
-    """EDS reports "57%"; anything unreadable is unknown rather than zero."""
-    try:
-        return float(str(raw).strip().rstrip("%"))
-    except ValueError:
-        return None
+progress = percent
 
 
 def failure_reason(raw_status: str, description: str) -> str:

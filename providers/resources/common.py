@@ -60,6 +60,24 @@ def normalize_common(provider: ProviderBase, news: Mapping[str, Any]) -> tuple[d
     return inputs, failures
 
 
+def service_failures(inputs: dict[str, Any], capability: str, what: str, validate: str) -> list[Failure]:
+    """The cloud service's own rules, once the shared checks passed; the spec key for adoption last."""
+    cloud, service = inputs.get("cloud"), inputs.get("service")
+    if is_unknown(cloud) or is_unknown(service):
+        return []
+    found = registry.entry(str(cloud), str(service))
+    if found is None:
+        return []
+    if capability not in found.capabilities:
+        return [Failure("service", f"{cloud}/{service} cannot {what}.")]
+    return list(getattr(registry.rules_for(str(cloud), str(service)), validate)(inputs))
+
+
+def with_key(inputs: dict[str, Any], replace_on: Iterable[str]) -> None:
+    """Tag value naming the stack, the resource and everything that would replace it."""
+    inputs["key"] = spec_key(inputs.get("owner", ""), {k: inputs.get(k) for k in replace_on})
+
+
 def check_timeouts(inputs: Mapping[str, Any], defaults: Timeouts) -> list[Failure]:
     value = inputs.get("timeouts")
     if value is None or is_unknown(value):

@@ -41,13 +41,10 @@ class CustomImageProvider(common.ProviderBase):
         if not is_unknown(source) and not isinstance(source, Mapping):
             failures.append(Failure("source", "must be a map such as {'instance': 'i-...'} or {'snapshot': 's-...'}."))
         failures += common.check_timeouts(inputs, CAPTURE_DEFAULTS)
-        if not failures and not is_unknown(inputs.get("cloud")) and not is_unknown(inputs.get("service")):
-            if registry.CAPTURE not in registry.entry(inputs["cloud"], inputs["service"]).capabilities:  # type: ignore[union-attr]
-                failures.append(Failure("service", f"{inputs['cloud']}/{inputs['service']} cannot capture images."))
-            else:
-                failures += registry.rules_for(inputs["cloud"], inputs["service"]).validate_capture(inputs)
         if not failures:
-            inputs["key"] = common.spec_key(inputs.get("owner", ""), {k: inputs.get(k) for k in REPLACE_ON})
+            failures += common.service_failures(inputs, registry.CAPTURE, "capture images", "validate_capture")
+        if not failures:
+            common.with_key(inputs, REPLACE_ON)
         return CheckResult(inputs, common.to_check_failures(failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

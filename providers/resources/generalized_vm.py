@@ -54,7 +54,7 @@ class GeneralizedVMProvider(common.ProviderBase):
                 validate = getattr(rules, "validate_generalize", None)
                 failures += validate(inputs) if validate is not None else []
         if not failures:
-            inputs["key"] = common.spec_key(inputs.get("owner", ""), {k: inputs.get(k) for k in REPLACE_ON})
+            common.with_key(inputs, REPLACE_ON)
         return CheckResult(inputs, common.to_check_failures(failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

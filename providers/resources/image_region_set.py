@@ -54,13 +54,10 @@ class ImageRegionSetProvider(common.ProviderBase):
         if not inputs.get("image_id") and not is_unknown(inputs.get("image_id")):
             failures.append(Failure("image_id", "is required: the id of the image to publish (a CustomImage's image_id)."))
         failures += common.check_timeouts(inputs, COPY_DEFAULTS)
-        if not failures and not is_unknown(inputs.get("cloud")) and not is_unknown(inputs.get("service")):
-            if registry.COPY not in registry.entry(inputs["cloud"], inputs["service"]).capabilities:  # type: ignore[union-attr]
-                failures.append(Failure("service", f"{inputs['cloud']}/{inputs['service']} cannot copy images across regions."))
-            else:
-                failures += registry.rules_for(inputs["cloud"], inputs["service"]).validate_copy(inputs)
         if not failures:
-            inputs["key"] = common.spec_key(inputs.get("owner", ""), {k: inputs.get(k) for k in REPLACE_ON})
+            failures += common.service_failures(inputs, registry.COPY, "copy images across regions", "validate_copy")
+        if not failures:
+            common.with_key(inputs, REPLACE_ON)
         return CheckResult(inputs, common.to_check_failures(failures))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

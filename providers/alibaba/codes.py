@@ -1,0 +1,23 @@
+"""What Alibaba's services (ECS, EDS) share: account-wide error codes and their percent strings."""
+from __future__ import annotations
+
+from ..core import errors
+
+COMMON_ERRORS: dict[str, type[errors.CloudError]] = {
+    "Forbidden.RAM": errors.AuthFailed,
+    "InvalidAccessKeyId.NotFound": errors.AuthFailed,
+    "SignatureDoesNotMatch": errors.AuthFailed,
+    "Throttling": errors.Throttled,
+    "Throttling.User": errors.Throttled,
+    "Throttling.Api": errors.Throttled,
+    "ServiceUnavailable": errors.ServiceUnavailable,
+    "InternalError": errors.ServiceUnavailable,
+}
+
+
+def percent(raw: object) -> float | None:
+    """Alibaba reports progress as "57%"; anything unreadable is unknown rather than zero."""
+    try:
+        return float(str(raw).strip().rstrip("%"))
+    except ValueError:
+        return None
