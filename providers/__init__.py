@@ -13,7 +13,10 @@ _EXPORTS = {
     "GeneralizedVM": "resources.generalized_vm", "GeneralizedVMProvider": "resources.generalized_vm",
     "ImageRegionSet": "resources.image_region_set", "ImageRegionSetProvider": "resources.image_region_set",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CustomImage", "CustomImageProvider", "GeneralizedVM", "GeneralizedVMProvider",
+    "ImageRegionSet", "ImageRegionSetProvider",
+]
 
 if TYPE_CHECKING:
     from .resources.custom_image import CustomImage, CustomImageProvider

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from ..core import registry
-from ..core.errors import CloudError, InvalidState, NotFound, OperationFailed, Timeout, UserInputError
+from ..core.errors import InvalidState, NotFound, OperationFailed, Timeout, UserInputError
 from ..core.model import CaptureRequest, ImageInfo, ImageStatus, Scope, Source
 from ..core.timeouts import CAPTURE_DEFAULTS
 from ..core.validation import Failure, is_unknown
