@@ -202,3 +202,14 @@ def test_refresh_notices_drift_and_a_deleted_copy(server: ProviderServer, sim: S
     assert refreshed["regions"] == ["cn-shanghai"] and list(refreshed["images"]) == ["cn-shanghai"]
     verdict, healed = server.change(provider, set_id, refreshed, publish_inputs(image_id, ["cn-shanghai", "cn-beijing"]))
     assert verdict.kind == "update" and sorted(healed["images"]) == ["cn-beijing", "cn-shanghai"]
+
+
+def test_unknown_values_during_preview_pass_check(server: ProviderServer, sim: Simulator) -> None:
+    from pulumi.runtime import rpc
+
+    mark = sim.mark()
+    checked, failures = server.check(CustomImageProvider(), image_inputs(name=rpc.UNKNOWN, source=rpc.UNKNOWN))
+    assert failures == []
+    _, failures = server.check(ImageRegionSetProvider(), publish_inputs(rpc.UNKNOWN, ["cn-shanghai"]))
+    assert failures == []
+    assert sim.requests(since=mark) == []

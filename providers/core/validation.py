@@ -28,9 +28,10 @@ class ServiceRules(Protocol):
 
 def is_unknown(value: object) -> bool:
     """True for values Pulumi has not resolved yet (preview): those are passed, not failed."""
+    from pulumi.output import Unknown
     from pulumi.runtime import rpc
 
-    return value is rpc.UNKNOWN or (isinstance(value, str) and value == rpc.UNKNOWN)
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
 
 
 @dataclass(frozen=True)

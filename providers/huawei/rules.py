@@ -126,7 +126,7 @@ class ImsRules:
             failures.append(Failure("options", f"size_gb is {size}: IMS copies images of at most {MAX_COPY_GB} GB across "
                                                "regions. Capture from a smaller system disk."))
         agency = options.get("agency_name")
-        if not is_unknown(agency) and not (isinstance(agency, str) and agency.strip()):
+        if not is_unknown(inputs.get("options")) and not is_unknown(agency) and not (isinstance(agency, str) and agency.strip()):
             failures.append(Failure("options", "agency_name is required: IMS copies across regions through an IAM agency "
                                                "that delegates IMS (for example 'ims_admin_agency'). Set options.agency_name."))
         project_ids = options.get("project_ids")
