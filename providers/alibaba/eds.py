@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..core.errors import CloudError, NotFound, UserInputError
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, Scope, Target, VmInfo
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target, VmInfo
 from ..core.waiting import Waiter
 from . import eds_client, eds_mapping as mapping
 
@@ -171,8 +171,23 @@ class EdsAdapter:
         return out
 
     def find_images(self, tags: Mapping[str, str]) -> list[ImageInfo]:
-        """EDS images carry no tags (ListTagResources covers cloud computers only): nothing to adopt, always empty."""
+        """EDS images carry no tags (ListTagResources covers cloud computers only): nothing to find by tag."""
         return []
+
+    def find_started(self, request: CaptureRequest) -> list[ImageInfo]:
+        """Captures still Creating under this exact name and description: what an interrupted run started.
+
+        With no tags and no idempotency token on EDS, the deterministic name is what a retry can adopt;
+        an Available image of the same name may be an older one and is never adopted.
+        """
+        m = _models()
+        req = m.DescribeImagesRequest(region_id=self.region, image_type="CUSTOM", image_name=request.name,
+                                      image_status="Creating", max_results=PAGE)
+        body = self._call("DescribeImages", lambda c: c.describe_images(req))
+        description = request.description or request.name
+        found = [_info(raw, self.region) for raw in body.images or []]
+        return [i for i in found if i.name == request.name and i.description == description
+                and i.status is ImageStatus.CREATING]
 
     def update_image(self, image_id: str, name: str | None, description: str | None, tags: Mapping[str, str] | None) -> None:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-modifyimageattribute"""

@@ -65,10 +65,10 @@ class CustomImageProvider(common.ProviderBase):
         if inputs.get("clean_personal_data") is False and inputs.get("service") == "eds":
             warnings.append(PERSONAL_DATA_WARNING)
 
-        image_id = self._adopt(adapter, wait, key_tags)
+        request = _capture_request(inputs, key_tags)
+        image_id = self._adopt(adapter, wait, request)
         request_id = ""
         if not image_id:
-            request = _capture_request(inputs, key_tags)
             preflight = getattr(adapter, "preflight_capture", None)
             if preflight is not None:
                 warnings += wait.call("preflight", lambda: preflight(request))
@@ -85,9 +85,17 @@ class CustomImageProvider(common.ProviderBase):
                 resource_id=image_id)
         return CreateResult(image_id, _outputs(inputs, info, warnings))
 
-    def _adopt(self, adapter: Any, wait: Waiter, key_tags: Mapping[str, str]) -> str:
-        """An image an earlier, interrupted run started for the same resource and spec."""
-        for info in wait.call("find earlier capture", lambda: adapter.find_images(key_tags)):
+    def _adopt(self, adapter: Any, wait: Waiter, request: CaptureRequest) -> str:
+        """An image an earlier, interrupted run started for the same resource and spec.
+
+        Found by the `imageforge-key` tag, or, on a cloud whose images take no tags, by the
+        adapter's own `find_started` (a deterministic name).
+        """
+        finder = getattr(adapter, "find_started", None)
+        key_tags = {common.TAG_KEY: request.tags[common.TAG_KEY]}
+        found = wait.call("find earlier capture",
+                          lambda: finder(request) if finder is not None else adapter.find_images(key_tags))
+        for info in found:
             if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
                 return str(info.image_id)
         return ""

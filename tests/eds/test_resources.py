@@ -201,3 +201,20 @@ def test_failed_copy_names_the_region_and_leaves_no_copy(server: ProviderServer,
     assert BJ in caught.value.details and "CreateFailed" in caught.value.details
     for region in (SH, SG, BJ):
         assert custom_images(sim, region) == [], region
+
+
+def test_create_adopts_a_capture_an_interrupted_run_left_creating(server: ProviderServer, sim: Simulator) -> None:
+    from imageforge.providers.core.model import CaptureRequest, Source
+
+    # an earlier run started this capture, then its process died before it was recorded
+    earlier = EdsAdapter(Target("alibaba", "eds", HZ, "sim")).capture(CaptureRequest(
+        name="golden-desk", description="office desktop", source=Source(desktop=WIN)))
+    image_id, outs = server.up(CustomImageProvider(), image_inputs())
+    assert image_id == earlier and outs["status"] == "available"
+    assert len([r for r in sim.requests(VENDOR, "CreateImage") if r.status == 200]) == 1
+
+
+def test_an_available_image_of_the_same_name_is_not_adopted(server: ProviderServer, sim: Simulator) -> None:
+    first, _ = server.up(CustomImageProvider(), image_inputs())
+    second, _ = server.up(CustomImageProvider(), image_inputs(owner="proj/sim/other"))
+    assert first != second and len(custom_images(sim)) == 2
