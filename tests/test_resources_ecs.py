@@ -213,3 +213,21 @@ def test_unknown_values_during_preview_pass_check(server: ProviderServer, sim: S
     _, failures = server.check(ImageRegionSetProvider(), publish_inputs(rpc.UNKNOWN, ["cn-shanghai"]))
     assert failures == []
     assert sim.requests(since=mark) == []
+
+
+def test_create_adopts_copies_an_interrupted_run_started(server: ProviderServer, sim: Simulator) -> None:
+    from imageforge.providers.alibaba.ecs import EcsAdapter
+    from imageforge.providers.core.model import CopyRequest, Target
+
+    image_id = captured(server)
+    provider = ImageRegionSetProvider()
+    checked, _ = server.check(provider, publish_inputs(image_id, ["cn-shanghai", "cn-beijing"]))
+    # the earlier run started one copy, tagged with the set's key, then its process died
+    earlier = EcsAdapter(Target("alibaba", "ecs", "cn-hangzhou", "sim")).copy_image(CopyRequest(
+        image_id, "cn-hangzhou", ("cn-shanghai",), tags={"imageforge-key": checked["key"]}))
+    mark = sim.mark()
+    _, state = server.create(checked)
+    assert state["images"]["cn-shanghai"]["image_id"] == earlier["cn-shanghai"]
+    copies = sim.requests(VENDOR, "CopyImage", since=mark)
+    assert [c.params["DestinationRegionId"] for c in copies] == ["cn-beijing"]
+    assert len(sim.store.list(VENDOR, "cn-shanghai", "image")) == 1

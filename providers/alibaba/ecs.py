@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import CloudError
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, Target
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Target
 from ..core.waiting import Waiter
 from . import acs, ecs_mapping as mapping
 
@@ -135,6 +135,16 @@ class EcsAdapter:
                 err.args = (err._render(),)
                 raise
         return started
+
+    def find_copies(self, regions: Sequence[str], tags: Mapping[str, str]) -> dict[str, str]:
+        """Copies an interrupted run started (tagged with the set's key, Creating or Available), by region."""
+        found: dict[str, str] = {}
+        for region in regions:
+            for info in self._describe(region, [], tags).values():
+                if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
+                    found[region] = info.image_id
+                    break
+        return found
 
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
         out: dict[str, ImageInfo] = {}

@@ -93,12 +93,14 @@ class ImageRegionSetProvider(common.ProviderBase):
             options={**dict(inputs.get("options") or {}), "targets": region_specs(inputs.get("regions")),
                      "existing": dict(kept)},
         )
+        adopted = self._adopt_copies(copier, wait, regions, {common.TAG_KEY: str(inputs["key"])})
+        missing = tuple(r for r in regions if r not in adopted)
         try:
-            started = wait.call("copy", lambda: copier.copy_image(request))
+            started = wait.call("copy", lambda: copier.copy_image(dataclasses.replace(request, regions=missing))) if missing else {}
         except CloudError as err:
-            self._discard(copier, wait, dict(getattr(err, "partial", {}) or {}), timeout)
+            self._discard(copier, wait, {**adopted, **dict(getattr(err, "partial", {}) or {})}, timeout)
             raise
-        started = dict(started)
+        started = {**adopted, **started}
         try:
             self._wait_copies(copier, wait, started, timeout, request)
         except (CloudError, KeyboardInterrupt) as err:
@@ -107,6 +109,14 @@ class ImageRegionSetProvider(common.ProviderBase):
                 raise Timeout(f"{err.message}; the unfinished copies were cancelled so none is left behind") from None
             raise
         return dict(started)
+
+    @staticmethod
+    def _adopt_copies(copier: Any, wait: Waiter, regions: list[str], key_tags: Mapping[str, str]) -> dict[str, str]:
+        """Copies an interrupted run of this same set started, where the copier can find them by tag."""
+        finder = getattr(copier, "find_copies", None)
+        if finder is None:
+            return {}
+        return dict(wait.call("find earlier copies", lambda: finder(regions, key_tags)))
 
     def _wait_copies(self, copier: Any, wait: Waiter, copies: dict[str, str], timeout: float,
                      request: CopyRequest) -> None:

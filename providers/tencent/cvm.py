@@ -296,6 +296,17 @@ class CvmAdapter:
         err.partial = dict(copies)  # type: ignore[attr-defined]
         raise err
 
+    def find_copies(self, regions: Sequence[str], tags: Mapping[str, str]) -> dict[str, str]:
+        """Copies an interrupted run started and tagged with the set's key, by region."""
+        found: dict[str, str] = {}
+        for region in regions:
+            regional = CvmAdapter(Target(self.target.cloud, self.target.service, region, self.target.profile), self.waiter)
+            for info in regional.find_images(tags):
+                if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
+                    found[region] = info.image_id
+                    break
+        return found
+
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
         """https://cloud.tencent.com/document/api/213/15715 (DescribeImages per destination); SyncPercent is progress."""
         by_region: dict[str, list[str]] = {}
