@@ -85,3 +85,19 @@ def test_copy_failure_in_one_region_names_it_and_leaves_no_copy(sim: Simulator) 
         assert sim.store.list("alibaba-ecs", region, "image") == []
     offline.destroy(caught.value.partial_run)  # the captured source image
     assert sim.store.list("alibaba-ecs", "cn-hangzhou", "image") == []
+
+
+def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from imageforge.providers.cli.main import main
+
+    monkeypatch.setenv("IMAGEFORGE_PROGRESS_LOG", str(tmp_path / "progress.log"))
+    assert main(["demo", "--stack-dir", str(STACKS), "--home", str(tmp_path / "demo"), "--destroy"]) == 0
+    out = capsys.readouterr().out
+    assert "destroyed 11 resources" in out
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    table = [r for r in rows if len(r) == 4 and r[3] == "available"]
+    targets = {r[0] for r in table}
+    assert targets == {"alibaba-ecs", "alibaba-eds", "azure-gallery", "tencent-cvm", "huawei-ims"}
+    assert len(table) == 19 and all(r[2] for r in table)
+    assert (tmp_path / "progress.log").read_text().count("%") > 10

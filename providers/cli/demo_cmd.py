@@ -29,8 +29,6 @@ def load_stack_config(path: Path) -> dict[str, Any]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from imageforge.simulator import Simulator, offline
-
     program = args.stack_dir / "__main__.py"
     config_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"
     if not program.exists() or not config_file.exists():
@@ -38,7 +36,20 @@ def run_demo(args: argparse.Namespace) -> int:
         return 2
     config = load_stack_config(config_file)
     home = args.home or Path(tempfile.mkdtemp(prefix="imageforge-sim-"))
-    os.environ["IMAGEFORGE_SIM_HOME"] = str(home)
+    previous = os.environ.get("IMAGEFORGE_SIM_HOME")
+    os.environ["IMAGEFORGE_SIM_HOME"] = str(home)  # where the providers find this simulator
+    try:
+        return _run(args, home, program, config, config_file)
+    finally:
+        if previous is None:
+            os.environ.pop("IMAGEFORGE_SIM_HOME", None)
+        else:
+            os.environ["IMAGEFORGE_SIM_HOME"] = previous
+
+
+def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, Any], config_file: Path) -> int:
+    from imageforge.simulator import Simulator, offline
+
     with Simulator(home, speed=args.speed):
         print(f"simulated clouds at {home}; running {program} with {config_file.name}")
         result = offline.run(program, config, project="imageforge", stack=args.stack)
