@@ -10,7 +10,8 @@ import json
 import time
 import urllib.request
 
-from .endpoints import SimEndpoints
+from .endpoints import SimEndpoints, load_sim_endpoints
+from .waiting import Clock, SystemClock
 
 
 class SimulatorClock:
@@ -35,3 +36,8 @@ class SimulatorClock:
             time.sleep(seconds / self.speed)
         else:
             self._call("POST", "/_sim/advance", {"seconds": seconds})
+
+
+def clock_for(profile: str) -> Clock:
+    """The clock a waiter uses for an endpoint profile: the simulator's for `sim`, real time otherwise."""
+    return SimulatorClock(load_sim_endpoints()) if profile == "sim" else SystemClock()

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..core.errors import CloudError, InvalidArgument, InvalidState, NotFound, OperationFailed, Timeout
 from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
+from ..core.simclock import clock_for
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import mapping
 from .client import ERROR_VENDOR, Clients, remember_projects
@@ -32,12 +33,7 @@ _JOBS: dict[str, tuple[str, str]] = {}  # image id -> (region of its job, job id
 
 
 def _default_waiter(target: Target) -> Waiter:
-    if target.simulated:
-        from ..core.endpoints import load_sim_endpoints
-        from ..core.simclock import SimulatorClock
-
-        return Waiter(clock=SimulatorClock(load_sim_endpoints()))
-    return Waiter()
+    return Waiter(clock=clock_for(target.profile))
 
 
 class ImsAdapter:

@@ -9,12 +9,13 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
 
 from ..core import progress, registry
-from ..core.endpoints import default_profile, load_sim_endpoints, validate_profile
+from ..core.endpoints import default_profile, validate_profile
 from ..core.errors import UserInputError
 from ..core.model import Target
 from ..core.timeouts import Timeouts
 from ..core.validation import Failure, is_unknown
-from ..core.waiting import Clock, SystemClock, Waiter
+from ..core.simclock import clock_for
+from ..core.waiting import Waiter
 
 TAG_KEY = "imageforge-key"
 PROVIDER_KEY = "__provider"
@@ -100,14 +101,6 @@ def to_check_failures(failures: Iterable[Failure]) -> list[CheckFailure]:
 def target(inputs: Mapping[str, Any], region: str | None = None) -> Target:
     return Target(str(inputs["cloud"]), str(inputs["service"]), region or str(inputs["region"]),
                   str(inputs.get("endpoint") or "cloud"))
-
-
-def clock_for(profile: str) -> Clock:
-    if profile == "sim":
-        from ..core.simclock import SimulatorClock
-
-        return SimulatorClock(load_sim_endpoints())
-    return SystemClock()
 
 
 def waiter(inputs: Mapping[str, Any], label: str) -> Waiter:
