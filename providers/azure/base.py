@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from ..core import errors
 from ..core.model import Target
+from ..core.simclock import clock_for
 from ..core.waiting import Waiter
 from . import client as azure_client
 from . import ids, mapping
@@ -20,7 +21,7 @@ class AzureBase:
     def __init__(self, target: Target, waiter: Waiter | None = None) -> None:
         self.target = target
         self.region = mapping.region(target.region)
-        self.waiter = waiter or Waiter()
+        self.waiter = waiter or Waiter(clock=clock_for(target.profile))
         self.last_request_id = ""
 
     # plumbing --------------------------------------------------------------------

@@ -5,9 +5,24 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, NoReturn
 
-from ..core.errors import (CloudError, Conflict, InvalidArgument, InvalidState, NotFound, OperationFailed,
-                           ServiceUnavailable)
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
+from ..core.errors import (
+    CloudError,
+    Conflict,
+    InvalidArgument,
+    InvalidState,
+    NotFound,
+    OperationFailed,
+    ServiceUnavailable,
+)
+from ..core.model import (
+    CaptureRequest,
+    CopyRequest,
+    ImageInfo,
+    ImageStatus,
+    Scope,
+    Target,
+)
+from ..core.simclock import clock_for
 from ..core.timeouts import COPY_DEFAULTS
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import client, mapping
@@ -27,7 +42,7 @@ class CvmAdapter:
     def __init__(self, target: Target, waiter: Waiter | None = None) -> None:
         self.target = target
         self.region = target.region
-        self.waiter = waiter or Waiter()
+        self.waiter = waiter or Waiter(clock=clock_for(target.profile))
         self.last_request_id = ""
         self._instances: dict[str, dict[str, Any]] = {}
         self._uin = ""
