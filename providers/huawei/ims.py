@@ -19,22 +19,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.errors import (
-    CloudError,
-    InvalidArgument,
-    InvalidState,
-    NotFound,
-    OperationFailed,
-    Timeout,
-)
-from ..core.model import (
-    CaptureRequest,
-    CopyRequest,
-    ImageInfo,
-    ImageStatus,
-    Scope,
-    Target,
-)
+from ..core.errors import CloudError, InvalidArgument, InvalidState, NotFound, OperationFailed, Timeout
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
 from ..core.simclock import clock_for
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import mapping
@@ -67,13 +53,8 @@ class ImsAdapter:
     # ImageAdapter ---------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> str:
         """https://console-intl.huaweicloud.com/apiexplorer/#/openapi/IMS/doc?api=CreateImage (CreateWholeImage for system+data)"""
-        from huaweicloudsdkims.v2 import (
-            CreateImageRequest,
-            CreateImageRequestBody,
-            CreateWholeImageRequest,
-            CreateWholeImageRequestBody,
-            TagKeyValue,
-        )
+        from huaweicloudsdkims.v2 import (CreateImageRequest, CreateImageRequestBody, CreateWholeImageRequest,
+                                          CreateWholeImageRequestBody, TagKeyValue)
 
         remember_projects(dict(request.options.get("project_ids") or {}))  # type: ignore[call-overload]
         server_id = request.source.instance
@@ -228,11 +209,7 @@ class ImsAdapter:
 
     def _tag(self, region: str, image_id: str, tags: Mapping[str, str]) -> None:
         """https://console-intl.huaweicloud.com/apiexplorer/#/openapi/IMS/doc?api=BatchAddOrDeleteTags (add or replace)."""
-        from huaweicloudsdkims.v2 import (
-            BatchAddOrDeleteTagsRequest,
-            BatchAddOrDeleteTagsRequestBody,
-            ResourceTag,
-        )
+        from huaweicloudsdkims.v2 import BatchAddOrDeleteTagsRequest, BatchAddOrDeleteTagsRequestBody, ResourceTag
 
         if not tags:
             return
@@ -246,10 +223,7 @@ class ImsAdapter:
         self._delete(self.region, image_id)
 
     def _delete(self, region: str, image_id: str) -> None:
-        from huaweicloudsdkims.v2 import (
-            GlanceDeleteImageRequest,
-            GlanceDeleteImageRequestBody,
-        )
+        from huaweicloudsdkims.v2 import GlanceDeleteImageRequest, GlanceDeleteImageRequestBody
 
         ims = self.clients.ims(region)
         # delete_backup: the CBR backup IMS made for a full-ECS image goes with it, so nothing keeps billing.
@@ -303,10 +277,7 @@ class ImsAdapter:
         return found.name
 
     def _start_copy(self, request: CopyRequest, region: str, name: str, agency: str) -> str | None:
-        from huaweicloudsdkims.v2 import (
-            CopyImageCrossRegionRequest,
-            CopyImageCrossRegionRequestBody,
-        )
+        from huaweicloudsdkims.v2 import CopyImageCrossRegionRequest, CopyImageCrossRegionRequestBody
 
         options = request.options
         project_names = dict(options.get("project_names") or {})  # type: ignore[call-overload]

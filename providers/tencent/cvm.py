@@ -5,25 +5,11 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, NoReturn
 
-from ..core.errors import (
-    CloudError,
-    Conflict,
-    InvalidArgument,
-    InvalidState,
-    NotFound,
-    OperationFailed,
-    ServiceUnavailable,
-)
-from ..core.model import (
-    CaptureRequest,
-    CopyRequest,
-    ImageInfo,
-    ImageStatus,
-    Scope,
-    Target,
-)
-from ..core.simclock import clock_for
+from ..core.errors import (CloudError, Conflict, InvalidArgument, InvalidState, NotFound, OperationFailed,
+                           ServiceUnavailable)
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
 from ..core.timeouts import COPY_DEFAULTS
+from ..core.simclock import clock_for
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import client, mapping
 
