@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import CloudError
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Target
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, ImportRequest, Target
 from ..core.waiting import Waiter
 from . import acs, ecs_mapping as mapping
 
@@ -51,6 +51,26 @@ class EcsAdapter:
         if request.options.get("architecture"):
             req.set_Architecture(str(request.options["architecture"]))
         reply = self._call(req, "CreateImage")
+        self.last_request_id = str(reply.get("RequestId", ""))
+        return str(reply["ImageId"])
+
+    def import_image(self, request: ImportRequest) -> str:
+        """https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-importimage"""
+        req = _req("ImportImage")
+        mapping_ = {"OSSBucket": request.bucket, "OSSObject": request.key, "Format": request.format.upper()}
+        if request.disk_size_gb:
+            mapping_["DiskImageSize"] = str(request.disk_size_gb)
+        req.set_DiskDeviceMappings([mapping_])
+        req.set_ImageName(request.name)
+        req.set_OSType(request.os_type)
+        for setter, value in ((req.set_Description, request.description), (req.set_Platform, request.platform),
+                              (req.set_Architecture, request.architecture), (req.set_BootMode, request.boot_mode),
+                              (req.set_ClientToken, request.client_token[:64])):
+            if value:
+                setter(value)
+        if request.tags:
+            req.set_Tags(_tag_list(request.tags))
+        reply = self._call(req, "ImportImage")
         self.last_request_id = str(reply.get("RequestId", ""))
         return str(reply["ImageId"])
 

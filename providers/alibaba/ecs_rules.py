@@ -56,6 +56,24 @@ class EcsRules:
                                                            "remove this input for ECS."))
         return failures
 
+    def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """ImportImage takes an OSS object; OSType linux or windows; Architecture x86_64 or arm64."""
+        failures = collect(
+            IMAGE_NAME.check("name", inputs.get("name")),
+            check_description("description", inputs.get("description")),
+            check_region("region", inputs.get("region"), self.regions, "Alibaba Cloud ECS"),
+        )
+        source = inputs.get("object")
+        if not is_unknown(source) and not (isinstance(source, Mapping) and source.get("bucket") and source.get("key")):
+            failures.append(Failure("object", "give the uploaded file as {'bucket': '<OSS bucket>', 'key': '<object key>'}; "
+                                              "the bucket must be in the image's region."))
+        for field, allowed in (("os_type", ("linux", "windows")), ("architecture", ("x86_64", "arm64")),
+                               ("boot_mode", ("BIOS", "UEFI"))):
+            value = inputs.get(field)
+            if value is not None and not is_unknown(value) and value not in allowed:
+                failures.append(Failure(field, f"ECS ImportImage takes {' or '.join(allowed)}; got {value!r}."))
+        return failures
+
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
         failures = collect(
             check_region("region", inputs.get("region"), self.regions, "Alibaba Cloud ECS"),

@@ -74,6 +74,25 @@ class CaptureRequest:
 
 
 @dataclass(frozen=True)
+class ImportRequest:
+    """Register a disk-image file already in the cloud's object storage as an image."""
+
+    name: str
+    bucket: str
+    key: str
+    format: str  # raw, qcow2, vhd, vmdk
+    os_type: str = "linux"
+    description: str = ""
+    platform: str = ""
+    architecture: str = ""
+    boot_mode: str = ""  # BIOS or UEFI
+    disk_size_gb: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    client_token: str = ""
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ImageInfo:
     """One image as the cloud describes it now."""
 

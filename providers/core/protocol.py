@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from .model import CaptureRequest, CommandResult, CopyRequest, ImageInfo, VmInfo
+from .model import CaptureRequest, CommandResult, CopyRequest, ImageInfo, ImportRequest, VmInfo
 
 
 class ImageAdapter(Protocol):
@@ -61,3 +61,11 @@ class VmGeneralizer(Protocol):
     def mark_generalized(self, vm_id: str) -> None: ...
 
     def delete_vm(self, vm_id: str) -> None: ...
+
+
+class ImageImporter(Protocol):
+    """Register an external disk-image file (already uploaded) as an image."""
+
+    def import_image(self, request: ImportRequest) -> str:
+        """Start the import; return the new image's id."""
+        ...

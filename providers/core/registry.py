@@ -22,17 +22,21 @@ class ServiceEntry:
     adapter: str  # "module:Class", imported only when an operation runs
     rules: str  # "module:OBJECT", pure Python, no vendor SDK
     capabilities: frozenset[str]
+    preflight: str = ""  # the cloud name `imageforge inspect` checks disk images for
 
 
 _P = "imageforge.providers"
 SERVICES: dict[tuple[str, str], ServiceEntry] = {
     (e.cloud, e.service): e
     for e in (
-        ServiceEntry("alibaba", "ecs", f"{_P}.alibaba.ecs:EcsAdapter", f"{_P}.alibaba.ecs_rules:RULES", frozenset({CAPTURE, COPY})),
-        ServiceEntry("alibaba", "eds", f"{_P}.alibaba.eds:EdsAdapter", f"{_P}.alibaba.eds_rules:RULES", frozenset({CAPTURE, COPY})),
-        ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES", frozenset({CAPTURE, COPY})),
-        ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES", frozenset({CAPTURE, COPY})),
-        ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES", frozenset({CAPTURE, COPY, GENERALIZE})),
+        ServiceEntry("alibaba", "ecs", f"{_P}.alibaba.ecs:EcsAdapter", f"{_P}.alibaba.ecs_rules:RULES", frozenset({CAPTURE, COPY, IMPORT}),
+                     "alibaba-ecs"),
+        ServiceEntry("alibaba", "eds", f"{_P}.alibaba.eds:EdsAdapter", f"{_P}.alibaba.eds_rules:RULES", frozenset({CAPTURE, COPY}),
+                     "alibaba-eds"),
+        ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES", frozenset({CAPTURE, COPY}), "tencent"),
+        ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES", frozenset({CAPTURE, COPY}), "huawei"),
+        ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES",
+                     frozenset({CAPTURE, COPY, GENERALIZE}), "azure"),
     )
 }
 DEFAULT_SERVICE: dict[str, str] = {"alibaba": "ecs", "tencent": "cvm", "huawei": "ims", "azure": "compute"}

@@ -30,25 +30,40 @@ PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the clo
 class CustomImageProvider(common.ProviderBase):
     """check / diff / create / read / update / delete for one custom image."""
 
+    kind = "CustomImage"
+    verb = "capture"
+    replace_on: tuple[str, ...] = REPLACE_ON
+    update_on: tuple[str, ...] = UPDATE_ON
+    defaults = CAPTURE_DEFAULTS
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = common.normalize_common(self, news)
+        if not inputs.get("name") and not is_unknown(inputs.get("name")):
+            failures.append(Failure("name", "is required: the image name, for example 'golden-2026-11'."))
+        failures += self._check_own(olds, inputs)
+        failures += common.check_timeouts(inputs, self.defaults)
+        if not failures:
+            failures += self._check_service(inputs)
+        if not failures:
+            common.with_key(inputs, self.replace_on)
+        return CheckResult(inputs, common.to_check_failures(failures))
+
+    def _check_own(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[Failure]:
+        """What only a capture needs: scope and the shape of `source`."""
+        failures = []
         inputs.setdefault("scope", Scope.SYSTEM.value)
         if inputs["scope"] not in SCOPES and not is_unknown(inputs["scope"]):
             failures.append(Failure("scope", f"must be {' or '.join(SCOPES)}; got {inputs['scope']!r}."))
-        if not inputs.get("name") and not is_unknown(inputs.get("name")):
-            failures.append(Failure("name", "is required: the image name, for example 'golden-2026-11'."))
         source = inputs.get("source")
         if not is_unknown(source) and not isinstance(source, Mapping):
             failures.append(Failure("source", "must be a map such as {'instance': 'i-...'} or {'snapshot': 's-...'}."))
-        failures += common.check_timeouts(inputs, CAPTURE_DEFAULTS)
-        if not failures:
-            failures += common.service_failures(inputs, registry.CAPTURE, "capture images", "validate_capture")
-        if not failures:
-            common.with_key(inputs, REPLACE_ON)
-        return CheckResult(inputs, common.to_check_failures(failures))
+        return failures
+
+    def _check_service(self, inputs: dict[str, Any]) -> list[Failure]:
+        return common.service_failures(inputs, registry.CAPTURE, "capture images", "validate_capture")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = common.diff(olds, news, REPLACE_ON, UPDATE_ON)
+        result = common.diff(olds, news, self.replace_on, self.update_on)
         if result.replaces and news.get("cloud") in NAMES_UNIQUE_PER_REGION and olds.get("name") == news.get("name"):
             # the new image cannot take the name while the old one holds it
             result.delete_before_replace = True
@@ -56,44 +71,47 @@ class CustomImageProvider(common.ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = common.clean(props)
-        label = f"CustomImage {inputs['name']}"
+        label = f"{self.kind} {inputs['name']}"
         wait = common.waiter(inputs, label)
-        limits = common.timeouts(inputs, CAPTURE_DEFAULTS)
+        limits = common.timeouts(inputs, self.defaults)
         adapter = common.adapter(inputs, wait)
-        key_tags = {common.TAG_KEY: inputs["key"]}
-        warnings: list[str] = []
-        if inputs.get("clean_personal_data") is False and inputs.get("service") == "eds":
-            warnings.append(PERSONAL_DATA_WARNING)
-
-        request = _capture_request(inputs, key_tags)
-        image_id = self._adopt(adapter, wait, request)
-        request_id = ""
-        if not image_id:
-            preflight = getattr(adapter, "preflight_capture", None)
-            if preflight is not None:
-                warnings += wait.call("preflight", lambda: preflight(request))
-            image_id = wait.call("capture", lambda: adapter.capture(request))
-            request_id = getattr(adapter, "last_request_id", "")
+        image_id, request_id, warnings = self._start(adapter, wait, inputs, {common.TAG_KEY: inputs["key"]})
         info = self._wait_settled(adapter, wait, image_id, limits.create, label)
         if info.status is not ImageStatus.AVAILABLE:
             self._remove(adapter, wait, image_id, limits.delete)
             raise OperationFailed(
                 f"image {image_id} ended {info.raw_status or info.status.value}"
                 + (f": {info.failure}" if info.failure else "")
-                + "; it was deleted so nothing is left behind. Run `pulumi up` again to retry the capture",
-                vendor=inputs["cloud"], operation="capture", code=info.raw_status, request_id=request_id,
+                + f"; it was deleted so nothing is left behind. Run `pulumi up` again to retry the {self.verb}",
+                vendor=inputs["cloud"], operation=self.verb, code=info.raw_status, request_id=request_id,
                 resource_id=image_id)
         return CreateResult(image_id, _outputs(inputs, info, warnings))
 
-    def _adopt(self, adapter: Any, wait: Waiter, request: CaptureRequest) -> str:
+    def _start(self, adapter: Any, wait: Waiter, inputs: dict[str, Any],
+               key_tags: Mapping[str, str]) -> tuple[str, str, list[str]]:
+        """Adopt what an interrupted run started, or start the capture: (image id, request id, warnings)."""
+        warnings: list[str] = []
+        if inputs.get("clean_personal_data") is False and inputs.get("service") == "eds":
+            warnings.append(PERSONAL_DATA_WARNING)
+        request = _capture_request(inputs, key_tags)
+        image_id = self._adopt(adapter, wait, request)
+        if image_id:
+            return image_id, "", warnings
+        preflight = getattr(adapter, "preflight_capture", None)
+        if preflight is not None:
+            warnings += wait.call("preflight", lambda: preflight(request))
+        image_id = wait.call("capture", lambda: adapter.capture(request))
+        return image_id, getattr(adapter, "last_request_id", ""), warnings
+
+    def _adopt(self, adapter: Any, wait: Waiter, request: Any) -> str:
         """An image an earlier, interrupted run started for the same resource and spec.
 
         Found by the `imageforge-key` tag, or, on a cloud whose images take no tags, by the
         adapter's own `find_started` (a deterministic name).
         """
-        finder = getattr(adapter, "find_started", None)
+        finder = getattr(adapter, "find_started", None) if isinstance(request, CaptureRequest) else None
         key_tags = {common.TAG_KEY: request.tags[common.TAG_KEY]}
-        found = wait.call("find earlier capture",
+        found = wait.call(f"find earlier {self.verb}",
                           lambda: finder(request) if finder is not None else adapter.find_images(key_tags))
         for info in found:
             if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
@@ -104,14 +122,14 @@ class CustomImageProvider(common.ProviderBase):
         def poll() -> Pending | Done[ImageInfo]:
             info = adapter.describe_images([image_id]).get(image_id)
             if info is None:
-                raise NotFound(f"image {image_id} disappeared while it was being created", operation="capture",
+                raise NotFound(f"image {image_id} disappeared while it was being created", operation=self.verb,
                                resource_id=image_id)
             if info.status in (ImageStatus.AVAILABLE, ImageStatus.FAILED):
                 return Done(info)
             return Pending(info.progress, info.raw_status)
 
         try:
-            return wait.wait(f"capture of {image_id}", poll, timeout)
+            return wait.wait(f"{self.verb} of {image_id}", poll, timeout)
         except Timeout as err:
             raise Timeout(f"{err.message}. The image {image_id} is tagged {common.TAG_KEY}: the next "
                           "`pulumi up` adopts it instead of capturing again", resource_id=image_id) from None
@@ -144,7 +162,7 @@ class CustomImageProvider(common.ProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = common.clean(props)
-        wait = common.waiter(inputs, f"CustomImage {inputs.get('name', id_)}")
+        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}")
         info = wait.call("describe", lambda: common.adapter(inputs, wait).describe_images([id_]).get(id_))
         if info is None or info.status is ImageStatus.DELETED:
             return ReadResult("", {})
@@ -155,7 +173,7 @@ class CustomImageProvider(common.ProviderBase):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = common.clean(news)
-        wait = common.waiter(inputs, f"CustomImage {inputs['name']}")
+        wait = common.waiter(inputs, f"{self.kind} {inputs['name']}")
         adapter = common.adapter(inputs, wait)
         name = inputs.get("name") if inputs.get("name") != olds.get("name") else None
         description = inputs.get("description") if inputs.get("description") != olds.get("description") else None
@@ -172,8 +190,8 @@ class CustomImageProvider(common.ProviderBase):
         if inputs.get("deletion_protection"):
             raise UserInputError("deletion_protection", f"image {id_} is protected from deletion.",
                                  "set deletion_protection to false, run `pulumi up`, then delete.")
-        wait = common.waiter(inputs, f"CustomImage {inputs.get('name', id_)}")
-        limits = common.timeouts(inputs, CAPTURE_DEFAULTS)
+        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}")
+        limits = common.timeouts(inputs, self.defaults)
         self._remove(common.adapter(inputs, wait), wait, id_, limits.delete)
 
 

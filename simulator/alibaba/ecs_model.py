@@ -12,6 +12,8 @@ from .regions import ECS_REGIONS
 
 VENDOR = "alibaba-ecs"
 CAPTURE_SECONDS = 600.0
+IMPORT_SECONDS = 1200.0
+IMPORT_FORMATS = ("RAW", "VHD", "QCOW2", "VMDK")
 CREATING, AVAILABLE, FAILED = "Creating", "Available", "CreateFailed"
 
 
@@ -144,6 +146,31 @@ class EcsModel:
         else:
             raise SimError("MissingParameter", "InstanceId or SnapshotId is required.", 400)
         image_id = self._new_image(region, fields, CAPTURE_SECONDS, "CreateImage", p.get("ClientToken", ""))
+        self.set_tags(region, image_id, p.get("_tags", {}))
+        return image_id
+
+    def import_image(self, region: str, p: dict[str, Any]) -> str:
+        """ImportImage from an OSS object: the object is trusted to exist (the simulator has no OSS)."""
+        self.check_region(region)
+        existing = self._token(region, p.get("ClientToken", ""))
+        if existing:
+            return existing
+        bucket, key = p.get("DiskDeviceMapping.1.OSSBucket"), p.get("DiskDeviceMapping.1.OSSObject")
+        if not bucket or not key:
+            raise SimError("MissingParameter", "DiskDeviceMapping.1.OSSBucket and OSSObject are required.", 400)
+        fmt = (p.get("DiskDeviceMapping.1.Format") or "").upper()
+        if fmt and fmt not in IMPORT_FORMATS:
+            raise SimError("InvalidParameter.Format", f"The specified format {fmt!r} is not supported.", 400)
+        os_type = p.get("OSType") or "linux"
+        size = int(p.get("DiskDeviceMapping.1.DiskImageSize") or 40)
+        fields: dict[str, Any] = {
+            "ImageName": p.get("ImageName", ""), "Description": p.get("Description", ""), "OSType": os_type,
+            "OSName": "Windows Server" if os_type == "windows" else "Linux", "Size": size,
+            "Platform": p.get("Platform") or ("Windows Server 2022" if os_type == "windows" else "Others Linux"),
+            "Architecture": p.get("Architecture") or "x86_64", "BootMode": p.get("BootMode") or "BIOS",
+            "ImportedFrom": f"oss://{bucket}/{key}",
+        }
+        image_id = self._new_image(region, fields, IMPORT_SECONDS, "ImportImage", p.get("ClientToken", ""))
         self.set_tags(region, image_id, p.get("_tags", {}))
         return image_id
 

@@ -31,6 +31,7 @@ class EcsWire:
             "DeleteImage": self.delete_image,
             "CopyImage": self.copy_image,
             "CancelCopyImage": self.cancel_copy_image,
+            "ImportImage": self.import_image,
         }
 
     def seed(self) -> None:
@@ -77,6 +78,11 @@ class EcsWire:
         p_any: dict[str, Any] = dict(p)
         p_any["_tags"] = rpc.tags(p)
         return {"ImageId": self.model.create_image(region, p_any)}
+
+    def import_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        p_any: dict[str, Any] = dict(p)
+        p_any["_tags"] = rpc.tags(p)
+        return {"ImageId": self.model.import_image(region, p_any)}
 
     def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.check_region(region)
