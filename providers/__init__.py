@@ -12,16 +12,18 @@ _EXPORTS = {
     "CustomImage": "resources.custom_image", "CustomImageProvider": "resources.custom_image",
     "GeneralizedVM": "resources.generalized_vm", "GeneralizedVMProvider": "resources.generalized_vm",
     "ImageRegionSet": "resources.image_region_set", "ImageRegionSetProvider": "resources.image_region_set",
+    "ImportedImage": "resources.imported_image", "ImportedImageProvider": "resources.imported_image",
 }
 __all__ = [
     "CustomImage", "CustomImageProvider", "GeneralizedVM", "GeneralizedVMProvider",
-    "ImageRegionSet", "ImageRegionSetProvider",
+    "ImageRegionSet", "ImageRegionSetProvider", "ImportedImage", "ImportedImageProvider",
 ]
 
 if TYPE_CHECKING:
     from .resources.custom_image import CustomImage, CustomImageProvider
     from .resources.generalized_vm import GeneralizedVM, GeneralizedVMProvider
     from .resources.image_region_set import ImageRegionSet, ImageRegionSetProvider
+    from .resources.imported_image import ImportedImage, ImportedImageProvider
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .huawei.ims import ImsAdapter
     from .tencent.cvm import CvmAdapter
     from .core.model import Target
-    from .core.protocol import ImageAdapter, ImageCopier, VmGeneralizer
+    from .core.protocol import ImageAdapter, ImageCopier, ImageImporter, VmGeneralizer
 
     def _conforms(target: Target) -> None:
         images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
@@ -18,4 +18,5 @@ if TYPE_CHECKING:
         copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
                                       CvmAdapter(target), ImsAdapter(target)]
         generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
-        del images, copiers, generalizers
+        importers: list[ImageImporter] = [EcsAdapter(target)]
+        del images, copiers, generalizers, importers

@@ -21,7 +21,7 @@ REPLACE_ON = ("cloud", "service", "region", "source", "scope", "clean_personal_d
 UPDATE_ON = ("name", "description", "tags", "deletion_protection")
 SCOPES = tuple(s.value for s in Scope)
 NAMES_UNIQUE_PER_REGION = ("tencent",)
-OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "os_type", "platform",
+OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "image_os_type", "image_platform",
                "image_architecture", "created", "image_tags", "warnings")
 PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the cloud computer's users "
                          "may be captured in the image")
@@ -94,7 +94,7 @@ class CustomImageProvider(common.ProviderBase):
         if inputs.get("clean_personal_data") is False and inputs.get("service") == "eds":
             warnings.append(PERSONAL_DATA_WARNING)
         request = _capture_request(inputs, key_tags)
-        image_id = self._adopt(adapter, wait, request)
+        image_id = self._adopt(adapter, wait, key_tags, request)
         if image_id:
             return image_id, "", warnings
         preflight = getattr(adapter, "preflight_capture", None)
@@ -103,14 +103,14 @@ class CustomImageProvider(common.ProviderBase):
         image_id = wait.call("capture", lambda: adapter.capture(request))
         return image_id, getattr(adapter, "last_request_id", ""), warnings
 
-    def _adopt(self, adapter: Any, wait: Waiter, request: Any) -> str:
+    def _adopt(self, adapter: Any, wait: Waiter, key_tags: Mapping[str, str],
+               request: CaptureRequest | None = None) -> str:
         """An image an earlier, interrupted run started for the same resource and spec.
 
         Found by the `imageforge-key` tag, or, on a cloud whose images take no tags, by the
         adapter's own `find_started` (a deterministic name).
         """
-        finder = getattr(adapter, "find_started", None) if isinstance(request, CaptureRequest) else None
-        key_tags = {common.TAG_KEY: request.tags[common.TAG_KEY]}
+        finder = getattr(adapter, "find_started", None) if request is not None else None
         found = wait.call(f"find earlier {self.verb}",
                           lambda: finder(request) if finder is not None else adapter.find_images(key_tags))
         for info in found:
@@ -238,8 +238,8 @@ def _outputs(inputs: Mapping[str, Any], info: ImageInfo, warnings: list[str]) ->
         "vendor_status": info.raw_status,
         "progress": info.progress if info.progress is not None else (100.0 if info.status is ImageStatus.AVAILABLE else None),
         "size_gb": info.size_gb,
-        "os_type": info.os_type,
-        "platform": info.platform,
+        "image_os_type": info.os_type,
+        "image_platform": info.platform,
         "image_architecture": info.architecture,
         "created": info.created,
         "image_tags": user_tags,

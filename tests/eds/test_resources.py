@@ -62,7 +62,7 @@ def test_create_from_cloud_computer_reaches_available(server: ProviderServer, si
     image_id, outs = server.up(CustomImageProvider(), image_inputs())
     assert image_id.startswith("m-") and outs["image_id"] == image_id
     assert (outs["status"], outs["vendor_status"], outs["progress"]) == ("available", "Available", 100)
-    assert outs["os_type"] == "Windows" and outs["size_gb"] == 80
+    assert outs["image_os_type"] == "Windows" and outs["size_gb"] == 80
     assert any("restart" in w for w in outs["warnings"]) and any("20 minutes" in w for w in outs["warnings"])
     actions = [r.action for r in sim.requests(VENDOR)]
     assert actions.index("DescribeDesktops") < actions.index("CreateImage")

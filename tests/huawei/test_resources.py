@@ -57,7 +57,7 @@ def test_create_reaches_active(server: ProviderServer, sim: Simulator) -> None:
     image_id, outs = server.up(CustomImageProvider(), image_inputs(tags={"team": "web"}))
     assert outs["image_id"] == image_id and len(image_id) == 36
     assert outs["status"] == "available" and outs["vendor_status"] == "active" and outs["progress"] == 100
-    assert outs["size_gb"] == 40 and outs["os_type"] == "linux" and outs["image_tags"] == {"team": "web"}
+    assert outs["size_gb"] == 40 and outs["image_os_type"] == "linux" and outs["image_tags"] == {"team": "web"}
     creates = sim.requests(VENDOR, "CreateImage")
     assert len(creates) == 1 and creates[0].params["instance_id"] == LINUX
     assert 2 <= len(sim.requests(VENDOR, "ListImages")) <= 30  # backed off over a 10-minute capture

@@ -46,7 +46,7 @@ def test_create_from_instance_reaches_normal(server: ProviderServer, sim: Simula
     image_id, outs = server.up(CustomImageProvider(), image_inputs(tags={"team": "web"}))
     assert image_id.startswith("img-") and outs["image_id"] == image_id
     assert (outs["status"], outs["vendor_status"], outs["progress"]) == ("available", "NORMAL", 100)
-    assert outs["os_type"] == "linux" and outs["size_gb"] == 50 and outs["image_tags"] == {"team": "web"}
+    assert outs["image_os_type"] == "linux" and outs["size_gb"] == 50 and outs["image_tags"] == {"team": "web"}
     creates = sim.requests(VENDOR, "CreateImage")
     assert len(creates) == 1 and creates[0].params["InstanceId"] == LINUX and creates[0].params["ForcePoweroff"] == "true"
     assert 2 <= len(sim.requests(VENDOR, "DescribeImages")) <= 25  # backed off over a 10-minute capture
