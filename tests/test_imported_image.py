@@ -53,8 +53,8 @@ def test_check_refuses_a_file_the_cloud_would_refuse(server: ProviderServer, sim
 
 
 def test_clouds_without_import_say_so(server: ProviderServer) -> None:
-    _, failures = server.check(ImportedImageProvider(), inputs(None, cloud="tencent", region="ap-guangzhou", format="raw"))
-    assert failures == [("service", "tencent/cvm cannot import disk images.")]
+    _, failures = server.check(ImportedImageProvider(), inputs(None, service="eds", format="raw"))
+    assert failures == [("service", "alibaba/eds cannot import disk images.")]
 
 
 def test_import_reaches_available_with_what_the_file_says(server: ProviderServer, sim: Simulator, tmp_path: Path) -> None:
