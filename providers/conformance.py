@@ -18,5 +18,6 @@ if TYPE_CHECKING:
         copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
                                       CvmAdapter(target), ImsAdapter(target)]
         generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
-        importers: list[ImageImporter] = [EcsAdapter(target)]
+        importers: list[ImageImporter] = [EcsAdapter(target), ImsAdapter(target), ComputeAdapter(target),
+                                          CvmAdapter(target)]
         del images, copiers, generalizers, importers

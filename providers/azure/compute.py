@@ -1,4 +1,4 @@
-"""Azure Compute adapter: managed images, Compute Gallery versions and their regions, VM generalization.
+"""Azure Compute adapter: managed images (captured or imported from a VHD blob), gallery versions, generalization.
 
 Each method makes single SDK calls (long-running ones started with `polling=False`); the
 resources poll with the one Waiter. Run Command is the exception: its result exists only at the
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core import errors
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, ImportRequest
 from ..core.timeouts import COPY_DEFAULTS
 from ..core.waiting import Done, Pending
 from . import ids, mapping
@@ -37,7 +37,7 @@ class ComputeAdapter(VmOperations):
         image = ids.Ref("image", vm.subscription, rg, request.name)
         existing = self._get_image(image)
         if existing is not None:
-            return self._adopt(image.id, existing.properties.source_virtual_machine.id, vm.id)
+            return self._adopt(image.id, _image_source(existing), vm.id)
         body: dict[str, Any] = {"location": self.region, "tags": dict(request.tags),
                                 "properties": {"sourceVirtualMachine": {"id": vm.id}}}
         if opts.get("hyper_v_generation"):
@@ -93,12 +93,37 @@ class ComputeAdapter(VmOperations):
                                          "use a Generalized image definition", vendor=mapping.VENDOR, operation="capture",
                                          resource_id=vm.id)
 
-    def _adopt(self, image_id: str, found_source: str, wanted_source: str) -> str:
-        if str(found_source).lower() != wanted_source.lower():
-            raise errors.Conflict(f"{image_id} already exists and was captured from {found_source}, not {wanted_source}: "
-                                  "choose another name (or version), or import the existing one",
-                                  vendor=mapping.VENDOR, operation="capture", resource_id=image_id)
+    def _adopt(self, image_id: str, found_source: str, wanted_source: str, operation: str = "capture") -> str:
+        if _source_key(found_source) != _source_key(wanted_source):
+            raise errors.Conflict(f"{image_id} already exists and was made from {found_source or 'another source'}, not "
+                                  f"{wanted_source}: choose another name (or version), or import the existing one",
+                                  vendor=mapping.VENDOR, operation=operation, resource_id=image_id)
         return image_id
+
+    # ImageImporter: a managed image whose OS disk is a VHD page blob ---------------------------
+    def import_image(self, request: ImportRequest) -> str:
+        """https://learn.microsoft.com/rest/api/compute/images/create-or-update (storageProfile.osDisk.blobUri)"""
+        opts = dict(request.options)
+        rg = str(opts.get("resource_group") or "")
+        if not rg:
+            raise errors.InvalidArgument("options.resource_group is required: Azure creates the managed image in a "
+                                         "resource group", vendor=mapping.VENDOR, operation="import")
+        blob = str(opts.get("blob_uri") or ids.blob_of(request.bucket, request.key).uri)
+        image = ids.Ref("image", self.subscription, rg, request.name)
+        existing = self._get_image(image)
+        if existing is not None:  # an earlier attempt's PUT got through: adopt it if it reads the same blob
+            return self._adopt(image.id, _image_source(existing), blob, "import")
+        os_disk: dict[str, Any] = {"osType": mapping.OS_TYPES.get(request.os_type.lower(), request.os_type),
+                                   "osState": "Generalized", "blobUri": blob}
+        if request.disk_size_gb:
+            os_disk["diskSizeGB"] = int(request.disk_size_gb)
+        if opts.get("storage_account_type"):
+            os_disk["storageAccountType"] = str(opts["storage_account_type"])
+        body: dict[str, Any] = {"location": self.region, "tags": dict(request.tags), "properties": {
+            "storageProfile": {"osDisk": os_disk},
+            "hyperVGeneration": mapping.hyper_v_generation(request.boot_mode, opts.get("hyper_v_generation"))}}
+        self._start("import", lambda **kw: self.client.images.begin_create_or_update(rg, request.name, body, **kw), image.id)
+        return image.id
 
     def describe_images(self, image_ids: Sequence[str]) -> dict[str, ImageInfo]:
         """https://learn.microsoft.com/rest/api/compute/images/get (gallery versions with $expand=ReplicationStatus)"""
@@ -283,6 +308,24 @@ def _targets(version: Any) -> dict[str, dict[str, Any]]:
 
 def _target_list(targets: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": r, "regionalReplicaCount": t["replicas"], "storageAccountType": t["storage"]} for r, t in targets.items()]
+
+
+def _image_source(image: Any) -> str:
+    """What a managed image was made from: the VM's id, or the blob URI of its OS disk."""
+    props = image.properties
+    if props.source_virtual_machine is not None and props.source_virtual_machine.id:
+        return str(props.source_virtual_machine.id)
+    os_disk = props.storage_profile.os_disk if props.storage_profile else None
+    return str(getattr(os_disk, "blob_uri", "") or "")
+
+
+def _source_key(source: str) -> str:
+    """ARM ids ignore case; in a blob URI only the scheme and host do (container and blob names keep it)."""
+    scheme, sep, rest = str(source).partition("://")
+    if not sep:
+        return str(source).lower()
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}"
 
 
 def _image_info(image_id: str, image: Any) -> ImageInfo:

@@ -32,6 +32,11 @@ POWER: dict[str, str] = {
     "deallocating": "deallocating", "deallocated": "deallocated",
 }
 STOPPED = frozenset({"stopped", "deallocated"})
+# ImportRequest.boot_mode -> the managed image's hyperVGeneration: a UEFI-only guest boots on generation 2 only
+GENERATION: dict[str, str] = {"BIOS": "V1", "UEFI": "V2"}
+DEFAULT_GENERATION = "V1"  # what Azure assumes when hyperVGeneration is left out
+BOOT_MODE_OF: dict[str, str] = {v: k for k, v in GENERATION.items()}
+OS_TYPES: dict[str, str] = {"linux": "Linux", "windows": "Windows"}
 UNKNOWN_POWER = "unknown"
 
 # Error codes -> our error classes. Looked up by code first; by HTTP status when the code is unknown.
@@ -152,3 +157,10 @@ def region(name: str | None) -> str:
 
 def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def hyper_v_generation(boot_mode: str, explicit: object = None) -> str:
+    """options.hyper_v_generation when given, else the one the boot mode needs (V1 when unknown)."""
+    if explicit:
+        return str(explicit)
+    return GENERATION.get(boot_mode.upper(), DEFAULT_GENERATION)

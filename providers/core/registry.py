@@ -33,10 +33,12 @@ SERVICES: dict[tuple[str, str], ServiceEntry] = {
                      "alibaba-ecs"),
         ServiceEntry("alibaba", "eds", f"{_P}.alibaba.eds:EdsAdapter", f"{_P}.alibaba.eds_rules:RULES", frozenset({CAPTURE, COPY}),
                      "alibaba-eds"),
-        ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES", frozenset({CAPTURE, COPY}), "tencent"),
-        ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES", frozenset({CAPTURE, COPY}), "huawei"),
+        ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES", frozenset({CAPTURE, COPY, IMPORT}),
+                     "tencent"),
+        ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES", frozenset({CAPTURE, COPY, IMPORT}),
+                     "huawei"),
         ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES",
-                     frozenset({CAPTURE, COPY, GENERALIZE}), "azure"),
+                     frozenset({CAPTURE, COPY, GENERALIZE, IMPORT}), "azure"),
     )
 }
 DEFAULT_SERVICE: dict[str, str] = {"alibaba": "ecs", "tencent": "cvm", "huawei": "ims", "azure": "compute"}

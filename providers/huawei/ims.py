@@ -1,9 +1,10 @@
 """Huawei Cloud IMS images through huaweicloudsdkims (and ECS for the source server).
 
-Every IMS write is an asynchronous job. `capture` starts the job and polls ShowJob with the
-constructor's waiter only until the job names its image, then returns that id, so the id is
-recorded even when the wait for `active` later times out. A job that ends FAIL raises
-OperationFailed naming the job id and IMS's fail reason, after deleting any image it made.
+Every IMS write is an asynchronous job. `capture` and `import_image` (CreateImage from a file in
+OBS) start the job and poll ShowJob with the constructor's waiter only until the job names its
+image, then return that id, so the id is recorded even when the wait for `active` later times
+out. A job that ends FAIL raises OperationFailed naming the job id and IMS's fail reason, after
+deleting any image it made.
 
 Copies and the five-in-flight limit (the chosen design): IMS runs at most five cross-region
 copies per tenant and refuses the sixth (IMG.0060). `copy_image` starts the requested regions
@@ -20,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import CloudError, InvalidArgument, InvalidState, NotFound, OperationFailed, Timeout
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, ImportRequest, Scope, Target
 from ..core.simclock import clock_for
 from ..core.waiting import Done, Pending, PollResult, Waiter
-from . import mapping
+from . import importing, mapping
 from .client import ERROR_VENDOR, Clients, remember_projects
 
 JOB_NAMES_IMAGE_WITHIN = 30 * 60.0  # IMS names the image soon after the job starts
@@ -73,6 +74,21 @@ class ImsAdapter:
             body = CreateImageRequestBody(cmk_id=cmk, **common)
             reply = self._call("CreateImage", lambda: ims.create_image(CreateImageRequest(body=body)))
         return self._image_of_job(self.region, str(reply.job_id), "capture")
+
+    def import_image(self, request: ImportRequest) -> str:
+        """https://console-intl.huaweicloud.com/apiexplorer/#/openapi/IMS/doc?api=CreateImage (image_url: a file in OBS)"""
+        from huaweicloudsdkims.v2 import CreateImageRequest, CreateImageRequestBody, TagKeyValue
+
+        remember_projects(dict(request.options.get("project_ids") or {}))  # type: ignore[call-overload]
+        problem = importing.bucket_problem(request.bucket) or importing.key_problem(request.key)
+        if problem:
+            raise InvalidArgument(f"IMS reads the file as '<bucket>:<object>': {problem}", vendor=ERROR_VENDOR,
+                                  operation="import")
+        tags = [TagKeyValue(key=k, value=v) for k, v in sorted(request.tags.items())] or None
+        body = CreateImageRequestBody(image_tags=tags, **importing.create_image_fields(request))
+        ims = self.clients.ims(self.region)
+        reply = self._call("CreateImage", lambda: ims.create_image(CreateImageRequest(body=body)))
+        return self._image_of_job(self.region, str(reply.job_id), "import")
 
     def _server(self, server_id: str) -> Any:
         """https://console-intl.huaweicloud.com/apiexplorer/#/openapi/ECS/doc?api=ShowServer"""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from . import importing
 
 # Regions with an IMS endpoint in huaweicloudsdkims 3.1.219 (ImsRegion).
 REGIONS = frozenset({
@@ -129,13 +130,131 @@ class ImsRules:
         if not is_unknown(inputs.get("options")) and not is_unknown(agency) and not (isinstance(agency, str) and agency.strip()):
             failures.append(Failure("options", "agency_name is required: IMS copies across regions through an IAM agency "
                                                "that delegates IMS (for example 'ims_admin_agency'). Set options.agency_name."))
-        project_ids = options.get("project_ids")
-        if isinstance(project_ids, Mapping):
-            for region, pid in project_ids.items():
-                if not is_unknown(pid) and not (isinstance(pid, str) and PROJECT_ID.match(pid)):
-                    failures.append(Failure("options", f"project_ids[{region!r}] = {pid!r} is not a project id "
-                                                       "(32 lowercase hex characters, from IAM 'My Credentials')."))
+        return failures + _project_ids(options)
+
+    def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """CreateImage from a file in OBS: image_url '<bucket>:<object>', min_disk 40-1024 GB, BIOS boot on x86."""
+        options = _options(inputs)
+        failures = collect(
+            check_region("region", inputs.get("region"), self.regions, self.service_label),
+            _name("name", inputs.get("name")),
+            _description(inputs.get("description")),
+            _tags(inputs.get("tags")),
+            _disk_size(inputs.get("disk_size_gb")),
+        )
+        failures += _import_object(inputs.get("object")) + _import_choices(inputs)
+        if not is_unknown(inputs.get("options")):
+            failures += _import_options(inputs, options) + _project_ids(options)
         return failures
+
+
+def _project_ids(options: Mapping[str, Any]) -> list[Failure]:
+    project_ids = options.get("project_ids")
+    if not isinstance(project_ids, Mapping):
+        return []
+    return [Failure("options", f"project_ids[{region!r}] = {pid!r} is not a project id "
+                               "(32 lowercase hex characters, from IAM 'My Credentials').")
+            for region, pid in project_ids.items()
+            if not is_unknown(pid) and not (isinstance(pid, str) and PROJECT_ID.match(pid))]
+
+
+OBJECT_RULE = ("give the uploaded file as {'bucket': '<OBS bucket>', 'key': '<object name>'}: IMS registers it as "
+               "image_url '<bucket>:<object name>'. The bucket must be in the image's region, and the bucket and the "
+               "object must use the OBS Standard storage class")
+
+
+def _import_object(source: object) -> list[Failure]:
+    if is_unknown(source):
+        return []
+    if not isinstance(source, Mapping) or not source.get("bucket") or not source.get("key"):
+        return [Failure("object", f"{OBJECT_RULE} (got {source!r}).")]
+    bucket, key = source["bucket"], source["key"]
+    out = []
+    if not is_unknown(bucket) and (problem := importing.bucket_problem(str(bucket))):
+        out.append(Failure("object", f"bucket {bucket!r}: {problem}. Rule: {OBJECT_RULE}."))
+    if not is_unknown(key) and (problem := importing.key_problem(str(key))):
+        out.append(Failure("object", f"key {key!r}: {problem}. Rule: {OBJECT_RULE}."))
+    return out
+
+
+def _known(inputs: Mapping[str, Any], field: str) -> str | None:
+    value = inputs.get(field)
+    return None if value is None or value == "" or is_unknown(value) else str(value)
+
+
+def _import_choices(inputs: Mapping[str, Any]) -> list[Failure]:
+    """os_type, architecture and boot_mode take the values CreateImage understands; platform is not an input."""
+    out = []
+    os_type, arch, boot = _known(inputs, "os_type"), _known(inputs, "architecture"), _known(inputs, "boot_mode")
+    if os_type is not None and os_type not in importing.DEFAULT_OS_VERSION:
+        out.append(Failure("os_type", f"is {os_type!r}; IMS imports 'linux' or 'windows' system disks. Set one of them."))
+    if arch is not None and arch.lower() not in importing.ARCHITECTURES:
+        out.append(Failure("architecture", f"is {arch!r}; IMS images are 'x86' or 'arm' (x86_64, arm64 and aarch64 "
+                                           "are read as those). Set one of them."))
+    arm = arch is not None and importing.ARCHITECTURES.get(arch.lower()) == "arm"
+    if boot is not None and boot.upper() not in importing.FIRMWARE:
+        out.append(Failure("boot_mode", f"is {boot!r}; IMS takes 'BIOS' or 'UEFI'. Set one of them or leave it out."))
+    elif boot is not None and boot.upper() == "UEFI" and not arm:
+        out.append(Failure("boot_mode", "is 'UEFI'; Huawei IMS registers external x86 image files with BIOS boot, "
+                                        "not UEFI. Rebuild the guest to boot in BIOS mode (an MBR disk with an "
+                                        "active partition, or GPT with a BIOS boot partition) and set boot_mode "
+                                        "'BIOS', or set architecture 'arm' for an arm64 image."))
+    elif boot is not None and boot.upper() == "BIOS" and arm:
+        out.append(Failure("boot_mode", "is 'BIOS' but IMS boots arm images with UEFI. Set boot_mode 'UEFI' or leave "
+                                        "it out for architecture 'arm'."))
+    if _known(inputs, "platform") is not None:
+        out.append(Failure("platform", "IMS takes no platform: it reads the OS from the OS version. Remove platform "
+                                       "and set options.os_version (for example 'Ubuntu 22.04 server 64bit')."))
+    return out
+
+
+def _disk_size(value: object) -> Failure | None:
+    if value is None or is_unknown(value):
+        return None
+    lo, hi = importing.MIN_DISK_GB, importing.MAX_DISK_GB
+    rule = (f"Rule: IMS min_disk (the system disk) is {lo}-{hi} GB; a smaller disk_size_gb (the file's virtual "
+            f"size) is registered as {lo}")
+    # the wire carries numbers as floats: 60.0 is 60 GB
+    size = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if size is None or size < 1 or size != int(size):
+        return Failure("disk_size_gb", f"must be a whole number of GB from 1 to {hi}, got {value!r}. {rule}.")
+    if size > hi:
+        return Failure("disk_size_gb", f"is {int(size)} GB. {rule}. Fix: shrink the guest's last partition and file "
+                                       "system, then `qemu-img resize --shrink` the disk to at most 1024 GiB.")
+    return None
+
+
+def _flag(options: Mapping[str, Any], key: str, meaning: str) -> Failure | None:
+    value = options.get(key)
+    if value is None or is_unknown(value) or isinstance(value, bool):
+        return None
+    return Failure("options", f"{key} must be true or false ({meaning}), got {value!r}.")
+
+
+def _import_options(inputs: Mapping[str, Any], options: Mapping[str, Any]) -> list[Failure]:
+    out = collect(_flag(options, "quick_import", "IMS quick import of a RAW file, for files over 128 GB"),
+                  _flag(options, "is_config", "let IMS configure the guest's drivers and network after import"))
+    fmt = _known(inputs, "format")
+    if options.get("quick_import") is True and fmt is not None and fmt not in importing.QUICK_IMPORT_FORMATS:
+        out.append(Failure("options", f"quick_import is true but the file is {fmt!r}; IMS quick import takes RAW (or "
+                                      "ZVHD2) files only. Convert it: `qemu-img convert -O raw disk.img disk.raw`, make "
+                                      "its bitmap file and upload both; or drop quick_import (files up to "
+                                      f"{importing.MAX_FILE_GB} GB import in any format)."))
+    version = options.get("os_version")
+    os_type = (_known(inputs, "os_type") or "linux").lower()
+    if version is not None and not is_unknown(version):
+        windows = isinstance(version, str) and "windows" in version.lower()
+        if not isinstance(version, str) or not version.strip() or len(version) > 255:
+            out.append(Failure("options", f"os_version must name the OS as IMS lists it (ListOsVersions), for example "
+                                          f"'{importing.DEFAULT_OS_VERSION['windows']}'; got {version!r}."))
+        elif windows != (os_type == "windows"):
+            out.append(Failure("options", f"os_version {version!r} does not match os_type {os_type!r}: IMS takes the "
+                                          "OS type from os_version. Make the two agree."))
+    cmk = options.get("cmk_id")
+    if cmk is not None and not is_unknown(cmk) and not (isinstance(cmk, str) and cmk.strip()):
+        out.append(Failure("options", f"cmk_id must be the id of a KMS key to encrypt the image with; got {cmk!r}. "
+                                      "Set it or remove it."))
+    return out
 
 
 RULES = ImsRules()

@@ -1,6 +1,7 @@
 """ImportedImage: register an uploaded qcow2 / vhd / vmdk / raw file as an image, checked before any call."""
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ REPLACE_ON = ("cloud", "service", "region", "object", "format", "os_type", "plat
               "disk_size_gb", "options", "endpoint")
 UPDATE_ON = ("name", "description", "tags", "deletion_protection")
 DERIVED = ("format", "boot_mode", "disk_size_gb")  # read from the file when not given
+GiB = 1024 ** 3
 FORMATS = ("raw", "qcow2", "vhd", "vmdk", "vhdx")
 
 
@@ -64,7 +66,9 @@ class ImportedImageProvider(CustomImageProvider):
             image = inspect(path)
         except InspectError as err:
             return [Failure("file", f"{err.message}. Fix: give the disk image file itself (raw, qcow2, vhd or vmdk).")]
-        rules = rules_for(found.preflight)
+        options = inputs.get("options")
+        quick = isinstance(options, Mapping) and options.get("quick_import") is True
+        rules = rules_for(found.preflight, quick_import=quick)
         issues = rules.evaluate(image)
         failures = [Failure("file", f"[{i.rule}] {i.message}." + (f" Fix: {i.fix}" if i.fix else ""))
                     for i in issues if i.severity == "error"]
@@ -72,16 +76,17 @@ class ImportedImageProvider(CustomImageProvider):
         if given and given != image.format:
             failures.append(Failure("format", f"says {given!r} but {path} is {image.format!r}: set format to "
                                               f"{image.format!r} or upload the right file."))
-        params = rules.import_params(image)
         inputs.setdefault("format", image.format)
-        if params.get("BootMode"):
-            inputs.setdefault("boot_mode", params["BootMode"])
-        if params.get("DiskImageSize"):
-            inputs.setdefault("disk_size_gb", int(params["DiskImageSize"]))
+        if image.boot_mode != "unknown":
+            inputs.setdefault("boot_mode", image.boot_mode.upper())
+        inputs.setdefault("disk_size_gb", max(1, math.ceil(image.virtual_size / GiB)))
         inputs["inspection"] = {
             "format": image.format, "virtual_size": image.virtual_size, "boot_mode": image.boot_mode,
             "partition_table": image.partition_table,
             "warnings": [f"[{i.rule}] {i.message}" for i in issues if i.severity == "warning"],
+            # what the file cannot prove but the vendor asks for (drivers, agents, boot mode to pass)
+            "guidance": [f"[{i.rule}] {i.message}" + (f" ({i.fix})" if i.fix else "")
+                         for i in issues if i.severity == "info"],
         }
         return failures
 
@@ -94,9 +99,9 @@ class ImportedImageProvider(CustomImageProvider):
         image_id = self._adopt(adapter, wait, key_tags)
         if image_id:
             return image_id, "", warnings
-        source = dict(inputs["object"])
+        source = dict(inputs.get("object") or {})  # a cloud's rules may accept a URL in options instead
         request = ImportRequest(
-            name=str(inputs["name"]), bucket=str(source["bucket"]), key=str(source["key"]),
+            name=str(inputs["name"]), bucket=str(source.get("bucket") or ""), key=str(source.get("key") or ""),
             format=str(inputs["format"]), os_type=str(inputs.get("os_type") or "linux"),
             description=str(inputs.get("description") or ""), platform=str(inputs.get("platform") or ""),
             architecture=str(inputs.get("architecture") or ""), boot_mode=str(inputs.get("boot_mode") or ""),

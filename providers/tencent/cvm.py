@@ -1,4 +1,4 @@
-"""Tencent Cloud CVM images through tencentcloud-sdk-python-cvm (API 2017-03-12): capture, describe, sync, delete."""
+"""Tencent Cloud CVM images through tencentcloud-sdk-python-cvm (API 2017-03-12): capture, import, describe, sync, delete."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -6,8 +6,8 @@ from functools import partial
 from typing import Any, NoReturn
 
 from ..core.errors import (CloudError, Conflict, InvalidArgument, InvalidState, NotFound, OperationFailed,
-                           ServiceUnavailable)
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target
+                           ServiceUnavailable, Timeout)
+from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, ImportRequest, Scope, Target
 from ..core.timeouts import COPY_DEFAULTS
 from ..core.simclock import clock_for
 from ..core.waiting import Done, Pending, PollResult, Waiter
@@ -16,6 +16,7 @@ from . import client, mapping
 PAGE = 100  # DescribeImages: Limit at most 100, ImageIds at most 100
 MAX_TAG_FILTERS = 9  # 10 Filters per request, one of them image-type
 TAG_VERSION = "2018-08-13"  # the Tag and STS APIs
+FIND_IMPORTED_SECONDS = 300.0  # how long an image ImportImage accepted may take to show in DescribeImages
 
 
 def _tag_spec(tags: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -96,21 +97,81 @@ class CvmAdapter:
         try:
             return str(self._call("CreateImage", params)["ImageId"])
         except Conflict as err:
-            return self._adopt_or_explain(request, err)
+            return self._adopt_or_explain(request.name, request.tags, err, "CreateImage")
 
-    def _adopt_or_explain(self, request: CaptureRequest, err: Conflict) -> str:
-        """A name clash: our own image (a retried CreateImage) is adopted; another image's is explained."""
-        if request.tags:
-            for info in self.find_images(request.tags):
-                if info.name == request.name:
-                    return info.image_id
-        filters = [{"Name": "image-type", "Values": ["PRIVATE_IMAGE"]}, {"Name": "image-name", "Values": [request.name]}]
-        holders = [i["ImageId"] for i in self._call("DescribeImages", {"Filters": filters, "Limit": PAGE}).get("ImageSet") or []
-                   if i.get("ImageName") == request.name]
-        raise Conflict(f"the image name {request.name!r} is taken in {self.region} by {', '.join(holders) or 'another image'}: "
+    def _adopt_or_explain(self, name: str, tags: Mapping[str, str], err: Conflict, operation: str) -> str:
+        """A name clash: our own image (a retried CreateImage/ImportImage) is adopted; another image's is explained."""
+        if tags:
+            for raw in self._named(name, tags):
+                return str(raw["ImageId"])
+        holders = [str(raw["ImageId"]) for raw in self._named(name, {})]
+        raise Conflict(f"the image name {name!r} is taken in {self.region} by {', '.join(holders) or 'another image'}: "
                        "CVM image names are unique per region. Fix: choose a new name (a replacement with the same name "
                        "needs the old image deleted first: deleteBeforeReplace)", vendor=mapping.VENDOR,
-                       operation="CreateImage", code=err.code, request_id=err.request_id) from None
+                       operation=operation, code=err.code, request_id=err.request_id) from None
+
+    def _named(self, name: str, tags: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Private images called exactly `name` (unique per region) that carry every tag in `tags`."""
+        filters = [{"Name": "image-type", "Values": ["PRIVATE_IMAGE"]}, {"Name": "image-name", "Values": [name]}]
+        filters += [{"Name": f"tag:{k}", "Values": [v]} for k, v in sorted(tags.items())[:MAX_TAG_FILTERS - 1]]
+        out = []
+        for raw in self._call("DescribeImages", {"Filters": filters, "Limit": PAGE}).get("ImageSet") or []:
+            have = {t.get("Key"): t.get("Value") for t in raw.get("Tags") or []}
+            if raw.get("ImageName") == name and all(have.get(k) == v for k, v in tags.items()):
+                out.append(raw)
+        return out
+
+    # import ----------------------------------------------------------------------
+    def import_image(self, request: ImportRequest) -> str:
+        """https://cloud.tencent.com/document/api/213/15717 (ImportImage); a reply without ImageId is resolved by name and tag.
+
+        The file: https://<bucket>.cos.<region>.myqcloud.com/<key> (bucket is the COS bucket with its APPID,
+        e.g. golden-1250000000), or options.image_url as given (then object may be absent). The OS (mapping.import_os): os_type windows
+        is OsType `platform` or "Windows Server <options.os_version>" with OsVersion "-"; os_type linux is
+        OsType `platform` (the distribution: CentOS, Ubuntu...) with OsVersion options.os_version, or
+        "Other Linux" with "-" when no platform is given. The pair is checked against DescribeImportImageOs
+        first, so an OS the region does not import fails with the region's own list. architecture arm64 is
+        Tencent's arm_64 (default x86_64); boot_mode BIOS is "Legacy BIOS"; options license_type (TencentCloud
+        or BYOL), force and image_family pass through. Tencent reads the format from the file and takes no
+        disk size. ImportImage has no idempotency token and its reply may omit ImageId: the image is found
+        by its (unique) name and the imageforge-key tag, and a retry that meets the name adopts it.
+        """
+        params = mapping.import_params(request, self.region)
+        self._check_import_os(params)
+        try:
+            reply = self._call("ImportImage", params)
+        except Conflict as err:
+            return self._adopt_or_explain(request.name, request.tags, err, "ImportImage")
+        if reply.get("ImageId"):
+            return str(reply["ImageId"])
+        request_id = self.last_request_id
+        image_id = self._find_imported(request, request_id)
+        self.last_request_id = request_id  # the import's, for messages about it
+        return image_id
+
+    def _check_import_os(self, params: dict[str, Any]) -> None:
+        """https://cloud.tencent.com/document/api/213/15718 (DescribeImportImageOs): the region's list, spelled its way."""
+        reply = self._call("DescribeImportImageOs", {})
+        os_type, code, problem = mapping.supported_os(reply, str(params["OsType"]), str(params["OsVersion"]))
+        if problem:
+            raise InvalidArgument(f"{problem} (the list DescribeImportImageOs gives in {self.region})", vendor=mapping.VENDOR,
+                                  operation="ImportImage", code=code, request_id=self.last_request_id)
+        params["OsType"] = os_type
+
+    def _find_imported(self, request: ImportRequest, request_id: str) -> str:
+        """The image an accepted ImportImage started, by its unique name and our tags (the reply named none)."""
+        def attempt() -> PollResult[str]:
+            for raw in self._named(request.name, request.tags):
+                return Done(str(raw["ImageId"]))
+            return Pending(None, "ImportImage named no image: looking it up by name and tag")
+
+        try:
+            return self.waiter.wait(f"image {request.name} started by ImportImage", attempt, FIND_IMPORTED_SECONDS)
+        except Timeout:
+            raise OperationFailed(f"ImportImage accepted {request.name!r} in {self.region} but no image of that name "
+                                  f"appeared within {FIND_IMPORTED_SECONDS:.0f}s. It may still appear: run `pulumi up` "
+                                  "again, which adopts it by its imageforge-key tag instead of importing twice",
+                                  vendor=mapping.VENDOR, operation="ImportImage", request_id=request_id) from None
 
     # describe --------------------------------------------------------------------
     def describe_images(self, image_ids: Sequence[str]) -> dict[str, ImageInfo]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from . import mapping
 
 PUBLIC_REGIONS = frozenset({
     "ap-guangzhou", "ap-shanghai", "ap-nanjing", "ap-beijing", "ap-chengdu", "ap-chongqing",
@@ -27,6 +28,12 @@ RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project")
 IDS = {"instance": re.compile(r"^ins-[a-z0-9]{8}$"), "snapshot": re.compile(r"^snap-[a-z0-9]{8}$"),
        "disk": re.compile(r"^disk-[a-z0-9]{8}$"), "image": re.compile(r"^img-[a-z0-9]{8}$")}
 OPTIONS = frozenset({"image_family"})
+IMPORT_OPTIONS = frozenset({"image_url", "os_version", "license_type", "force", "image_family"})
+IMPORT_FORMATS = ("raw", "qcow2", "vhd", "vmdk")
+OBJECT_SHAPE = ("give the uploaded file as {'bucket': '<COS bucket with its APPID, e.g. golden-1250000000>', "
+                "'key': '<object key>'}: ImportImage reads https://<bucket>.cos.<region>.myqcloud.com/<key>, so the "
+                "bucket must be in the image's region; or set options.image_url to the object's own COS URL, which "
+                "is sent instead (then object may be left out)")
 SNAPSHOT_KEYS = ("snapshot", "snapshots", "data_snapshots")
 
 
@@ -153,6 +160,97 @@ class CvmRules:
         if region in FINANCE_REGIONS:
             return [Failure(field, f"{region!r} is an isolated finance zone: custom images are not synced into it.")]
         return collect(check_region(field, region, PUBLIC_REGIONS, LABEL))
+
+    def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """ImportImage (cvm 2017-03-12): a COS URL, OsType/OsVersion, Architecture, BootMode, name and description."""
+        failures = collect(
+            check_region("region", inputs.get("region"), self.regions, LABEL),
+            IMAGE_NAME.check("name", inputs.get("name")),
+            check_description("description", inputs.get("description")),
+            check_tags("tags", inputs.get("tags")),
+        )
+        raw_options = inputs.get("options")
+        options = raw_options if isinstance(raw_options, Mapping) and not is_unknown(raw_options) else {}
+        failures += _object("object", inputs.get("object"), by_url=options.get("image_url") is not None)
+        failures += _import_options(options)
+        fmt = _given(inputs.get("format"))
+        if fmt and fmt not in IMPORT_FORMATS:
+            failures.append(Failure("format", f"Tencent Cloud imports {', '.join(IMPORT_FORMATS)} files; {fmt!r} is refused "
+                                              "(disk2vhd: untick 'Use Vhdx'). Fix: `qemu-img convert -O qcow2 ...`."))
+        architecture = _given(inputs.get("architecture"))
+        if architecture and architecture not in mapping.IMPORT_ARCHITECTURES:
+            failures.append(Failure("architecture", f"ImportImage takes x86_64, i386 or arm64 (Tencent's arm_64); "
+                                                    f"got {architecture!r}."))
+        os_fields = (inputs.get("os_type"), inputs.get("platform"), options.get("os_version"))
+        known = not is_unknown(raw_options) and not any(is_unknown(v) for v in os_fields)
+        if known and all(v is None or isinstance(v, (str, int)) for v in os_fields):
+            chosen = mapping.import_os(*(str(v or "") for v in os_fields))
+            if chosen.problem:
+                failures.append(Failure(chosen.field, chosen.problem))
+        boot_mode = _given(inputs.get("boot_mode"))
+        if boot_mode:
+            if boot_mode not in mapping.IMPORT_BOOT_MODES:
+                failures.append(Failure("boot_mode", f"ImportImage takes BIOS (Tencent's 'Legacy BIOS') or UEFI; "
+                                                     f"got {boot_mode!r}."))
+            elif boot_mode == "UEFI" and inputs.get("os_type") == "windows":
+                failures.append(Failure("boot_mode", "Tencent Cloud's Windows import guide does not support a system "
+                                                     "that boots through EFI (`bcdedit /enum {current}` shows a path "
+                                                     "with efi). Fix: export a BIOS-booting system on an MBR disk, or "
+                                                     "open a ticket with Tencent Cloud."))
+        return failures
+
+
+def _given(value: object) -> str:
+    """A known, non-empty string input, else "" (unset, unknown during preview, or not a string: checked elsewhere)."""
+    return value if isinstance(value, str) and value and not is_unknown(value) else ""
+
+
+def _object(field: str, value: object, by_url: bool) -> list[Failure]:
+    """`by_url`: options.image_url names the file, so object may be absent and its bucket in any form."""
+    if is_unknown(value):
+        return []
+    if value is None:
+        return [] if by_url else [Failure(field, f"is required: {OBJECT_SHAPE}.")]
+    if not isinstance(value, Mapping):
+        return [Failure(field, f"must be a map: {OBJECT_SHAPE}.")]
+    bucket, key = value.get("bucket"), value.get("key")
+    if is_unknown(bucket) or is_unknown(key):
+        return []
+    if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
+        return [Failure(field, f"needs both bucket and key: {OBJECT_SHAPE}.")]
+    failures = []
+    if not by_url and (len(bucket) > mapping.COS_BUCKET_MAX or not mapping.COS_BUCKET.match(bucket)):
+        failures.append(Failure(f"{field}.bucket", f"{bucket!r} is not a COS bucket name: lower-case letters, digits and "
+                                                   f"hyphens ending in -<APPID>, at most {mapping.COS_BUCKET_MAX} characters "
+                                                   f"(e.g. golden-1250000000). Rule: {OBJECT_SHAPE}."))
+    if key.startswith("/"):
+        failures.append(Failure(f"{field}.key", f"{key!r} starts with '/'. Fix: give the object key without it "
+                                                f"({key.lstrip('/')!r})."))
+    return failures
+
+
+def _import_options(options: Mapping[str, Any]) -> list[Failure]:
+    failures = []
+    unknown = sorted(set(map(str, options)) - IMPORT_OPTIONS)
+    if unknown:
+        failures.append(Failure("options", f"{LABEL} import does not know {', '.join(unknown)}; "
+                                           f"it accepts {', '.join(sorted(IMPORT_OPTIONS))}."))
+    url = options.get("image_url")
+    if url is not None and not is_unknown(url):
+        problem = mapping.cos_url_problem(url) if isinstance(url, str) else "must be a string"
+        if problem:
+            failures.append(Failure("options.image_url", f"{problem} (options.image_url replaces the URL made from object)."))
+    license_type = options.get("license_type")
+    if license_type is not None and not is_unknown(license_type) and license_type not in mapping.LICENSE_TYPES:
+        failures.append(Failure("options.license_type", f"ImportImage takes {' or '.join(mapping.LICENSE_TYPES)} "
+                                                        f"(bring your own license); got {license_type!r}."))
+    force = options.get("force")
+    if force is not None and not is_unknown(force) and not isinstance(force, bool):
+        failures.append(Failure("options.force", f"must be true or false (Force: skip Tencent's image checks); got {force!r}."))
+    version = options.get("os_version")
+    if version is not None and not is_unknown(version) and (isinstance(version, bool) or not isinstance(version, (str, int))):
+        failures.append(Failure("options.os_version", f"must be a version such as '7' or '2012'; got {version!r}."))
+    return failures
 
 
 RULES = CvmRules()

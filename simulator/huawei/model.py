@@ -3,8 +3,9 @@
 Every IMS write is a job: the request answers `{"job_id"}` at once, `ShowJob` reports
 INIT -> RUNNING -> SUCCESS | FAIL, and the job's `entities.image_id` appears once the image
 exists (status queued -> saving -> active, or killed when the job fails). All of it is
-computed from timestamps when read. Codes come from the IMS API reference error table; where
-the table has no specific code the closest one is used (noted at the call).
+computed from timestamps when read. CreateImage with `image_url` registers an OBS file
+(files.py). Codes come from the IMS API reference error table; where the table has no
+specific code the closest one is used (noted at the call).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 from ..core import ids
 from ..core.context import SimContext
 from ..core.wire import SimError
+from .files import IMPORT_VISIBLE_AFTER, file_image
 from .regions import PROJECTS, REGIONS, SEEDED_REGIONS, server_id, vault_id
 
 VENDOR = "huawei-ims"
@@ -233,6 +235,10 @@ class ImsModel:
         name = check_name(body.get("name"))
         description = check_description(body.get("description"))
         tags = parse_tags(body)
+        if body.get("image_url") and not whole:
+            if body.get("instance_id") or body.get("volume_id"):
+                raise bad("IMG.0001", "The request message format is invalid: give image_url or instance_id, not both.")
+            return self._import_file(region, body, name, description, tags)
         if not body.get("instance_id"):
             if body.get("image_url") or body.get("volume_id") or body.get("data_images"):
                 raise bad("IMG.0105", "The operation is not supported (not implemented by the simulator).")
@@ -259,6 +265,13 @@ class ImsModel:
         job_type = "createWholeImageByInstance" if whole else "createImageByInstance"
         action = "CreateWholeImage" if whole else "CreateImage"
         return self._new_job(region, job_type, action, image, duration, CAPTURE_VISIBLE_AFTER, server_id=server["id"])
+
+    def _import_file(self, region: str, body: dict[str, Any], name: str, description: str, tags: dict[str, str]) -> str:
+        """CreateImage with image_url: register an OBS file (see files.py); the shared 'fail' fault applies."""
+        fields, duration = file_image(body)
+        image = self._new_image(region, name, description, tags, **fields)
+        return self._new_job(region, "createImageByFile", "CreateImage", image, duration, IMPORT_VISIBLE_AFTER,
+                             image_url=str(body["image_url"]))
 
     def update_image(self, region: str, image_id: str, ops: Any) -> dict[str, Any]:
         image = self.image(region, image_id)

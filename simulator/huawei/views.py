@@ -19,15 +19,17 @@ def image_view(model: ImsModel, image: dict[str, Any]) -> dict[str, Any]:
         "__description": image.get("description", ""), "__os_type": image["os_type"],
         "__os_version": image["os_version"], "__platform": image["platform"], "__os_bit": "64",
         "min_disk": int(image.get("min_disk") or 40), "min_ram": 0, "disk_format": "zvhd2", "container_format": "bare",
-        "virtual_env_type": "FusionCompute", "__support_kvm": "true", "hw_firmware_type": "bios",
+        "virtual_env_type": "FusionCompute", "__support_kvm": "true", "hw_firmware_type": image.get("firmware", "bios"),
         "__image_source_type": "uds", "__image_size": str(size_bytes), "size": None, "virtual_size": 0,
         "created_at": iso(image["created"]), "updated_at": iso(image.get("updated") or image["created"]),
         "self": f"/v2/images/{iid}", "file": f"/v2/images/{iid}/file", "schema": "/v2/schemas/image",
         "tags": [f"{k}.{v}" for k, v in sorted(image.get("tags", {}).items())],
         "__data_origin": image.get("source", ""), "__originalimagename": "", "__productcode": "",
         "enterprise_project_id": "0", "__whole_image": "true" if image.get("whole") else "false",
-        "max_ram": "", "__lazyloading": "true", "__root_origin": "",
+        "max_ram": "", "__lazyloading": "true", "__root_origin": image.get("root_origin", ""),
     }
+    if image.get("architecture") == "arm":
+        view.update(__support_arm="true")
     if image.get("cmk_id"):
         view.update(__system__cmkid=image["cmk_id"], __system_encrypted="1")
     view.update(image.get("extras", {}))

@@ -2,8 +2,8 @@
 
 Lifecycles are computed from timestamps whenever an object is read (never ticked):
 a capture is CREATING for its duration, then NORMAL (or CREATEFAILED when a `fail` fault was
-injected); a SyncImages copy (sync.py) is SYNCING with a rising SyncPercent in its destination region
-while its source reads SYNCING.
+injected); an import (imports.py) is IMPORTING, then NORMAL or IMPORTFAILED; a SyncImages copy
+(sync.py) is SYNCING with a rising SyncPercent in its destination region while its source reads SYNCING.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from .regions import CVM_REGIONS, FINANCE_REGIONS
 
 VENDOR = "tencent-cvm"
 CREATING, NORMAL, CREATEFAILED, SYNCING = "CREATING", "NORMAL", "CREATEFAILED", "SYNCING"
+IMPORTING, IMPORTFAILED = "IMPORTING", "IMPORTFAILED"
+BUSY = (CREATING, IMPORTING, SYNCING)  # states DeleteImages refuses
 CAPTURE_SECONDS = 600.0  # system disk of a running instance
 DATA_DISK_SECONDS = 120.0  # each data disk in a whole-instance image
 SYSPREP_SECONDS = 300.0  # Windows with Sysprep
@@ -154,10 +156,11 @@ class CvmModel:
                 out["ImageState"] = SYNCING
                 out["SyncPercent"] = max(0, min(99, int(100 * elapsed / image["duration"])))
             return out
+        imported = image.get("kind") == "import"
         if now < self.end_of(image):
-            out["ImageState"] = CREATING
+            out["ImageState"] = IMPORTING if imported else CREATING
         elif image.get("fail"):
-            out["ImageState"] = CREATEFAILED
+            out["ImageState"] = IMPORTFAILED if imported else CREATEFAILED
         else:
             syncing = any(now < self.end_of(c) for c in image.get("copies", []))
             out["ImageState"] = SYNCING if syncing else NORMAL
@@ -304,8 +307,9 @@ class CvmModel:
 
     def modify(self, region: str, image_id: str, name: str | None, description: str | None) -> None:
         image = self.own_image(region, image_id)
-        if self.image_view(image)["ImageState"] == CREATING:
-            raise fail("InvalidImageId.IncorrectState", f"The image `{image_id}` is CREATING; modify it once it is NORMAL.")
+        state = self.image_view(image)["ImageState"]
+        if state in (CREATING, IMPORTING):
+            raise fail("InvalidImageId.IncorrectState", f"The image `{image_id}` is {state}; modify it once it is NORMAL.")
         if name is not None:
             self._check_name(region, name, exclude=image_id)
             image["ImageName"] = name
@@ -321,7 +325,7 @@ class CvmModel:
         images = [self.own_image(region, i) for i in image_ids]
         for image in images:
             state = self.image_view(image)["ImageState"]
-            if state in (CREATING, SYNCING):
+            if state in BUSY:
                 raise fail("InvalidImageId.IncorrectState",
                            f"The image `{image['ImageId']}` is {state} and cannot be deleted until that ends.")
         if dry_run:

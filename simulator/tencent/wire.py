@@ -1,8 +1,9 @@
 """Tencent Cloud API 3.0 on the wire: TC3-signed `POST /` with a JSON body, X-TC-* headers, and the
 `{"Response": {...}}` envelope, errors included, always HTTP 200 with `Content-Type: application/json`.
 
-CVM 2017-03-12 image actions, plus what they lean on: CBS DescribeSnapshots (also 2017-03-12),
-the Tag API's TagResources/UnTagResources and STS GetCallerIdentity (both 2018-08-13).
+CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.py), plus what they lean on:
+CBS DescribeSnapshots (also 2017-03-12), the Tag API's TagResources/UnTagResources and STS
+GetCallerIdentity (both 2018-08-13).
 
 The SDK reads an error only when the Content-Type is exactly `application/json` (or `text/plain`):
 with `; charset=utf-8` it would take the error for a success, so the header is fixed here.
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
+from .imports import ImageImport, supported_os
 from .model import ACCOUNT_UIN, VENDOR, CvmModel, as_bool, check_image_id, fail
 from .sync import ImageSync
 
@@ -29,6 +31,10 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "CreateImage": frozenset({"ImageName", "InstanceId", "ImageDescription", "ForcePoweroff", "Sysprep",
                               "DataDiskIds", "SnapshotIds", "DryRun", "TagSpecification", "ImageFamily"}),
     "DescribeImages": frozenset({"ImageIds", "Filters", "Offset", "Limit", "InstanceType"}),
+    "ImportImage": frozenset({"Architecture", "OsType", "OsVersion", "ImageUrl", "ImageName", "ImageDescription", "DryRun",
+                              "Force", "TagSpecification", "LicenseType", "BootMode", "ImageFamily",
+                              "ImportImageDataDiskList"}),
+    "DescribeImportImageOs": frozenset(),
     "ModifyImageAttribute": frozenset({"ImageId", "ImageName", "ImageDescription", "ImageFamily", "ImageDeprecated"}),
     "SyncImages": frozenset({"ImageIds", "DestinationRegions", "DryRun", "ImageName", "ImageSetRequired",
                              "Encrypt", "KmsKeyId"}),
@@ -51,11 +57,14 @@ class CvmWire:
         self.ctx = ctx
         self.model = CvmModel(ctx)
         self.sync = ImageSync(self.model)
+        self.imports = ImageImport(self.model)
         self.actions: dict[str, Handler] = {
             "DescribeInstances": self.describe_instances,
             "DescribeSnapshots": self.describe_snapshots,
             "CreateImage": self.create_image,
             "DescribeImages": self.describe_images,
+            "ImportImage": self.import_image,
+            "DescribeImportImageOs": self.describe_import_image_os,
             "ModifyImageAttribute": self.modify_image_attribute,
             "SyncImages": self.sync_images,
             "DeleteImages": self.delete_images,
@@ -148,6 +157,13 @@ class CvmWire:
         }, fuzzy={"image-name", "platform"})
         return {"TotalCount": len(items), "ImageSet": _page(items, p)}
 
+    def import_image(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        self.imports.import_image(region, p, _tags(p))
+        return {}  # the documented reply carries only the RequestId: no ImageId
+
+    def describe_import_image_os(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        return supported_os()
+
     def modify_image_attribute(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("ImageId"):
             raise fail("MissingParameter", "The request is missing a required parameter `ImageId`.")
@@ -200,7 +216,7 @@ def _tags(p: dict[str, Any]) -> list[dict[str, str]]:
     tags: list[dict[str, str]] = []
     for spec in p.get("TagSpecification") or []:
         if not isinstance(spec, dict) or spec.get("ResourceType") != "image":
-            raise fail("InvalidParameterValue", "TagSpecification.ResourceType must be `image` for CreateImage.")
+            raise fail("InvalidParameterValue", "TagSpecification.ResourceType must be `image` for an image.")
         for tag in spec.get("Tags") or []:
             tags.append({"Key": str(tag.get("Key", "")), "Value": str(tag.get("Value", ""))})
     return tags

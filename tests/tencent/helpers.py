@@ -1,7 +1,11 @@
 """Small helpers shared by the Tencent tests."""
 from __future__ import annotations
 
+import binascii
 import json
+import struct
+import uuid
+from pathlib import Path
 from typing import Any
 
 
@@ -10,3 +14,53 @@ def request(model_cls: type, **params: Any) -> Any:
     model = model_cls()
     model.from_json_string(json.dumps(params))
     return model
+
+
+
+SECTOR, MiB = 512, 1 << 20
+ESP, MS_DATA = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"
+
+
+def _ntfs_boot() -> bytes:
+    boot = bytearray(SECTOR)
+    boot[0:11] = b"\xeb\x52\x90NTFS    "
+    boot[11:13] = struct.pack("<H", SECTOR)
+    boot[510:512] = b"\x55\xaa"
+    return bytes(boot)
+
+
+def _mbr(kind: int, start: int, count: int, active: bool) -> bytes:
+    sector = bytearray(SECTOR)
+    sector[446:462] = struct.pack("<B3sB3sII", 0x80 if active else 0, b"\xfe\xff\xff", kind, b"\xfe\xff\xff", start, count)
+    sector[510:512] = b"\x55\xaa"
+    return bytes(sector)
+
+
+def _gpt_header(lba: int, backup: int, first: int, last: int, entries_lba: int, entries: bytes) -> bytes:
+    head = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, lba, backup, first, last,
+                                 uuid.uuid4().bytes_le, entries_lba, 128, 128, binascii.crc32(entries)))
+    head[16:20] = struct.pack("<I", binascii.crc32(bytes(head)))
+    return bytes(head).ljust(SECTOR, b"\0")
+
+
+def windows_disk(path: Path, gpt_uefi: bool = False) -> Path:
+    """A sparse 64 MiB raw Windows system disk: an active NTFS partition on MBR, or ESP + NTFS on GPT (UEFI)."""
+    lbas = 64 * MiB // SECTOR
+    writes: list[tuple[int, bytes]] = []
+    if gpt_uefi:
+        parts = [(ESP, 2048, 4095), (MS_DATA, 4096, 126975)]
+        table = b"".join(uuid.UUID(kind).bytes_le + uuid.uuid4().bytes_le + struct.pack("<QQQ", first, last, 0) + bytes(72)
+                         for kind, first, last in parts).ljust(128 * 128, b"\0")
+        n = len(table) // SECTOR
+        writes += [(0, _mbr(0xEE, 1, lbas - 1, False)), (SECTOR, _gpt_header(1, lbas - 1, 2 + n, lbas - 2 - n, 2, table)),
+                   (2 * SECTOR, table), ((lbas - 1 - n) * SECTOR, table),
+                   ((lbas - 1) * SECTOR, _gpt_header(lbas - 1, 1, 2 + n, lbas - 2 - n, lbas - 1 - n, table)),
+                   (4096 * SECTOR, _ntfs_boot())]
+    else:
+        writes += [(0, _mbr(0x07, 2048, lbas - 2048, True)), (2048 * SECTOR, _ntfs_boot())]
+    with open(path, "wb") as f:
+        f.truncate(lbas * SECTOR)
+        for offset, data in writes:
+            f.seek(offset)
+            f.write(data)
+    return path
