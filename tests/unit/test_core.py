@@ -71,3 +71,22 @@ def test_ecs_rules_name_fields() -> None:
     assert [f.field for f in failures] == ["source"]
     failures = RULES.validate_copy({"region": "cn-hangzhou", "regions": ["cn-shanghai", "mars-1"]})
     assert [f.field for f in failures] == ["regions[1]"]
+
+
+def test_a_missing_vendor_sdk_names_the_extra_to_install() -> None:
+    import dataclasses
+
+    from imageforge.providers.core import registry
+    from imageforge.providers.core.model import Target
+
+    real = registry.SERVICES[("tencent", "cvm")]
+    assert registry.missing_sdk(real) == []
+    fake = dataclasses.replace(real, sdk=("tencentcloud.cvm", "no_such_vendor_sdk.sub"))
+    assert registry.missing_sdk(fake) == ["no_such_vendor_sdk.sub"]
+    registry.SERVICES[("tencent", "cvm")] = fake
+    try:
+        with pytest.raises(errors.Unsupported) as caught:
+            registry.adapter_for(Target("tencent", "cvm", "ap-guangzhou"))
+        assert "pip install 'imageforge[tencent]'" in str(caught.value)
+    finally:
+        registry.SERVICES[("tencent", "cvm")] = real
