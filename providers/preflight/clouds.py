@@ -76,8 +76,9 @@ HUAWEI = (
     Rule("huawei.min_disk", "info", lambda i, _: i.virtual_size <= HUAWEI_MAX_DISK,
          "register the image with min_disk >= {min_gib} GiB (the disk is {virtual_gib} GiB; Huawei system "
          "disks are 40 to 1024 GiB)"),
-    Rule("huawei.uefi", "error", uefi_only,
-         "the image boots only through UEFI; Huawei IMS requires BIOS boot for imported files",
+    Rule("huawei.uefi", "error", lambda i, o: uefi_only(i, o) and not o.arm,
+         "the image boots only through UEFI; Huawei IMS requires BIOS boot for imported x86 files "
+         "(Arm images boot through UEFI: declare the architecture as arm)",
          BOOT_MODE_FIX),
     Rule("huawei.boot_mode_unknown", "warning", boot_unknown,
          "cannot tell whether the image boots in BIOS mode, which Huawei IMS requires", BOOT_MODE_FIX),
@@ -166,8 +167,9 @@ def canonical(cloud: str) -> str:
     return name
 
 
-def rules_for(cloud: str, *, quick_import: bool = False) -> RuleSet:
-    """The RuleSet for one cloud. `quick_import` applies Huawei's quick-import limits instead of the usual ones."""
+def rules_for(cloud: str, *, quick_import: bool = False, arm: bool = False) -> RuleSet:
+    """The RuleSet for one cloud. `quick_import` applies Huawei's quick-import limits instead of the usual ones;
+    `arm` says the guest is an Arm one, which boots through UEFI."""
     name = canonical(cloud)
     own, params = _TABLES[name]
-    return RuleSet(name, combine(COMMON, own), Options(quick_import=quick_import), params)
+    return RuleSet(name, combine(COMMON, own), Options(quick_import=quick_import, arm=arm), params)

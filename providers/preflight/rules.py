@@ -18,9 +18,10 @@ EXTENSION = {"raw": "raw", "qcow2": "qcow2", "vpc": "vhd", "vhdx": "vhdx", "vmdk
 
 @dataclass(frozen=True)
 class Options:
-    """Import choices that change the rules (Huawei's quick import)."""
+    """Import choices that change the rules (Huawei's quick import, an Arm guest)."""
 
     quick_import: bool = False
+    arm: bool = False  # Arm guests boot through UEFI by design
 
 
 Predicate = Callable[[DiskImage, Options], bool]

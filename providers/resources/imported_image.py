@@ -68,7 +68,8 @@ class ImportedImageProvider(CustomImageProvider):
             return [Failure("file", f"{err.message}. Fix: give the disk image file itself (raw, qcow2, vhd or vmdk).")]
         options = inputs.get("options")
         quick = isinstance(options, Mapping) and options.get("quick_import") is True
-        rules = rules_for(found.preflight, quick_import=quick)
+        arm = str(inputs.get("architecture") or "").lower() in ("arm", "arm64", "aarch64", "arm_64")
+        rules = rules_for(found.preflight, quick_import=quick, arm=arm)
         issues = rules.evaluate(image)
         failures = [Failure("file", f"[{i.rule}] {i.message}." + (f" Fix: {i.fix}" if i.fix else ""))
                     for i in issues if i.severity == "error"]

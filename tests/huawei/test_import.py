@@ -207,3 +207,13 @@ def test_the_files_disk_size_becomes_min_disk(server: ProviderServer, sim: Simul
     assert failures == [] and checked["disk_size_gb"] == 100 and checked["boot_mode"] == "BIOS"
     server.create(checked)
     assert sim.requests(VENDOR, "CreateImage")[0].params["min_disk"] == 100
+
+
+def test_an_arm_image_may_boot_through_uefi(server: ProviderServer, sim: Simulator, tmp_path: Path) -> None:
+    from tests.tencent.helpers import windows_disk
+
+    disk = windows_disk(tmp_path / "uefi.raw", gpt_uefi=True)  # an ESP and no BIOS boot path
+    _, failures = server.check(ImportedImageProvider(), inputs(disk))
+    assert [f for f, _ in failures] == ["file"] and "huawei.uefi" in failures[0][1]
+    checked, failures = server.check(ImportedImageProvider(), inputs(disk, architecture="arm"))
+    assert failures == [] and checked["boot_mode"] == "UEFI"
