@@ -371,13 +371,11 @@ class CvmAdapter:
 
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
         """https://cloud.tencent.com/document/api/213/15715 (DescribeImages per destination); SyncPercent is progress."""
-        by_region: dict[str, list[str]] = {}
-        for region, image_id in copies.items():
-            by_region.setdefault(region, []).append(image_id)
         out: dict[str, ImageInfo] = {}
-        for region, ids in by_region.items():
-            found = self._describe(region, ids, as_copy=True)
-            out.update({region: found[i] for i in ids if i in found})
+        for region, image_id in copies.items():  # one copy per region
+            found = self._describe(region, [image_id], as_copy=True)
+            if image_id in found:
+                out[region] = found[image_id]
         return out
 
     def cancel_copy(self, region: str, image_id: str) -> None:
