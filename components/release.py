@@ -8,11 +8,15 @@ import pulumi
 
 from .pipeline import GoldenImagePipeline
 
-TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize"}
+TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize", "tags"}
 
 
 class ImageRelease(pulumi.ComponentResource):
-    """Publishes `image_name` to every target; `targets` outputs each target's image ids and status."""
+    """Publishes `image_name` to every target; `targets` outputs each target's image ids and status.
+
+    `tags` apply to every target; a target's own `tags` replace them (`tags: {}` on a service whose
+    images take no tags, which `check` would otherwise refuse).
+    """
 
     targets: pulumi.Output[dict]
 
@@ -29,7 +33,8 @@ class ImageRelease(pulumi.ComponentResource):
             pipeline = GoldenImagePipeline(
                 f"{name}-{label}", cloud=target["cloud"], service=target.get("service"), region=target["region"],
                 source=target["source"], image_name=image_name, regions=target.get("regions") or (),
-                description=description, tags=dict(tags or {}), capture=target.get("capture"),
+                description=description, tags=dict(target["tags"] if "tags" in target else tags or {}),
+                capture=target.get("capture"),
                 publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
                 opts=pulumi.ResourceOptions(parent=self))
             results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status).apply(

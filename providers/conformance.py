@@ -1,4 +1,8 @@
-"""Static proof, checked by mypy and never run, that each adapter implements the workflow protocols."""
+"""Static proof, checked by mypy and never run, that each adapter implements the protocols its service declares.
+
+`registry.adapter_for(target, Protocol)` casts to the protocol asked for; this module is what makes
+that cast safe: every method the resources call is checked here for every adapter.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -7,10 +11,10 @@ if TYPE_CHECKING:
     from .alibaba.ecs import EcsAdapter
     from .alibaba.eds import EdsAdapter
     from .azure.compute import ComputeAdapter
-    from .huawei.ims import ImsAdapter
-    from .tencent.cvm import CvmAdapter
     from .core.model import Target
     from .core.protocol import ImageAdapter, ImageCopier, ImageImporter, VmGeneralizer
+    from .huawei.ims import ImsAdapter
+    from .tencent.cvm import CvmAdapter
 
     def _conforms(target: Target) -> None:
         images: list[ImageAdapter] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),

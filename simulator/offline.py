@@ -33,6 +33,24 @@ class CheckFailed(Exception):
         super().__init__(f"{name}: invalid inputs\n{lines}")
 
 
+class ImportRefused(Exception):
+    """`import_` needs the engine's Read of an existing object, which this runner does not perform."""
+
+    def __init__(self, name: str, ident: str) -> None:
+        super().__init__(f"{name}: import_ of {ident!r} is not supported by the offline runner (it only creates and "
+                         "destroys); run `pulumi up` with the Pulumi CLI to import, or drop import_ here")
+
+
+def _plain(value: Any) -> Any:
+    """A value as the engine hands it to a provider: secrets unwrapped (the engine strips them), at any depth."""
+    value = rpc.unwrap_rpc_secret(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 @dataclass
 class Created:
     typ: str
@@ -78,7 +96,9 @@ class ProviderMocks(pulumi.runtime.Mocks):
             return f"{args.name}-failed", {}
 
     def _create(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        inputs = dict(args.inputs)
+        if args.resource_id:
+            raise ImportRefused(args.name, args.resource_id)
+        inputs = {k: _plain(v) for k, v in args.inputs.items()}
         provider = load_provider(inputs.pop("__provider"), self.config, self.project)
         checked = provider.check({}, inputs)
         if checked.failures:

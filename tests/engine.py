@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,20 +76,31 @@ class ProviderServer:
         port = self.process.stdout.readline().strip()
         if not port.isdigit():
             raise RuntimeError(f"provider server did not start: {port!r} {self.process.stderr.read() if self.process.stderr else ''}")
+        assert self.process.stdout is not None
+        # drain stderr as it comes: a full pipe would block the provider in the middle of a call
+        self._stderr: list[str] = []
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         self.urn_prefix = f"urn:pulumi:sim::{project}::"
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._stderr.append(line)
 
     def close(self) -> str:
         """Stop the server; return what it wrote to stderr (progress lines)."""
         self.channel.close()
         self.process.terminate()
         try:
-            _, err = self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return err or ""
+            self.process.wait()
+        self._drain.join(timeout=10)
+        return "".join(self._stderr)
 
     def _call(self, method: str, request: Any) -> Any:
         try:
@@ -120,6 +132,14 @@ class ProviderServer:
         reply = self._call("Read", proto.ReadRequest(id=id_, urn=urn, properties=to_struct(props)))
         return reply.id, from_struct(reply.properties)
 
+    def refresh(self, id_: str, outputs: dict[str, Any], inputs: dict[str, Any],
+                urn: str = "") -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The engine's refresh: Read with the old outputs and the old inputs; it stores the inputs Read returns."""
+        reply = self._call("Read", proto.ReadRequest(id=id_, urn=urn, properties=to_struct(outputs),
+                                                     inputs=to_struct(inputs)))
+        returned = from_struct(reply.inputs) if reply.HasField("inputs") else dict(inputs)
+        return reply.id, from_struct(reply.properties), returned
+
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any], urn: str = "") -> dict[str, Any]:
         reply = self._call("Update", proto.UpdateRequest(id=id_, urn=urn, olds=to_struct(olds), news=to_struct(news)))
         return from_struct(reply.properties)
@@ -134,6 +154,37 @@ class ProviderServer:
         if failures:
             raise AssertionError(f"check failed: {failures}")
         return self.create(checked)
+
+    def replace(self, provider: Any, id_: str, state: dict[str, Any], old_inputs: dict[str, Any],
+                inputs: dict[str, Any]) -> tuple[Diff, str, dict[str, Any]]:
+        """The engine's replacement: Check with the old inputs, Diff, Check AGAIN with no olds on the raw program
+        inputs, then Create and Delete the old one with its old outputs (first, when the diff asks
+        deleteBeforeReplace)."""
+        checked, failures = self.check(provider, inputs, olds=old_inputs)
+        if failures:
+            raise AssertionError(f"check failed: {failures}")
+        verdict = self.diff(id_, state, checked)
+        if verdict.kind != "replace":
+            raise AssertionError(f"expected a replacement, the diff says {verdict.kind}")
+        again, failures = self.check(provider, inputs, olds={})
+        if failures:
+            raise AssertionError(f"the replacement's own check failed: {failures}")
+        if verdict.delete_before_replace:
+            self.delete(id_, state)
+            new_id, outs = self.create(again)
+        else:
+            new_id, outs = self.create(again)
+            self.delete(id_, state)
+        return verdict, new_id, outs
+
+    def preview(self, provider: Any, id_: str, state: dict[str, Any], old_inputs: dict[str, Any],
+                inputs: dict[str, Any], ignore_changes: tuple[str, ...] = ()) -> Diff:
+        """A preview step: `ignore_changes` keeps the old value before Check; Check and Diff, never Create or Update."""
+        news = {**inputs, **{k: old_inputs[k] for k in ignore_changes if k in old_inputs}}
+        checked, failures = self.check(provider, news, olds=old_inputs)
+        if failures:
+            raise AssertionError(f"check failed: {failures}")
+        return self.diff(id_, state, checked)
 
     def change(self, provider: Any, id_: str, state: dict[str, Any], inputs: dict[str, Any]) -> tuple[Diff, dict[str, Any]]:
         """Check with the old state, Diff, then Update when the diff says so."""

@@ -54,7 +54,8 @@ def test_check_refuses_a_file_the_cloud_would_refuse(server: ProviderServer, sim
 
 def test_clouds_without_import_say_so(server: ProviderServer) -> None:
     _, failures = server.check(ImportedImageProvider(), inputs(None, service="eds", format="raw"))
-    assert failures == [("service", "alibaba/eds cannot import disk images.")]
+    assert [f for f, _ in failures] == ["service"]
+    assert "Elastic Desktop Service cannot import disk images" in failures[0][1] and "alibaba/ecs" in failures[0][1]
 
 
 def test_import_reaches_available_with_what_the_file_says(server: ProviderServer, sim: Simulator, tmp_path: Path) -> None:
@@ -70,7 +71,10 @@ def test_import_reaches_available_with_what_the_file_says(server: ProviderServer
 
     moved, _ = server.check(ImportedImageProvider(), inputs(tmp_path / "elsewhere.raw"), olds=outs)
     verdict = server.diff(image_id, outs, moved)
-    assert verdict.kind == "none", verdict.replaces  # the file may leave once imported
+    assert verdict.kind == "update" and verdict.replaces == []  # the file may leave once imported: recorded only
+    mark = sim.mark()
+    assert server.update(image_id, outs, moved)["file"] == str(tmp_path / "elsewhere.raw")
+    assert sim.requests(since=mark) == []  # no cloud call
     other, _ = server.check(ImportedImageProvider(), inputs(tmp_path / "elsewhere.raw",
                                                             object={"bucket": "golden-images", "key": "v2.raw"}), olds=outs)
     assert server.diff(image_id, outs, other).replaces == ["object"]

@@ -31,7 +31,7 @@ def test_check_rejects_unknown_region_and_source_shape(server: ProviderServer) -
     _, failures = server.check(CustomImageProvider(), image_inputs(region="cn-atlantis", source={"desktop": "ecd-1"}))
     fields = dict(failures)
     assert "cn-atlantis" in fields["region"]
-    assert "service='eds'" in fields["source"]
+    assert "service='eds'" in fields["source.desktop"]
 
 
 def test_create_reaches_available_and_reports_progress(server: ProviderServer, sim: Simulator) -> None:
@@ -52,7 +52,7 @@ def test_create_from_snapshot(server: ProviderServer, sim: Simulator) -> None:
     assert sim.requests(VENDOR, "CreateImage")[0].params["SnapshotId"] == SYSTEM_SNAPSHOT
 
 
-def test_diff_description_updates_and_source_replaces(server: ProviderServer) -> None:
+def test_diff_description_updates_and_source_replaces(server: ProviderServer, sim: Simulator) -> None:
     provider = CustomImageProvider()
     image_id, state = server.up(provider, image_inputs())
     checked, _ = server.check(provider, image_inputs(description="web tier, patched"), olds=state)
@@ -61,7 +61,11 @@ def test_diff_description_updates_and_source_replaces(server: ProviderServer) ->
     verdict = server.diff(image_id, state, checked)
     assert verdict.kind == "replace" and verdict.replaces == ["source"]
     checked, _ = server.check(provider, image_inputs(timeouts={"create": "90m"}), olds=state)
-    assert server.diff(image_id, state, checked).kind == "none"
+    assert server.diff(image_id, state, checked).kind == "update"  # recorded in state, without a cloud call
+    mark = sim.mark()
+    outs = server.update(image_id, state, checked)
+    assert outs["timeouts"] == {"create": "90m"} and outs["image_id"] == image_id and outs["status"] == "available"
+    assert sim.requests(since=mark) == []
 
 
 def test_update_returns_full_outputs(server: ProviderServer, sim: Simulator) -> None:
@@ -163,7 +167,7 @@ def test_publish_to_three_regions_then_add_and_remove(server: ProviderServer, si
 
 def test_check_refuses_source_region_as_destination(server: ProviderServer) -> None:
     _, failures = server.check(ImageRegionSetProvider(), publish_inputs("m-1", ["cn-hangzhou", "cn-shanghai"]))
-    assert failures and failures[0][0] == "regions" and "source region" in failures[0][1]
+    assert failures and failures[0][0] == "regions[0]" and "source image's region" in failures[0][1]
 
 
 def test_failed_region_names_region_and_leaves_no_copy(server: ProviderServer, sim: Simulator) -> None:
@@ -223,11 +227,11 @@ def test_create_adopts_copies_an_interrupted_run_started(server: ProviderServer,
     provider = ImageRegionSetProvider()
     checked, _ = server.check(provider, publish_inputs(image_id, ["cn-shanghai", "cn-beijing"]))
     # the earlier run started one copy, tagged with the set's key, then its process died
-    earlier = EcsAdapter(Target("alibaba", "ecs", "cn-hangzhou", "sim")).copy_image(CopyRequest(
-        image_id, "cn-hangzhou", ("cn-shanghai",), tags={"imageforge-key": checked["key"]}))
+    earlier = EcsAdapter(Target("alibaba", "ecs", "cn-hangzhou", "sim")).start_copies(CopyRequest(
+        image_id, "cn-hangzhou", tags={"imageforge-key": checked["key"]}), ["cn-shanghai"])["cn-shanghai"]
     mark = sim.mark()
     _, state = server.create(checked)
-    assert state["images"]["cn-shanghai"]["image_id"] == earlier["cn-shanghai"]
+    assert state["images"]["cn-shanghai"]["image_id"] == earlier.image_id  # type: ignore[union-attr]
     copies = sim.requests(VENDOR, "CopyImage", since=mark)
     assert [c.params["DestinationRegionId"] for c in copies] == ["cn-beijing"]
     assert len(sim.store.list(VENDOR, "cn-shanghai", "image")) == 1

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from ..core import credentials
 from ..core.endpoints import load_sim_endpoints
-from ..core.errors import CloudError
+from ..core.errors import ErrorTable
 from ..core.model import Target
 
 VENDOR = "alibaba"
@@ -33,9 +32,9 @@ def _client(region: str, simulated: bool) -> Any:
     return client
 
 
-def call(target: Target, region: str, request: Any, operation: str,
-         classify: Callable[[str, int], type[CloudError]]) -> dict[str, Any]:
-    """Send one RPC request to `region`; return the parsed reply or raise a mapped CloudError."""
+def call(target: Target, region: str, request: Any, operation: str, table: ErrorTable,
+         vendor: str = "alibaba-ecs") -> dict[str, Any]:
+    """Send one RPC request to `region`; return the parsed reply or raise the error the vendor's table names."""
     from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 
     if target.simulated:
@@ -45,13 +44,9 @@ def call(target: Target, region: str, request: Any, operation: str,
     try:
         body = _client(region, target.simulated).do_action_with_exception(request)
     except ServerException as exc:
-        code = exc.get_error_code() or ""
-        status = exc.get_http_status() or 0
-        raise classify(code, status)(
-            exc.get_error_msg() or code, vendor="alibaba-ecs", operation=operation, code=code,
-            request_id=exc.get_request_id() or "",
-        ) from None
+        raise table.build(exc.get_error_msg() or "", code=exc.get_error_code() or "", status=exc.get_http_status() or 0,
+                          vendor=vendor, operation=operation, request_id=exc.get_request_id() or "") from exc
     except ClientException as exc:
-        code = exc.get_error_code() or "SDK.ClientError"
-        raise classify(code, 0)(exc.get_error_msg() or code, vendor="alibaba-ecs", operation=operation, code=code) from None
+        raise table.build(exc.get_error_msg() or "", code=exc.get_error_code() or "SDK.ClientError", vendor=vendor,
+                          operation=operation) from exc
     return json.loads(body)

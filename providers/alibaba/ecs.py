@@ -1,13 +1,22 @@
-"""Alibaba ECS images through aliyun-python-sdk-ecs (API 2014-05-26): capture, describe, copy, delete."""
+"""Alibaba ECS images through aliyun-python-sdk-ecs (API 2014-05-26): capture, import, describe, copy, delete.
+
+Single calls only: the resources wait. Every image this makes carries the imageforge-key tag from
+the creating call itself (CreateImage, ImportImage and CopyImage take Tag.N), which is how a re-run
+finds it.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.errors import CloudError
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, ImportRequest, Target
-from ..core.waiting import Waiter
+from ..core.copies import per_region
+from ..core.errors import CloudError, Unsupported
+from ..core.model import (TAG_KEY, CaptureRequest, CopyRequest, Identity, ImageInfo, ImportRequest, JobStatus, Started,
+                          Target)
+from ..core.protocol import CopyStart
 from . import acs, ecs_mapping as mapping
+
+PAGE = 100  # DescribeImages: PageSize at most 100, ImageId at most 100 ids
 
 
 def _req(name: str) -> Any:
@@ -22,57 +31,65 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
+def _set(req: Any, **values: Any) -> None:
+    """Call req.set_<Name>(value) for every value given (None and "" mean not given)."""
+    for name, value in values.items():
+        if value not in (None, ""):
+            getattr(req, f"set_{name}")(value)
+
+
 class EcsAdapter:
     """One region of Alibaba ECS; copies address other regions by id."""
 
-    def __init__(self, target: Target, waiter: Waiter | None = None) -> None:
+    def __init__(self, target: Target) -> None:
         self.target = target
         self.region = target.region
-        self.last_request_id = ""
 
     def _call(self, request: Any, operation: str, region: str | None = None) -> dict[str, Any]:
-        return acs.call(self.target, region or self.region, request, operation, mapping.error_class)
+        return acs.call(self.target, region or self.region, request, operation, mapping.TABLE)
 
     # ImageAdapter ---------------------------------------------------------------
-    def capture(self, request: CaptureRequest) -> str:
+    def prepare_capture(self, request: CaptureRequest) -> list[str]:
+        """Nothing to read first: CreateImage itself refuses a source in the wrong state, before making anything."""
+        return []
+
+    def start_capture(self, request: CaptureRequest) -> Started:
         """https://www.alibabacloud.com/help/en/ecs/api-createimage"""
         req = _req("CreateImage")
-        if request.source.instance:
-            req.set_InstanceId(request.source.instance)
-        else:
-            req.set_SnapshotId(request.source.snapshot)
-        req.set_ImageName(request.name)
-        if request.description:
-            req.set_Description(request.description)
-        if request.client_token:
-            req.set_ClientToken(request.client_token[:64])
+        opts = request.options
+        _set(req, InstanceId=request.source.instance, SnapshotId=None if request.source.instance else request.source.snapshot,
+             ImageName=request.name, Description=request.description, ClientToken=request.client_token[:64],
+             Architecture=request.architecture, ImageFamily=opts.get("image_family"),
+             ImageVersion=opts.get("image_version"), ResourceGroupId=opts.get("resource_group_id"),
+             BootMode=opts.get("boot_mode"), DetectionStrategy=opts.get("detection_strategy"))
         if request.tags:
             req.set_Tags(_tag_list(request.tags))
-        if request.options.get("architecture"):
-            req.set_Architecture(str(request.options["architecture"]))
         reply = self._call(req, "CreateImage")
-        self.last_request_id = str(reply.get("RequestId", ""))
-        return str(reply["ImageId"])
+        return Started(image_id=str(reply["ImageId"]), request_id=str(reply.get("RequestId", "")))
 
-    def import_image(self, request: ImportRequest) -> str:
+    def prepare_import(self, request: ImportRequest) -> list[str]:
+        return []
+
+    def start_import(self, request: ImportRequest) -> Started:
         """https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-importimage"""
         req = _req("ImportImage")
-        mapping_ = {"OSSBucket": request.bucket, "OSSObject": request.key, "Format": request.format.upper()}
+        disk = {"OSSBucket": request.bucket, "OSSObject": request.key, "Format": request.format.upper()}
         if request.disk_size_gb:
-            mapping_["DiskImageSize"] = str(request.disk_size_gb)
-        req.set_DiskDeviceMappings([mapping_])
-        req.set_ImageName(request.name)
-        req.set_OSType(request.os_type)
-        for setter, value in ((req.set_Description, request.description), (req.set_Platform, request.platform),
-                              (req.set_Architecture, request.architecture), (req.set_BootMode, request.boot_mode),
-                              (req.set_ClientToken, request.client_token[:64])):
-            if value:
-                setter(value)
+            disk["DiskImageSize"] = str(request.disk_size_gb)
+        req.set_DiskDeviceMappings([disk])
+        opts = request.options
+        _set(req, ImageName=request.name, OSType=request.os_type, Description=request.description,
+             Platform=request.platform, Architecture=request.architecture, BootMode=request.boot_mode,
+             ClientToken=request.client_token[:64], LicenseType=opts.get("license_type"),
+             DetectionStrategy=opts.get("detection_strategy"), ResourceGroupId=opts.get("resource_group_id"),
+             RoleName=opts.get("role_name"))
         if request.tags:
             req.set_Tags(_tag_list(request.tags))
         reply = self._call(req, "ImportImage")
-        self.last_request_id = str(reply.get("RequestId", ""))
-        return str(reply["ImageId"])
+        return Started(image_id=str(reply["ImageId"]), request_id=str(reply.get("RequestId", "")))
+
+    def follow_job(self, job_id: str) -> JobStatus:
+        raise Unsupported("ECS image operations have no jobs", vendor="alibaba-ecs", operation="job")
 
     def describe_images(self, image_ids: Sequence[str]) -> dict[str, ImageInfo]:
         """https://www.alibabacloud.com/help/en/ecs/api-describeimages (one call for up to 100 ids)."""
@@ -80,42 +97,60 @@ class EcsAdapter:
 
     def _describe(self, region: str, image_ids: Sequence[str], tags: Mapping[str, str] | None = None) -> dict[str, ImageInfo]:
         out: dict[str, ImageInfo] = {}
-        ids = list(image_ids)
-        for start in range(0, max(len(ids), 1), 100):
-            req = _req("DescribeImages")
-            if ids:
-                req.set_ImageId(",".join(ids[start:start + 100]))
-            if tags:
-                req.set_Tags(_tag_list(tags))
-            req.set_Status(mapping.ALL_STATUSES)
-            req.set_ImageOwnerAlias("self")
-            req.set_PageSize(100)
-            reply = self._call(req, "DescribeImages", region)
-            for raw in reply.get("Images", {}).get("Image", []):
-                info = _info(raw, region)
-                out[info.image_id] = info
+        ids = list(dict.fromkeys(i for i in image_ids if i))
+        if not ids and not tags:
+            return out
+        for start in range(0, max(len(ids), 1), PAGE):
+            page = 1
+            while True:
+                req = _req("DescribeImages")
+                _set(req, ImageId=",".join(ids[start:start + PAGE]))
+                if tags:
+                    req.set_Tags(_tag_list(tags))
+                _set(req, Status=mapping.ALL_STATUSES, ImageOwnerAlias="self", PageSize=PAGE, PageNumber=page)
+                reply = self._call(req, "DescribeImages", region)
+                batch = reply.get("Images", {}).get("Image", [])
+                for raw in batch:
+                    info = _info(raw, region)
+                    out[info.image_id] = info
+                if ids or page * PAGE >= int(reply.get("TotalCount") or 0) or not batch:
+                    break
+                page += 1
         return out
 
-    def find_images(self, tags: Mapping[str, str]) -> list[ImageInfo]:
-        """DescribeImages filtered by tag, in every state."""
-        return list(self._describe(self.region, [], tags).values())
+    def find_images(self, identity: Identity) -> list[ImageInfo]:
+        """DescribeImages filtered by the imageforge-key tag, in every state."""
+        return list(self._describe(self.region, [], identity.tags).values())
 
-    def update_image(self, image_id: str, name: str | None, description: str | None, tags: Mapping[str, str] | None) -> None:
-        """https://www.alibabacloud.com/help/en/ecs/api-modifyimageattribute and TagResources."""
+    def update_image(self, image_id: str, name: str | None, description: str | None,
+                     tags: Mapping[str, str] | None) -> None:
+        self._update(self.region, image_id, name, description, tags)
+
+    def _update(self, region: str, image_id: str, name: str | None, description: str | None,
+                tags: Mapping[str, str] | None) -> None:
+        """https://www.alibabacloud.com/help/en/ecs/api-modifyimageattribute, TagResources and UntagResources.
+
+        `tags` is the user's whole set: keys not listed are removed, imageforge's own are kept.
+        """
         if name is not None or description is not None:
             req = _req("ModifyImageAttribute")
-            req.set_ImageId(image_id)
-            if name is not None:
-                req.set_ImageName(name)
-            if description is not None:
-                req.set_Description(description)
-            self._call(req, "ModifyImageAttribute")
-        if tags:
+            _set(req, ImageId=image_id, ImageName=name, Description=description)
+            self._call(req, "ModifyImageAttribute", region)
+        if tags is None:
+            return
+        current = self._describe(region, [image_id]).get(image_id)
+        have = dict(current.tags) if current is not None else {}
+        drop = sorted(k for k in have if k not in tags and not k.startswith("imageforge-"))
+        if drop:
+            req = _req("UntagResources")
+            _set(req, ResourceType="image", ResourceIds=[image_id], TagKeys=drop)
+            self._call(req, "UntagResources", region)
+        add = {k: v for k, v in tags.items() if have.get(k) != v}
+        if add:
             req = _req("TagResources")
-            req.set_ResourceType("image")
-            req.set_ResourceIds([image_id])
-            req.set_Tags(_tag_list(tags))
-            self._call(req, "TagResources")
+            _set(req, ResourceType="image", ResourceIds=[image_id])
+            req.set_Tags(_tag_list(add))
+            self._call(req, "TagResources", region)
 
     def delete_image(self, image_id: str) -> None:
         """https://www.alibabacloud.com/help/en/ecs/api-deleteimage (an unknown id is ignored by ECS)."""
@@ -123,61 +158,61 @@ class EcsAdapter:
 
     def _delete(self, region: str, image_id: str) -> None:
         req = _req("DeleteImage")
-        req.set_ImageId(image_id)
+        _set(req, ImageId=image_id)
         req.set_Force(False)
         self._call(req, "DeleteImage", region)
 
     # ImageCopier -------------------------------------------------------------------
-    def copy_image(self, request: CopyRequest) -> dict[str, str]:
+    def start_copies(self, request: CopyRequest, regions: Sequence[str]) -> dict[str, CopyStart]:
         """https://www.alibabacloud.com/help/en/ecs/api-copyimage, one call per destination region.
 
-        When a region fails to start, the error carries `partial` (region -> id) so the caller
-        can remove the copies that did start.
+        The tags (with the identity) ride on CopyImage itself; the ClientToken makes a retried call
+        after a lost reply return the same copy.
         """
-        started: dict[str, str] = {}
-        for region in request.regions:
+        out: dict[str, CopyStart] = {}
+        for region in regions:
             req = _req("CopyImage")
-            req.set_ImageId(request.source_image_id)
-            req.set_DestinationRegionId(region)
-            if request.name:
-                req.set_DestinationImageName(request.name)
-            if request.description:
-                req.set_DestinationDescription(request.description)
+            opts = request.options
+            _set(req, ImageId=request.source_image_id, DestinationRegionId=region,
+                 DestinationImageName=request.name, DestinationDescription=request.description,
+                 ClientToken=f"{request.client_token[:40]}-{region}"[:64], KMSKeyId=opts.get("kms_key_id"),
+                 ResourceGroupId=opts.get("resource_group_id"))
+            if request.encrypted:
+                req.set_Encrypted(True)
             if request.tags:
                 req.set_Tags(_tag_list(request.tags))
-            if request.client_token:
-                req.set_ClientToken(f"{request.client_token[:40]}-{region}"[:64])
             try:
-                started[region] = str(self._call(req, "CopyImage")["ImageId"])
+                reply = self._call(req, "CopyImage")
             except CloudError as err:
-                err.partial = dict(started)  # type: ignore[attr-defined]
-                err.message = f"copy to {region} failed to start: {err.message}"
-                err.args = (err._render(),)
-                raise
-        return started
+                out[region] = err
+                continue
+            out[region] = Started(image_id=str(reply["ImageId"]), request_id=str(reply.get("RequestId", "")))
+        return out
 
-    def find_copies(self, regions: Sequence[str], tags: Mapping[str, str]) -> dict[str, str]:
-        """Copies an interrupted run started (tagged with the set's key, Creating or Available), by region."""
-        found: dict[str, str] = {}
-        for region in regions:
-            for info in self._describe(region, [], tags).values():
-                if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
-                    found[region] = info.image_id
-                    break
-        return found
+    def follow_copy_job(self, region: str, job_id: str) -> JobStatus:
+        raise Unsupported("ECS copies have no jobs", vendor="alibaba-ecs", operation="job")
+
+    def label_copy(self, request: CopyRequest, region: str, image_id: str) -> None:
+        """Nothing: CopyImage carried the name, the description and the tags."""
+
+    def find_copies(self, request: CopyRequest, regions: Sequence[str], identity: Identity) -> dict[str, list[ImageInfo]]:
+        """Copies carrying this identity's tag, per destination region, in every state."""
+        return {region: list(self._describe(region, [], identity.tags).values()) for region in regions}
 
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
-        out: dict[str, ImageInfo] = {}
-        for region, image_id in copies.items():
-            found = self._describe(region, [image_id])
-            if image_id in found:
-                out[region] = found[image_id]
-        return out
+        return per_region(copies, self._describe)
+
+    def update_copy(self, region: str, image_id: str, name: str | None, description: str | None,
+                    tags: Mapping[str, str] | None) -> None:
+        self._update(region, image_id, name, description, tags)
+
+    def reconfigure_copies(self, copies: Mapping[str, str], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        raise Unsupported("ECS copies have no per-region settings", vendor="alibaba-ecs", operation="reconfigure")
 
     def cancel_copy(self, region: str, image_id: str) -> None:
         """https://www.alibabacloud.com/help/en/ecs/api-cancelcopyimage (the copy is deleted)."""
         req = _req("CancelCopyImage")
-        req.set_ImageId(image_id)
+        _set(req, ImageId=image_id)
         self._call(req, "CancelCopyImage", region)
 
     def delete_copy(self, region: str, image_id: str) -> None:
@@ -195,5 +230,9 @@ def _info(raw: Mapping[str, Any], region: str) -> ImageInfo:
         os_type=str(raw.get("OSType", "")), platform=str(raw.get("Platform", "")),
         architecture=str(raw.get("Architecture", "")), created=str(raw.get("CreationTime", "")),
         tags=tags, copying=bool(raw.get("IsCopied")) and status == "Creating",
+        encrypted=bool(raw.get("IsEncrypted")) if "IsEncrypted" in raw else None,
         failure="the image ended CreateFailed" if status == "CreateFailed" else "",
     )
+
+
+__all__ = ["EcsAdapter", "TAG_KEY"]

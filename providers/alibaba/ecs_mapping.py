@@ -42,13 +42,10 @@ def image_status(raw: str) -> ImageStatus:
 progress = percent
 
 
-def error_class(code: str, http_status: int) -> type[errors.CloudError]:
-    if code in ERRORS:
-        return ERRORS[code]
-    if code.startswith("Throttling"):
-        return errors.Throttled
-    if http_status >= 500 or code.startswith("SDK.Http") or code == "SDK.ServerUnreachable":
-        return errors.ServiceUnavailable
-    if http_status == 404:
-        return errors.NotFound
-    return errors.CloudError
+TABLE = errors.ErrorTable(
+    exact=ERRORS,
+    prefixes=(("Throttling", errors.Throttled), ("SDK.Http", errors.ServiceUnavailable),
+              ("SDK.ServerUnreachable", errors.ServiceUnavailable)),
+    suffixes=((".NotFound", errors.NotFound),),
+    statuses=errors.COMMON_STATUSES,
+)

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
 
 REGIONS = frozenset({
     "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
@@ -16,6 +16,7 @@ REGIONS = frozenset({
 IMAGE_NAME = NameRule("an ECS image name", 2, 128, r"A-Za-z0-9._:\-\u4e00-\u9fff", "letters, digits, '.', '_', '-' and ':'",
                       first=r"A-Za-z\u4e00-\u9fff", first_text="a letter")
 DESCRIPTION_MAX = 256
+ARCHITECTURES = ("i386", "x86_64", "arm64")
 
 
 def check_description(field: str, value: object) -> Failure | None:
@@ -31,7 +32,7 @@ def check_description(field: str, value: object) -> Failure | None:
 
 
 @dataclass(frozen=True)
-class EcsRules:
+class EcsRules(BaseRules):
     service_label: str = "Alibaba Cloud ECS"
     regions: frozenset[str] = REGIONS
 
@@ -44,16 +45,32 @@ class EcsRules:
         )
         if isinstance(source, Mapping) and not is_unknown(source):
             given = [k for k in ("instance", "snapshot") if source.get(k)]
-            extra = [k for k in ("desktop", "snapshots", "data_snapshots") if source.get(k)]
-            if extra:
-                failures.append(Failure("source", f"ECS captures from `instance` or `snapshot`; {', '.join(extra)} "
-                                                  "belong to other services (desktops: service='eds')."))
-            elif len(given) != 1:
+            if len(given) != 1:
                 failures.append(Failure("source", "give exactly one of source.instance (an ECS instance id, i-...) "
                                                   "or source.snapshot (a system-disk snapshot id, s-...)."))
-        if inputs.get("clean_personal_data") is False:
-            failures.append(Failure("clean_personal_data", "only Elastic Desktop Service images clean personal data; "
-                                                           "remove this input for ECS."))
+            failures += self._scope(given, inputs.get("scope"), inputs.get("architecture"))
+        return failures
+
+    @staticmethod
+    def _scope(given: list[str], scope: object, architecture: object) -> list[Failure]:
+        """CreateImage snapshots every disk of an instance; a snapshot gives the system disk alone."""
+        failures = []
+        if given == ["instance"] and scope == "system":
+            failures.append(Failure("scope", "ECS captures every disk of an instance (CreateImage snapshots each one), "
+                                             "so scope 'system' would not hold. Fix: capture the system disk's "
+                                             "snapshot (source.snapshot) for a system-disk image, or set scope "
+                                             "'system+data'."))
+        if given == ["snapshot"] and scope == "system+data":
+            failures.append(Failure("scope", "a snapshot source gives the system disk only. Fix: capture the instance "
+                                             "(source.instance) to include its data disks, or set scope 'system'."))
+        if architecture is not None and not is_unknown(architecture):
+            if given == ["instance"]:
+                failures.append(Failure("architecture", "ECS reads the architecture from the instance; CreateImage "
+                                                        "takes Architecture only for a snapshot source. Fix: remove "
+                                                        "architecture."))
+            elif architecture not in ARCHITECTURES:
+                failures.append(Failure("architecture", f"CreateImage takes {', '.join(ARCHITECTURES)}; got "
+                                                        f"{architecture!r}."))
         return failures
 
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:

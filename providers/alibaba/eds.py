@@ -1,17 +1,26 @@
-"""Alibaba EDS custom images through alibabacloud-ecd20200930 (API 2020-09-30): capture, copy, delete."""
+"""Alibaba EDS custom images through alibabacloud-ecd20200930 (API 2020-09-30): capture, describe, copy, delete.
+
+Single calls only: the resources wait. EDS images take no tags and CreateImage no idempotency
+token, so everything this makes carries the resource's identity as a marker in the description
+of the creating call itself (CreateImage Description, CopyImage DestinationDescription); a re-run
+finds it by that marker in any state.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
-from ..core.errors import CloudError, NotFound, UserInputError
-from ..core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Target, VmInfo
-from ..core.waiting import Waiter
+from ..core.errors import CloudError, NotFound, Unsupported, UserInputError
+from ..core.model import (CaptureRequest, CopyRequest, Identity, ImageInfo, JobStatus, Scope, Started, Target,
+                          VmInfo)
+from ..core.protocol import CopyStart
 from . import eds_client, eds_mapping as mapping
 
-PAGE = 100
-OWN_TAG_PREFIX = "imageforge"  # the resources' own bookkeeping tags, not the user's
+PAGE = 100  # DescribeImages: MaxResults at most 100; ImageId takes up to 100 ids
+PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the cloud computer's users may be captured "
+                         "in the image")
+REGIONAL = "check the id and the region (EDS images are regional: capture in the source's region)."
 
 
 def _models() -> Any:
@@ -20,182 +29,169 @@ def _models() -> Any:
     return models
 
 
+@dataclass(frozen=True)
+class SourceFacts:
+    """What the cloud says of a capture's source: the facts EDS's capture rules depend on."""
+
+    label: str  # how messages name the computer
+    os_type: str
+    encrypted: bool
+    disk_type: str = ""  # a snapshot's disk: system or data
+
+
 class EdsAdapter:
-    """One region of Elastic Desktop Service; copies address other regions by id.
+    """One region of Elastic Desktop Service; copies address other regions by id."""
 
-    EDS images carry no tags and CreateImage takes no idempotency token, so `find_images` finds
-    nothing to adopt; `last_request_id` keeps the id of the latest call for error reports.
-    """
-
-    def __init__(self, target: Target, waiter: Waiter | None = None) -> None:
+    def __init__(self, target: Target) -> None:
         self.target = target
         self.region = target.region
-        self.last_request_id = ""
-        self._checked: CaptureRequest | None = None
 
     def _call(self, operation: str, fn: Any, region: str | None = None) -> Any:
-        try:
-            body = eds_client.call(self.target, region or self.region, operation, lambda c: fn(c).body)
-        except CloudError as err:
-            self.last_request_id = err.request_id or self.last_request_id
-            raise
-        self.last_request_id = str(getattr(body, "request_id", "") or "")
-        return body
+        return eds_client.call(self.target, region or self.region, operation, lambda c: fn(c).body)
 
-    # cloud computers and snapshots ---------------------------------------------------
-    def get_desktop(self, desktop_id: str) -> VmInfo:
+    # the source -----------------------------------------------------------------------
+    def _desktop(self, desktop_id: str) -> VmInfo:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describedesktops"""
         m = _models()
-        body = self._call("DescribeDesktops", lambda c: c.describe_desktops(
-            m.DescribeDesktopsRequest(region_id=self.region, desktop_id=[desktop_id])))
-        found = [d for d in body.desktops or [] if d.desktop_id == desktop_id]
+        try:
+            body = self._call("DescribeDesktops", lambda c: c.describe_desktops(
+                m.DescribeDesktopsRequest(region_id=self.region, desktop_id=[desktop_id])))
+        except NotFound:  # a malformed id is refused rather than listed as absent
+            body = None
+        found = [d for d in (body.desktops if body else None) or [] if d.desktop_id == desktop_id]
         if not found:
-            raise NotFound(f"cloud computer {desktop_id} does not exist in {self.region}", vendor=mapping.VENDOR,
-                           operation="DescribeDesktops", code="InvalidDesktopId.NotFound",
-                           request_id=self.last_request_id, resource_id=desktop_id)
+            raise UserInputError("source.desktop", f"cloud computer {desktop_id} does not exist in {self.region}.", REGIONAL)
         d = found[0]
-        return VmInfo(vm_id=d.desktop_id, region=self.region, power_state=str(d.desktop_status or ""),
+        return VmInfo(vm_id=str(d.desktop_id), region=self.region, power_state=str(d.desktop_status or ""),
                       os_type=str(d.os_type or ""), encrypted=bool(d.volume_encryption_enabled),
-                      name=str(d.desktop_name or ""), extra={"platform": d.platform or ""})
+                      name=str(d.desktop_name or ""))
 
-    def get_snapshot(self, snapshot_id: str) -> Mapping[str, Any]:
+    def _snapshot(self, snapshot_id: str, field: str) -> SourceFacts:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describesnapshots"""
         m = _models()
-        body = self._call("DescribeSnapshots", lambda c: c.describe_snapshots(
-            m.DescribeSnapshotsRequest(region_id=self.region, snapshot_id=snapshot_id)))
-        found = [s for s in body.snapshots or [] if s.snapshot_id == snapshot_id]
+        try:
+            body = self._call("DescribeSnapshots", lambda c: c.describe_snapshots(
+                m.DescribeSnapshotsRequest(region_id=self.region, snapshot_id=snapshot_id)))
+        except NotFound:
+            body = None
+        found = [s for s in (body.snapshots if body else None) or [] if s.snapshot_id == snapshot_id]
         if not found:
-            raise NotFound(f"snapshot {snapshot_id} does not exist in {self.region}", vendor=mapping.VENDOR,
-                           operation="DescribeSnapshots", code="InvalidSnapshotId.NotFound",
-                           request_id=self.last_request_id, resource_id=snapshot_id)
+            raise UserInputError(field, f"snapshot {snapshot_id} does not exist in {self.region}.", REGIONAL)
         s = found[0]
-        return {"id": s.snapshot_id, "disk_type": str(s.source_disk_type or "").lower(), "os_type": str(s.os_type or ""),
-                "encrypted": bool(s.volume_encryption_enabled), "desktop": str(s.desktop_id or "")}
+        return SourceFacts(f"{s.desktop_id or 'a cloud computer'} (snapshot {snapshot_id})", str(s.os_type or ""),
+                           bool(s.volume_encryption_enabled), str(s.source_disk_type or "").lower())
 
-    def preflight_capture(self, request: CaptureRequest) -> list[str]:
-        """Read the source's properties and refuse what EDS would refuse; return warnings for the user."""
+    # ImageAdapter ---------------------------------------------------------------
+    def prepare_capture(self, request: CaptureRequest) -> list[str]:
+        """Read the computer or snapshots (DescribeDesktops, DescribeSnapshots) and refuse what CreateImage would."""
         source = request.source
         warnings: list[str] = []
-        clean, with_data = request.clean_personal_data, request.scope == Scope.SYSTEM_AND_DATA
+        with_data = request.scope is Scope.SYSTEM_AND_DATA
         if source.desktop:
-            desktop = self._required(lambda: self.get_desktop(source.desktop), "source.desktop", source.desktop)
+            desktop = self._desktop(source.desktop)
             if desktop.power_state not in mapping.CAPTURABLE_DESKTOP:
                 raise UserInputError("source.desktop", f"cloud computer {desktop.vm_id} is {desktop.power_state}; EDS "
                                                        "creates images only from a Running or Stopped computer.",
                                      "wait until it is Running (or stop it), then run again.")
-            computer, os_type, encrypted = desktop.vm_id, desktop.os_type, desktop.encrypted
+            facts = SourceFacts(desktop.vm_id, desktop.os_type, desktop.encrypted)
             warnings.append(f"do not shut down or restart cloud computer {desktop.vm_id} until the image is Available: "
                             "a restart makes the capture fail.")
         elif source.snapshot:
-            snap = self._required(lambda: self.get_snapshot(source.snapshot), "source.snapshot", source.snapshot)
-            if snap["disk_type"] != "system":
-                raise UserInputError("source.snapshot", f"{source.snapshot} is a {snap['disk_type']}-disk snapshot; EDS "
-                                                        "creates images only from system-disk snapshots.",
-                                     "use the computer's system-disk snapshot; list data-disk snapshots in source.data_snapshots.")
+            facts = self._snapshot(source.snapshot, "source.snapshot")
+            if facts.disk_type != "system":
+                raise UserInputError("source.snapshot", f"{source.snapshot} is a {facts.disk_type or 'non-system'}-disk "
+                                                        "snapshot; EDS creates images only from system-disk snapshots.",
+                                     "use the computer's system-disk snapshot; list data-disk snapshots in "
+                                     "source.data_snapshots.")
             for data_id in source.data_snapshots:
-                data = self._required(lambda: self.get_snapshot(data_id), "source.data_snapshots", data_id)
-                if data["disk_type"] != "data":
+                if self._snapshot(data_id, "source.data_snapshots").disk_type != "data":
                     raise UserInputError("source.data_snapshots", f"{data_id} is not a data-disk snapshot.",
                                          "list only data-disk snapshots in source.data_snapshots.")
-            computer = f"{snap['desktop']} (snapshot {source.snapshot})"
-            os_type, encrypted = str(snap["os_type"]), bool(snap["encrypted"])
             with_data = with_data or bool(source.data_snapshots)
         else:
             raise UserInputError("source", "EDS images come from source.desktop or source.snapshot.",
                                  "give a cloud computer id (ecd-...) or a system-disk snapshot id (s-...).")
-        if clean and encrypted:
-            raise UserInputError("clean_personal_data", f"cloud computer {computer} is encrypted, and clean personal "
-                                                        "residual data is not available for encrypted cloud computers.",
-                                 "set clean_personal_data: false (the image may then contain personal data).")
-        if clean and os_type.lower() == "linux" and with_data:
-            raise UserInputError("clean_personal_data", f"cloud computer {computer} runs Linux, and clean personal residual "
-                                                        "data is not available for Linux computers when the image "
-                                                        "includes data disks (scope 'system+data').",
-                                 "use scope 'system', or set clean_personal_data: false (the image may then contain "
-                                 "personal data).")
-        if clean and source.desktop:
-            warnings.append("cleaning personal data adds about 20 minutes to the capture.")
-        if any(not key.startswith(OWN_TAG_PREFIX) for key in request.tags):
-            warnings.append("EDS images cannot carry tags (TagResources covers cloud computers only); the tags "
-                            "were not applied.")
-        self._checked = request
-        return warnings
+        _check_facts(request.source_facts, facts)
+        return warnings + _cleanup(request.clean_personal_data, facts, with_data, bool(source.desktop))
 
-    def _required(self, fn: Any, field: str, value: str) -> Any:
-        try:
-            return fn()
-        except NotFound:
-            raise UserInputError(field, f"{value} does not exist in {self.region}.",
-                                 "check the id and the region (EDS images are regional: capture in the source's region).") from None
-
-    # ImageAdapter ---------------------------------------------------------------
-    def capture(self, request: CaptureRequest) -> str:
+    def start_capture(self, request: CaptureRequest) -> Started:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-createimage"""
-        if self._checked != request:
-            self.preflight_capture(request)
         m = _models()
         source = request.source
-        req = m.CreateImageRequest(
-            region_id=self.region, image_name=request.name, description=request.description or request.name,
-            auto_clean_userdata=bool(request.clean_personal_data),
-            disk_type=mapping.DISK_TYPE[Scope.SYSTEM_AND_DATA if source.data_snapshots else request.scope],
-        )
+        scope = Scope.SYSTEM_AND_DATA if source.data_snapshots else request.scope
+        req = m.CreateImageRequest(region_id=self.region, image_name=request.name,
+                                   description=request.description or None,
+                                   auto_clean_userdata=bool(request.clean_personal_data),
+                                   disk_type=mapping.DISK_TYPE[scope])
         if source.desktop:
             req.desktop_id = source.desktop
         else:
             req.snapshot_id = source.snapshot
             if source.data_snapshots:
                 req.data_snapshot_ids = list(source.data_snapshots)
-        return str(self._call("CreateImage", lambda c: c.create_image(req)).image_id)
+        body = self._call("CreateImage", lambda c: c.create_image(req))
+        return Started(image_id=str(body.image_id), request_id=str(body.request_id or ""))
+
+    def follow_job(self, job_id: str) -> JobStatus:
+        """EDS image operations have no jobs: CreateImage names the image at once."""
+        raise Unsupported("EDS image operations have no jobs", vendor=mapping.VENDOR, operation="job")
 
     def describe_images(self, image_ids: Sequence[str]) -> dict[str, ImageInfo]:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describeimages"""
         return self._describe(self.region, image_ids)
 
-    def _describe(self, region: str, image_ids: Sequence[str]) -> dict[str, ImageInfo]:
-        m = _models()
+    def _describe(self, region: str, image_ids: Sequence[str], copies: bool = False) -> dict[str, ImageInfo]:
         out: dict[str, ImageInfo] = {}
-        ids = list(image_ids)
-        for start in range(0, max(len(ids), 1), PAGE):
-            token: str | None = None
-            while True:
-                req = m.DescribeImagesRequest(region_id=region, image_type="CUSTOM", max_results=PAGE, next_token=token,
-                                              image_id=ids[start:start + PAGE] or None)
-                body = self._call("DescribeImages", lambda c: c.describe_images(req), region)
-                for raw in body.images or []:
-                    info = _info(raw, region)
-                    out[info.image_id] = info
-                token = body.next_token or None
-                if not token:
-                    break
+        ids = list(dict.fromkeys(i for i in image_ids if i))
+        for start in range(0, len(ids), PAGE):
+            for raw in self._pages(region, image_id=ids[start:start + PAGE]):
+                info = _info(raw, region, copies)
+                out[info.image_id] = info
         return out
 
-    def find_images(self, tags: Mapping[str, str]) -> list[ImageInfo]:
-        """EDS images carry no tags (ListTagResources covers cloud computers only): nothing to find by tag."""
-        return []
-
-    def find_started(self, request: CaptureRequest) -> list[ImageInfo]:
-        """Captures still Creating under this exact name and description: what an interrupted run started.
-
-        With no tags and no idempotency token on EDS, the deterministic name is what a retry can adopt;
-        an Available image of the same name may be an older one and is never adopted.
-        """
+    def _pages(self, region: str, **filters: Any) -> list[Any]:
+        """Every page of one DescribeImages query (NextToken paging)."""
         m = _models()
-        req = m.DescribeImagesRequest(region_id=self.region, image_type="CUSTOM", image_name=request.name,
-                                      image_status="Creating", max_results=PAGE)
-        body = self._call("DescribeImages", lambda c: c.describe_images(req))
-        description = request.description or request.name
-        found = [_info(raw, self.region) for raw in body.images or []]
-        return [i for i in found if i.name == request.name and i.description == description
-                and i.status is ImageStatus.CREATING]
+        found: list[Any] = []
+        token: str | None = None
+        while True:
+            req = m.DescribeImagesRequest(region_id=region, max_results=PAGE, next_token=token, **filters)
+            body = self._call("DescribeImages", lambda c: c.describe_images(req), region)
+            found += body.images or []
+            token = body.next_token or None
+            if not token:
+                return found
 
-    def update_image(self, image_id: str, name: str | None, description: str | None, tags: Mapping[str, str] | None) -> None:
+    def _marked(self, region: str, identity: Identity, copies: bool = False) -> list[ImageInfo]:
+        """Custom images whose description carries this identity's marker, in every state.
+
+        Not narrowed by name: the key survives a rename between a crash and the re-run, the name does not.
+        """
+        infos = [_info(raw, region, copies) for raw in self._pages(region, image_type="CUSTOM")]
+        return [i for i in infos if identity.marker in i.description]
+
+    def find_images(self, identity: Identity) -> list[ImageInfo]:
+        """DescribeImages (every custom image, paged) filtered by the identity marker in the description.
+
+        https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describeimages
+        """
+        return self._marked(self.region, identity)
+
+    def update_image(self, image_id: str, name: str | None, description: str | None,
+                     tags: Mapping[str, str] | None) -> None:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-modifyimageattribute"""
+        self._update(self.region, image_id, name, description, tags)
+
+    def _update(self, region: str, image_id: str, name: str | None, description: str | None,
+                tags: Mapping[str, str] | None) -> None:
+        if tags:  # check refuses tags on EDS; an empty set (tags removed) needs no call
+            raise Unsupported("EDS images cannot carry tags", vendor=mapping.VENDOR, operation="ModifyImageAttribute",
+                              resource_id=image_id)
         if name is None and description is None:
             return
         m = _models()
-        req = m.ModifyImageAttributeRequest(region_id=self.region, image_id=image_id, name=name, description=description)
-        self._call("ModifyImageAttribute", lambda c: c.modify_image_attribute(req))
+        req = m.ModifyImageAttributeRequest(region_id=region, image_id=image_id, name=name, description=description)
+        self._call("ModifyImageAttribute", lambda c: c.modify_image_attribute(req), region)
 
     def delete_image(self, image_id: str) -> None:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-deleteimages"""
@@ -207,40 +203,71 @@ class EdsAdapter:
         self._call("DeleteImages", lambda c: c.delete_images(req), region)
 
     # ImageCopier -------------------------------------------------------------------
-    def copy_image(self, request: CopyRequest) -> dict[str, str]:
+    def start_copies(self, request: CopyRequest, regions: Sequence[str]) -> dict[str, CopyStart]:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-copyimage
 
-        One call per destination; when one fails to start, the error carries `partial` (region -> id).
+        One call per destination region; name and description (with the identity marker) ride on
+        CopyImage itself. EDS requires a name: without one the source image's name is read first.
         """
+        if request.encrypted:
+            raise Unsupported("EDS CopyImage cannot encrypt a copy", vendor=mapping.VENDOR, operation="CopyImage")
         m = _models()
-        name = request.name
-        if not name:
-            found = self._describe(request.source_region, [request.source_image_id])
-            name = found[request.source_image_id].name if request.source_image_id in found else request.source_image_id
-        started: dict[str, str] = {}
-        for region in request.regions:
+        name = request.name or self._source_name(request)
+        out: dict[str, CopyStart] = {}
+        for region in regions:
             req = m.CopyImageRequest(region_id=request.source_region, image_id=request.source_image_id,
                                      destination_region_id=region, destination_image_name=name,
                                      destination_description=request.description or None)
             try:
                 body = self._call("CopyImage", lambda c: c.copy_image(req), request.source_region)
             except CloudError as err:
-                err.partial = dict(started)  # type: ignore[attr-defined]
-                err.message = f"copy to {region} failed to start: {err.message}"
-                err.args = (err._render(),)
-                raise
-            started[region] = str(body.image_id)
-        return started
+                out[region] = err
+                continue
+            out[region] = Started(image_id=str(body.image_id), request_id=str(body.request_id or ""))
+        return out
+
+    def _source_name(self, request: CopyRequest) -> str:
+        found = self._describe(request.source_region, [request.source_image_id]).get(request.source_image_id)
+        if found is None:
+            raise NotFound(f"the source image {request.source_image_id} does not exist in {request.source_region}",
+                           vendor=mapping.VENDOR, operation="DescribeImages", code="InvalidImageId.NotFound",
+                           resource_id=request.source_image_id)
+        return found.name
+
+    def follow_copy_job(self, region: str, job_id: str) -> JobStatus:
+        """EDS copies have no jobs: CopyImage names the copy at once."""
+        raise Unsupported("EDS copies have no jobs", vendor=mapping.VENDOR, operation="job")
+
+    def label_copy(self, request: CopyRequest, region: str, image_id: str) -> None:
+        """Nothing: CopyImage carried the name and the description with the identity marker."""
 
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
-        """DescribeImages per destination region (api-ecd-2020-09-30-describeimages); Creating means `copying`."""
+        """DescribeImages per destination region; Creating means `copying`.
+
+        https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describeimages
+        """
         out: dict[str, ImageInfo] = {}
         for region, image_id in copies.items():
-            found = self._describe(region, [image_id])
+            found = self._describe(region, [image_id], copies=True)
             if image_id in found:
-                info = found[image_id]
-                out[region] = replace(info, copying=info.raw_status == "Creating")
+                out[region] = found[image_id]
         return out
+
+    def find_copies(self, request: CopyRequest, regions: Sequence[str], identity: Identity) -> dict[str, list[ImageInfo]]:
+        """Copies whose description carries this identity's marker, per destination region, in every state.
+
+        https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-describeimages
+        """
+        return {region: self._marked(region, identity, copies=True) for region in regions}
+
+    def update_copy(self, region: str, image_id: str, name: str | None, description: str | None,
+                    tags: Mapping[str, str] | None) -> None:
+        """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-modifyimageattribute"""
+        self._update(region, image_id, name, description, tags)
+
+    def reconfigure_copies(self, copies: Mapping[str, str], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """EDS copies have no per-region settings (the service declares none)."""
+        raise Unsupported("EDS copies have no per-region settings", vendor=mapping.VENDOR, operation="reconfigure")
 
     def cancel_copy(self, region: str, image_id: str) -> None:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-cancelcopyimage"""
@@ -249,18 +276,48 @@ class EdsAdapter:
         self._call("CancelCopyImage", lambda c: c.cancel_copy_image(req), region)
 
     def delete_copy(self, region: str, image_id: str) -> None:
-        """DeleteImages in the destination region (api-ecd-2020-09-30-deleteimages)."""
+        """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-deleteimages"""
         self._delete(region, image_id)
 
 
-def _info(raw: Any, region: str) -> ImageInfo:
+def _check_facts(stated: Mapping[str, object], facts: SourceFacts) -> None:
+    """What the user stated about the source (check's rules relied on it) must be what the cloud says."""
+    said = {"os_type": facts.os_type.lower(), "encrypted": facts.encrypted, "disk_type": facts.disk_type}
+    for key, actual in said.items():
+        value = stated.get(key)
+        if value is None or actual == "":
+            continue
+        given = value.lower() if isinstance(value, str) else value
+        if given != actual:
+            raise UserInputError(f"source.{key}", f"says {value!r}, but {facts.label} has {key} {actual!r}.",
+                                 f"set source.{key} to {actual!r} (check's rules depend on it), or remove it.")
+
+
+def _cleanup(clean: bool, facts: SourceFacts, with_data: bool, desktop: bool) -> list[str]:
+    """Refuse the clean-up where EDS cannot do it; otherwise the warnings it implies."""
+    if not clean:
+        return [PERSONAL_DATA_WARNING]
+    if facts.encrypted:
+        raise UserInputError("clean_personal_data", f"cloud computer {facts.label} is encrypted, and clean personal "
+                                                    "residual data is not available for encrypted cloud computers.",
+                             "set clean_personal_data: false (the image may then contain personal data).")
+    if facts.os_type.lower() == "linux" and with_data:
+        raise UserInputError("clean_personal_data", f"cloud computer {facts.label} runs Linux, and clean personal "
+                                                    "residual data is not available for Linux computers when the image "
+                                                    "includes data disks (scope 'system+data').",
+                             "use scope 'system', or set clean_personal_data: false (the image may then contain "
+                             "personal data).")
+    return ["cleaning personal data adds about 20 minutes to the capture."] if desktop else []
+
+
+def _info(raw: Any, region: str, copy: bool = False) -> ImageInfo:
     status = str(raw.status or "")
-    description = str(raw.description or "")
     return ImageInfo(
         image_id=str(raw.image_id or ""), region=region, status=mapping.image_status(status),
-        name=str(raw.name or ""), description=description, progress=mapping.progress(raw.progress or ""),
+        name=str(raw.name or ""), description=str(raw.description or ""), progress=mapping.progress(raw.progress or ""),
         raw_status=status, size_gb=int(raw.size) if raw.size is not None else None,
         os_type=str(raw.os_type or ""), platform=str(raw.platform or ""),
         encrypted=bool(raw.volume_encryption_enabled) if raw.volume_encryption_enabled is not None else None,
-        created=str(raw.creation_time or ""), failure=mapping.failure_reason(status, description),
+        created=str(raw.creation_time or ""), failure=mapping.failure_reason(status, copy),
+        copying=copy and status == mapping.CREATING,
     )

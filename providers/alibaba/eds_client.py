@@ -37,23 +37,22 @@ def client(target: Target, region: str) -> Any:
 
 
 def call(target: Target, region: str, operation: str, fn: Callable[[Any], T]) -> T:
-    """Run `fn(client)` once; raise the mapped CloudError with the vendor code and request id."""
+    """Run `fn(client)` once; raise the error the EDS table names, with the vendor code and request id."""
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
     from Tea.exceptions import TeaException
 
     try:
         return fn(client(target, region))
     except AlibabaCloudException as exc:
-        code = str(exc.code or "")
-        status = int(exc.status_code or 0)
         request_id = "" if exc.request_id in (None, "None") else str(exc.request_id)
-        cls = mapping.error_class(code, status, isinstance(exc, ThrottlingException))
-        raise cls(_message(exc), vendor=mapping.VENDOR, operation=operation, code=code,
-                  request_id=request_id) from None
+        wait = getattr(exc, "retry_after", None)
+        raise mapping.TABLE.build(_message(exc), code=str(exc.code or ""), status=int(exc.status_code or 0),
+                                  throttled=isinstance(exc, ThrottlingException), vendor=mapping.VENDOR,
+                                  operation=operation, request_id=request_id,
+                                  retry_after=float(wait) / 1000 if wait else None) from exc
     except (TeaException, OSError) as exc:  # connection refused, timeouts, unreadable replies
-        code = "SDK.ServerUnreachable"
-        cls = mapping.error_class(code, 0)
-        raise cls(f"{type(exc).__name__}: {exc}", vendor=mapping.VENDOR, operation=operation, code=code) from None
+        raise mapping.TABLE.build(f"{type(exc).__name__}: {exc}", code="SDK.ServerUnreachable", vendor=mapping.VENDOR,
+                                  operation=operation) from exc
 
 
 def _message(exc: Any) -> str:

@@ -1,9 +1,9 @@
-"""Alibaba EDS vocabulary: image states, failure reasons and error codes, in tables with UNKNOWN defaults."""
+"""Alibaba EDS vocabulary: image and cloud-computer states and error codes, in tables with UNKNOWN defaults."""
 from __future__ import annotations
 
 from ..core import errors
-from .codes import COMMON_ERRORS, percent
 from ..core.model import ImageStatus, Scope
+from .codes import COMMON_ERRORS, percent
 
 VENDOR = "alibaba-eds"
 
@@ -13,19 +13,18 @@ IMAGE_STATUS: dict[str, ImageStatus] = {
     "CreateFailed": ImageStatus.FAILED,
     "Deleting": ImageStatus.DELETING,
 }
+CREATING = "Creating"
 
-DISK_TYPE: dict[Scope, str] = {Scope.SYSTEM: "SYSTEM", Scope.SYSTEM_AND_DATA: "ALL"}
+# CreateImage.DiskType; no scope means the system disk, as on the EDS console.
+DISK_TYPE: dict[Scope | None, str] = {None: "SYSTEM", Scope.SYSTEM: "SYSTEM", Scope.SYSTEM_AND_DATA: "ALL"}
 
 # Cloud computer states in which CreateImage is accepted.
 CAPTURABLE_DESKTOP = frozenset({"Running", "Stopped"})
 
-# A failed capture's description starts with "CreateFailed: <Reason>: ..."; the reason picks the advice.
-FAILURE_PREFIX = "CreateFailed:"
-FAILURE_REASONS: dict[str, str] = {
-    "DesktopRestarted": ("the source cloud computer was shut down or restarted while the image was being created. "
-                         "Keep it running and do not restart it until the capture ends, then run again"),
-}
-FAILURE_DEFAULT = "the image ended CreateFailed"
+# DescribeImages says only CreateFailed; the one cause the EDS guide names is a restart of the source computer.
+CAPTURE_FAILED = ("EDS fails a capture when the source cloud computer is shut down or restarted while the image is "
+                  "being created: keep it running and do not restart it until the capture ends, then run again")
+COPY_FAILED = "the copy ended CreateFailed in its destination region"
 
 ERRORS: dict[str, type[errors.CloudError]] = {
     **COMMON_ERRORS,
@@ -48,6 +47,7 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InvalidParameter.Conflict": errors.InvalidArgument,
     "InvalidParameter": errors.InvalidArgument,
     "MissingParameter": errors.InvalidArgument,
+    "MissingImageId": errors.InvalidArgument,
     "MissingDestinationImageName": errors.InvalidArgument,
     "MissingDestinationRegionId": errors.InvalidArgument,
     "InvalidAction.NotFound": errors.Unsupported,
@@ -57,6 +57,13 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "MissingAuthorization": errors.AuthFailed,
 }
 
+TABLE = errors.ErrorTable(
+    exact=ERRORS,
+    prefixes=(("Throttling", errors.Throttled), ("SDK.", errors.ServiceUnavailable)),
+    suffixes=((".NotFound", errors.NotFound),),
+    statuses=errors.COMMON_STATUSES,
+)
+
 
 def image_status(raw: str) -> ImageStatus:
     return IMAGE_STATUS.get(raw, ImageStatus.UNKNOWN)
@@ -65,27 +72,8 @@ def image_status(raw: str) -> ImageStatus:
 progress = percent
 
 
-def failure_reason(raw_status: str, description: str) -> str:
-    """Why a capture failed, as advice; empty unless the image is CreateFailed."""
+def failure_reason(raw_status: str, copy: bool = False) -> str:
+    """Why an image failed, as advice; empty unless it is CreateFailed."""
     if raw_status != "CreateFailed":
         return ""
-    if description.startswith(FAILURE_PREFIX):
-        reason = description[len(FAILURE_PREFIX):].strip().split(":", 1)[0].strip()
-        if reason in FAILURE_REASONS:
-            return FAILURE_REASONS[reason]
-    return FAILURE_DEFAULT
-
-
-def error_class(code: str, http_status: int, throttled: bool = False) -> type[errors.CloudError]:
-    """One table lookup; the status and the SDK's throttling flag decide only for unlisted codes."""
-    if code in ERRORS:
-        return ERRORS[code]
-    if throttled or code.startswith("Throttling"):
-        return errors.Throttled
-    if http_status >= 500 or code.startswith("SDK."):
-        return errors.ServiceUnavailable
-    if http_status == 404:
-        return errors.NotFound
-    if http_status == 403:
-        return errors.AuthFailed
-    return errors.CloudError
+    return COPY_FAILED if copy else CAPTURE_FAILED

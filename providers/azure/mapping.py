@@ -1,4 +1,4 @@
-"""Azure's raw strings in one place: provisioning, power and replication states, error codes, converters."""
+"""Azure's raw strings in one place: provisioning, power and replication states, the error table, converters."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,7 +26,7 @@ REPLICATION: dict[str, ImageStatus] = {
     "failed": ImageStatus.FAILED,
     "unknown": ImageStatus.UNKNOWN,
 }
-# instance view codes "PowerState/<state>"; stopped and deallocated both count as stopped for us
+# instance view codes "PowerState/<state>"
 POWER: dict[str, str] = {
     "running": "running", "starting": "starting", "stopping": "stopping", "stopped": "stopped",
     "deallocating": "deallocating", "deallocated": "deallocated",
@@ -39,7 +39,7 @@ BOOT_MODE_OF: dict[str, str] = {v: k for k, v in GENERATION.items()}
 OS_TYPES: dict[str, str] = {"linux": "Linux", "windows": "Windows"}
 UNKNOWN_POWER = "unknown"
 
-# Error codes -> our error classes. Looked up by code first; by HTTP status when the code is unknown.
+# ARM error codes -> our error classes; an unknown code falls back on the HTTP status.
 ERRORS: dict[str, type[errors.CloudError]] = {
     "ResourceNotFound": errors.NotFound,
     "NotFound": errors.NotFound,
@@ -47,11 +47,12 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "ResourceGroupNotFound": errors.NotFound,
     "SubscriptionNotFound": errors.NotFound,
     "OperationNotAllowed": errors.InvalidState,
-    "Conflict": errors.InvalidState,
     "AnotherOperationInProgress": errors.InvalidState,
     "OperationPreempted": errors.InvalidState,
-    "PropertyChangeNotAllowed": errors.Conflict,
     "CannotDeleteResource": errors.InvalidState,
+    # Run Command answers 409 Conflict "Run command extension execution is in progress"
+    "Conflict": errors.Conflict,
+    "PropertyChangeNotAllowed": errors.Conflict,
     "InvalidParameter": errors.InvalidArgument,
     "BadRequest": errors.InvalidArgument,
     "InvalidRequestContent": errors.InvalidArgument,
@@ -76,33 +77,26 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InternalExecutionError": errors.OperationFailed,
     "ReplicationFailed": errors.OperationFailed,
     "VMExtensionProvisioningError": errors.OperationFailed,
+    "VMAgentStatusCommunicationError": errors.OperationFailed,
 }
-BY_STATUS: dict[int, type[errors.CloudError]] = {
-    400: errors.InvalidArgument, 401: errors.AuthFailed, 403: errors.AuthFailed, 404: errors.NotFound,
-    409: errors.Conflict, 412: errors.Conflict, 429: errors.Throttled,
+STATUSES: dict[int, type[errors.CloudError]] = {
+    **errors.COMMON_STATUSES, 400: errors.InvalidArgument, 412: errors.Conflict,
 }
-
-
-def error_class(code: str, status: int | None) -> type[errors.CloudError]:
-    """A 429 is throttling whatever its code (Compute answers some throttles as OperationNotAllowed)."""
-    if status == 429:
-        return errors.Throttled
-    if code in ERRORS:
-        return ERRORS[code]
-    if status is not None and status >= 500:
-        return errors.ServiceUnavailable
-    return BY_STATUS.get(status or 0, errors.CloudError)
+# 429 wins over every code: Compute answers some throttles with OperationNotAllowed
+TABLE = errors.ErrorTable(exact=ERRORS, statuses=STATUSES)
+# codes of a long-running operation that ended Failed: the operation itself failed, not our request
+OPERATION_FAILED = frozenset({errors.CloudError, errors.InvalidArgument})
 
 
 def to_error(exc: Exception, operation: str, resource_id: str = "") -> errors.CloudError:
-    """Map an azure-core / azure-identity exception onto our hierarchy, once, at the adapter boundary."""
+    """The one mapping of an azure-core / azure-identity exception onto our errors, at the adapter boundary."""
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
     if isinstance(exc, errors.CloudError):
         return exc
     if isinstance(exc, ServiceRequestError):
-        return errors.ServiceUnavailable(f"could not reach Azure Resource Manager: {exc}", vendor=VENDOR,
-                                         operation=operation, resource_id=resource_id)
+        return TABLE.build(f"could not reach Azure Resource Manager: {exc}", status=503, vendor=VENDOR,
+                           operation=operation, resource_id=resource_id)
     response = getattr(exc, "response", None)
     status = getattr(exc, "status_code", None) or getattr(response, "status_code", None)
     err = getattr(exc, "error", None)
@@ -114,11 +108,21 @@ def to_error(exc: Exception, operation: str, resource_id: str = "") -> errors.Cl
         return errors.AuthFailed(f"Azure credentials were refused or unavailable: {message}", vendor=VENDOR,
                                  operation=operation, code=code)
     if not isinstance(exc, HttpResponseError):
-        return errors.CloudError(message, vendor=VENDOR, operation=operation, resource_id=resource_id)
-    cls = error_class(code, status)
-    return cls(message.splitlines()[0] if message else f"HTTP {status}", vendor=VENDOR, operation=operation,
-               code=code or str(status or ""), request_id=request_id, resource_id=resource_id,
-               retry_after=retry_after(headers) if cls is errors.Throttled else None)
+        return TABLE.build(message, vendor=VENDOR, operation=operation, resource_id=resource_id)
+    first = message.splitlines()[0] if message else f"HTTP {status}"
+    throttled = TABLE.classify(code, status) is errors.Throttled
+    return TABLE.build(first, code=code or str(status or ""), status=status, vendor=VENDOR, operation=operation,
+                       request_id=request_id, resource_id=resource_id,
+                       retry_after=retry_after(headers) if throttled else None)
+
+
+def operation_error(code: str, message: str, operation: str, resource_id: str = "") -> errors.CloudError:
+    """A long-running operation that ended Failed: its own error, typed (a bare code means the operation failed)."""
+    cls = TABLE.classify(code)
+    if cls in OPERATION_FAILED:
+        return errors.OperationFailed(message or f"operation ended {code or 'Failed'}", vendor=VENDOR,
+                                      operation=operation, code=code, resource_id=resource_id)
+    return TABLE.build(message, code=code, vendor=VENDOR, operation=operation, resource_id=resource_id)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -164,3 +168,8 @@ def hyper_v_generation(boot_mode: str, explicit: object = None) -> str:
     if explicit:
         return str(explicit)
     return GENERATION.get(boot_mode.upper(), DEFAULT_GENERATION)
+
+
+def enum_value(value: Any) -> str:
+    """SDK enums are str subclasses whose str() is the member name: use the wire value."""
+    return str(getattr(value, "value", value) or "")

@@ -1,11 +1,15 @@
-"""Azure Compute rules checked before any call: names, sources, gallery settings, target regions, tags, imports."""
+"""Azure Compute rules checked before any call: names, sources, gallery settings, target regions, tags, guest scripts, imports.
+
+Types, unknown inputs and unknown options are refused by the declarations (spec.py); these are
+Azure's own rules on values and combinations.
+"""
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
 from . import ids, mapping
 
 REGIONS: frozenset[str] = frozenset({
@@ -21,15 +25,17 @@ OS_STATES = ("Generalized", "Specialized")
 GENERATIONS = ("V1", "V2")
 STORAGE = ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
 REPLICATION_MODES = ("Full", "Shallow")
-MAX_REPLICAS = 100
-CAPTURE_OPTIONS = frozenset({"resource_group", "target", "gallery", "gallery_image", "version", "hyper_v_generation",
-                             "os_state", "storage", "replicas", "replication_mode", "subscription"})
-REGION_KEYS = frozenset({"region", "replicas", "storage"})
-IMPORT_OPTIONS = frozenset({"resource_group", "blob_uri", "hyper_v_generation", "storage_account_type"})
+GALLERY_ONLY = ("gallery", "gallery_image", "version", "replicas", "storage", "replication_mode", "os_state")
 # ImageOSDisk.storageAccountType values an OS disk can use (UltraSSD_LRS and PremiumV2_LRS hold data disks only)
 IMPORT_STORAGE = ("Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS")
 IMPORT_ARCHITECTURES = ("x86_64", "x64")
 MAX_OS_DISK_GB = 4095
+MAX_TAGS = 50  # per Azure resource
+OWN_TAGS = 4  # at most: the identity, the name, the description, and one region's owner tag
+TAG_VALUE_MAX = 256
+RESERVED_PREFIX = "imageforge-"
+HERE_STRING_END = "'@"  # ends the here-string a Windows step is wrapped in
+SUBSCRIPTION = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GiB = 1 << 30
 OBJECT_SHAPE = ("{'bucket': '<storage account>/<container>', 'key': '<blob name>.vhd'}, the page blob "
                 "https://<storage account>.blob.core.windows.net/<container>/<blob name>.vhd in a storage account "
@@ -49,26 +55,26 @@ def region_of(value: Any) -> str:
     return str(value).replace(" ", "").lower()
 
 
-class AzureComputeRules:
+def _known(mapping_: Any) -> Mapping[str, Any]:
+    """A map whose value is known, else an empty one (preview)."""
+    return mapping_ if isinstance(mapping_, Mapping) and not is_unknown(mapping_) else {}
+
+
+class AzureComputeRules(BaseRules):
     service_label = "Azure Compute"
     regions = REGIONS
 
     # CustomImage -------------------------------------------------------------------
     def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:
-        options = inputs.get("options") or {}
-        if is_unknown(options):
-            options = {}
+        options = _known(inputs.get("options"))
+        gallery = _gallery_target(options)
         failures = collect(
             self._region("region", inputs.get("region")),
-            IMAGE_NAME.check("name", inputs.get("name")),
-            self._name_end(inputs.get("name")),
-            self._tags(inputs.get("tags")),
+            _text_tag("description", inputs.get("description")),
+            *((_text_tag("name", inputs.get("name")),) if gallery else
+              (IMAGE_NAME.check("name", inputs.get("name")), self._name_end(inputs.get("name")))),
         )
-        if not isinstance(options, Mapping):
-            return failures + [Failure("options", "must be a map of Azure settings, for example {'target': 'gallery'}.")]
-        unknown = sorted(set(options) - CAPTURE_OPTIONS)
-        if unknown:
-            failures.append(Failure("options", f"unknown Azure option(s) {unknown}; known: {sorted(CAPTURE_OPTIONS)}."))
+        failures += self._tags(inputs.get("tags"))
         failures += self._source(inputs.get("source"), options)
         failures += self._target(options, inputs.get("source"))
         return failures
@@ -84,128 +90,115 @@ class AzureComputeRules:
             return Failure("name", f"{text!r} must end with a letter, digit or '_' (Azure image naming rule).")
         return None
 
-    def _tags(self, tags: Any) -> list[Failure]:
+    def _tags(self, tags: Any, room: int = MAX_TAGS - OWN_TAGS) -> list[Failure]:
         if tags is None or is_unknown(tags) or not isinstance(tags, Mapping):
             return []
         out = []
-        if len(tags) > 50:
-            out.append(Failure("tags", f"has {len(tags)} tags; Azure allows at most 50 per resource."))
+        if len(tags) > room:
+            out.append(Failure("tags", f"has {len(tags)} tags; Azure allows {MAX_TAGS} per resource and imageforge "
+                                       f"keeps up to {MAX_TAGS - room} of its own there: give at most {room}."))
         for key, value in tags.items():
             if len(str(key)) > 512 or _BAD_TAG.search(str(key)):
                 out.append(Failure("tags", f"tag name {key!r} must be at most 512 characters without < > % & \\ ? /."))
-            if value is not None and not is_unknown(value) and len(str(value)) > 256:
-                out.append(Failure("tags", f"the value of tag {key!r} is {len(str(value))} characters; Azure allows 256."))
+            elif str(key).lower().startswith(RESERVED_PREFIX):
+                out.append(Failure("tags", f"tag name {key!r} starts with {RESERVED_PREFIX!r}, which imageforge "
+                                           "keeps for its own tags: rename it."))
+            if value is not None and not is_unknown(value) and len(str(value)) > TAG_VALUE_MAX:
+                out.append(Failure("tags", f"the value of tag {key!r} is {len(str(value))} characters; Azure allows "
+                                           f"{TAG_VALUE_MAX}."))
         return out
 
     def _source(self, source: Any, options: Mapping[str, Any]) -> list[Failure]:
         if source is None or is_unknown(source) or not isinstance(source, Mapping):
             return []
-        other = sorted(k for k in ("desktop", "snapshot", "snapshots") if source.get(k))
         instance = source.get("instance")
-        if other or not instance:
-            return [Failure("source", "Azure captures images from a virtual machine: use {'instance': <VM resource id>} "
-                                      "(or the VM name with options.resource_group)" + (f"; {other} are not supported." if other else "."))]
+        if not instance:
+            return [Failure("source.instance", "is required: Azure captures images from a virtual machine; give "
+                                               "{'instance': <VM resource id>} (or the VM name with "
+                                               "options.resource_group).")]
         if is_unknown(instance):
             return []
         text = str(instance)
-        if text.startswith("/") and ids.parse(text) is None:
-            return [Failure("source.instance", f"{text!r} is not a VM resource id (/subscriptions/<id>/resourceGroups/<rg>/"
-                                               "providers/Microsoft.Compute/virtualMachines/<name>).")]
+        parsed = ids.parse(text)
+        if text.startswith("/") and (parsed is None or parsed.kind != "vm"):
+            return [Failure("source.instance", f"{text!r} is not a VM resource id (/subscriptions/<id>/resourceGroups/"
+                                               "<rg>/providers/Microsoft.Compute/virtualMachines/<name>).")]
         if not text.startswith("/") and "/" not in text and not options.get("resource_group"):
             return [Failure("options.resource_group", f"is required when source.instance is a VM name ({text!r}); "
                                                       "or give the VM's resource id.")]
+        subscription = _str(options.get("subscription"))
+        if subscription and parsed is not None and parsed.subscription.lower() != subscription.lower():
+            return [Failure("options.subscription", f"is {subscription} but source.instance names a VM in subscription "
+                                                    f"{parsed.subscription}: remove options.subscription (the id "
+                                                    "carries it).")]
         return []
 
     def _target(self, options: Mapping[str, Any], source: Any) -> list[Failure]:
         out: list[Failure] = []
-        target = options.get("target", "managed")
+        target = options.get("target")
         if is_unknown(target):
             return out
-        if target not in TARGETS:
-            return [Failure("options.target", f"must be 'managed' (a managed image) or 'gallery' (a Compute Gallery image "
-                                              f"version); got {target!r}.")]
+        subscription = _str(options.get("subscription"))
+        if subscription and not SUBSCRIPTION.match(subscription):
+            out.append(Failure("options.subscription", f"{subscription!r} is not a subscription id (a GUID)."))
         state = options.get("os_state")
-        if state is not None and not is_unknown(state) and state not in OS_STATES:
-            out.append(Failure("options.os_state", f"must be Generalized or Specialized; got {state!r}."))
-        gen = options.get("hyper_v_generation")
-        if gen is not None and not is_unknown(gen) and gen not in GENERATIONS:
-            out.append(Failure("options.hyper_v_generation", f"must be V1 or V2; got {gen!r}."))
-        source_state = source.get("os_state") if isinstance(source, Mapping) else None
-        if target == "managed":
+        source_state = _known(source).get("os_state")
+        if not _gallery_target(options):
             if state == "Specialized" or source_state == "Specialized":
-                out.append(Failure("options.target", "a managed image needs a generalized VM; a specialized VM can only be "
-                                                     "captured to a Compute Gallery: set options.target='gallery' with a "
-                                                     "Specialized image definition, or generalize the VM first (GeneralizedVM)."))
-            for key in ("gallery", "gallery_image", "version", "replicas", "replication_mode"):
-                if options.get(key) is not None:
-                    out.append(Failure(f"options.{key}", "applies to a gallery image version only: set options.target='gallery'."))
+                out.append(Failure("options.target", "a managed image needs a generalized VM; a specialized VM can only "
+                                                     "be captured to a Compute Gallery: set options.gallery, "
+                                                     "gallery_image and version with a Specialized image definition, "
+                                                     "or generalize the VM first (GeneralizedVM)."))
+            for key in GALLERY_ONLY:  # os_state: Generalized holds for a managed image, Specialized is refused above
+                if options.get(key) is not None and key != "os_state":
+                    out.append(Failure(f"options.{key}", "applies to a Compute Gallery image version only: set "
+                                                         "options.gallery, gallery_image and version (target "
+                                                         "'gallery')."))
             return out
         for key in ("gallery", "gallery_image", "version"):
             if not options.get(key) and not is_unknown(options.get(key)):
-                out.append(Failure(f"options.{key}", "is required when options.target is 'gallery' (the gallery, the image "
-                                                     "definition and the version name such as '1.0.0')."))
+                out.append(Failure(f"options.{key}", "is required for a Compute Gallery image version (the gallery, "
+                                                     "the image definition and the version name such as '1.0.0')."))
         gallery, version = _str(options.get("gallery")), _str(options.get("version"))
         if gallery and not ids.GALLERY_NAME.match(gallery):
             out.append(Failure("options.gallery", f"{gallery!r}: gallery names use letters, digits, '_' and '.' (1-80)."))
-        if version and not ids.VERSION_NAME.match(version):
-            out.append(Failure("options.version", f"{version!r} must be Major.Minor.Patch with 32-bit integers, e.g. '1.0.0'."))
-        out += collect(self._storage("options.storage", options.get("storage")),
-                       self._replicas("options.replicas", options.get("replicas")),
-                       self._mode(options.get("replication_mode")))
-        if gen is not None and not is_unknown(gen):
-            out.append(Failure("options.hyper_v_generation", "is set by the gallery image definition for a gallery version: "
-                                                             "remove it (or use options.target='managed')."))
+        if version and not _version_ok(version):
+            out.append(Failure("options.version", f"{version!r} must be Major.Minor.Patch with 32-bit integers, e.g. "
+                                                  "'1.0.0'."))
+        if options.get("hyper_v_generation") is not None and not is_unknown(options.get("hyper_v_generation")):
+            out.append(Failure("options.hyper_v_generation", "is set by the gallery image definition for a gallery "
+                                                             "version: remove it (it applies to a managed image)."))
         if state == "Generalized" and source_state == "Specialized":
             out.append(Failure("options.os_state", "the source VM is Specialized but the definition is Generalized: "
                                                    "generalize the VM first (GeneralizedVM)."))
         return out
 
-    def _storage(self, field: str, value: Any) -> Failure | None:
-        if value is None or is_unknown(value) or value in STORAGE:
-            return None
-        return Failure(field, f"must be one of {', '.join(STORAGE)}; got {value!r}.")
-
-    def _replicas(self, field: str, value: Any) -> Failure | None:
-        if value is None or is_unknown(value):
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or not 1 <= value <= MAX_REPLICAS:
-            return Failure(field, f"must be a whole number from 1 to {MAX_REPLICAS}; got {value!r}.")
-        return None
-
-    def _mode(self, value: Any) -> Failure | None:
-        if value is None or is_unknown(value) or value in REPLICATION_MODES:
-            return None
-        return Failure("options.replication_mode", f"must be Full or Shallow; got {value!r}.")
-
     # ImageRegionSet ------------------------------------------------------------------
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
-        failures = collect(self._region("region", inputs.get("region")), self._tags(inputs.get("tags")))
+        failures = collect(self._region("region", inputs.get("region")), _text_tag("name", inputs.get("name")),
+                           _text_tag("description", inputs.get("description")))
+        regions = inputs.get("regions")
+        listed = regions if isinstance(regions, list) else []
+        failures += self._tags(inputs.get("tags"), MAX_TAGS - OWN_TAGS - len(listed))
         image_id = _str(inputs.get("image_id"))
         if image_id:
             ref = ids.parse(image_id)
             if ref is None or ref.kind != "version":
-                failures.append(Failure("image_id", f"{image_id!r} is not a Compute Gallery image version id; Azure replicates "
-                                                    "gallery versions only (capture with options.target='gallery')."))
-        regions = inputs.get("regions")
-        if regions is None or is_unknown(regions) or not isinstance(regions, list):
-            return failures
-        for n, item in enumerate(regions):
-            field = f"regions[{n}]"
+                failures.append(Failure("image_id", f"{image_id!r} is not a Compute Gallery image version id; Azure "
+                                                    "replicates gallery versions only (capture with options.gallery, "
+                                                    "gallery_image and version)."))
+        if len(listed) > MAX_TAGS - OWN_TAGS:
+            failures.append(Failure("regions", f"lists {len(listed)} regions; the version records each region's owner "
+                                               f"in a tag and Azure allows {MAX_TAGS} tags: split the regions over "
+                                               "versions."))
+        for n, item in enumerate(listed):
             if is_unknown(item):
                 continue
-            if not isinstance(item, (Mapping, str)):
-                failures.append(Failure(field, "must be a region id or a map {'region', 'replicas', 'storage'}."))
-                continue
-            spec = dict(item) if isinstance(item, Mapping) else {"region": item}
-            unknown = sorted(set(spec) - REGION_KEYS)
-            if unknown:
-                failures.append(Failure(field, f"unknown key(s) {unknown}; use 'region', 'replicas' and 'storage'."))
-            failures += collect(self._region(f"{field}.region", spec.get("region")),
-                                self._replicas(f"{field}.replicas", spec.get("replicas")),
-                                self._storage(f"{field}.storage", spec.get("storage")))
-        options = inputs.get("options") or {}
-        if isinstance(options, Mapping):
-            failures += collect(self._mode(options.get("replication_mode")))
+            entry = dict(item) if isinstance(item, Mapping) else {"region": item}
+            failures += collect(self._region(f"regions[{n}].region" if isinstance(item, Mapping) else f"regions[{n}]",
+                                             entry.get("region")),
+                                _one_of(f"regions[{n}].storage", entry.get("storage"), STORAGE,
+                                        "a replica's storage account type"))
         return failures
 
     # GeneralizedVM -------------------------------------------------------------------
@@ -214,41 +207,35 @@ class AzureComputeRules:
         vm = inputs.get("vm")
         if vm is not None and not is_unknown(vm):
             text = str(vm)
-            if text.startswith("/") and (ids.parse(text) is None or ids.parse(text).kind != "vm"):  # type: ignore[union-attr]
-                failures.append(Failure("vm", f"{text!r} is not a VM resource id."))
+            parsed = ids.parse(text)
+            if text.startswith("/") and (parsed is None or parsed.kind != "vm"):
+                failures.append(Failure("vm", f"{text!r} is not a VM resource id (/subscriptions/<id>/resourceGroups/"
+                                              "<rg>/providers/Microsoft.Compute/virtualMachines/<name>)."))
             elif not text.startswith("/") and "/" not in text and not inputs.get("resource_group"):
-                failures.append(Failure("resource_group", f"is required when vm is a name ({text!r}); or give the VM's resource id."))
+                failures.append(Failure("resource_group", f"is required when vm is a name ({text!r}); or give the VM's "
+                                                          "resource id."))
         scripts = inputs.get("finalize_scripts")
-        if scripts is not None and not is_unknown(scripts):
-            if not isinstance(scripts, list):
-                failures.append(Failure("finalize_scripts", "must be a list of scripts (each a string or a list of lines)."))
-            else:
-                for n, script in enumerate(scripts):
-                    if not is_unknown(script) and not isinstance(script, (str, list)):
-                        failures.append(Failure(f"finalize_scripts[{n}]", "must be a string or a list of lines."))
+        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+            lines = script.splitlines() if isinstance(script, str) else script if isinstance(script, list) else []
+            if any(isinstance(line, str) and line.lstrip().startswith(HERE_STRING_END) for line in lines):
+                failures.append(Failure(f"finalize_scripts[{n}]", f"a line starts with {HERE_STRING_END!r}, which ends "
+                                                                  "the PowerShell here-string each step is wrapped in "
+                                                                  "to read its exit code: write it another way."))
         return failures
-
 
     # ImportedImage -------------------------------------------------------------------
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
         """Images_CreateOrUpdate from a VHD blob: a Generalized managed image of a fixed VHD, x64, Linux or Windows."""
         options = inputs.get("options") or {}
-        pending = is_unknown(options)  # preview: every option passes, resource_group included
-        if pending:
+        if is_unknown(options):  # preview: every option passes, resource_group included
             options = {"resource_group": options}
         failures = collect(self._region("region", inputs.get("region")), IMAGE_NAME.check("name", inputs.get("name")),
-                           self._name_end(inputs.get("name")))
+                           self._name_end(inputs.get("name")), _text_tag("description", inputs.get("description")))
         failures += self._tags(inputs.get("tags"))
-        if not isinstance(options, Mapping):
-            return failures + [Failure("options", "must be a map of Azure settings, for example "
-                                                  "{'resource_group': 'images-rg'}.")]
-        unknown = sorted(set(options) - IMPORT_OPTIONS)
-        if unknown and not pending:
-            failures.append(Failure("options", f"unknown Azure import option(s) {unknown}; known: {sorted(IMPORT_OPTIONS)}."))
         failures += collect(self._resource_group(options.get("resource_group")))
         failures += self._blob(inputs.get("object"), options.get("blob_uri"))
         failures += collect(
-            _import_format(inputs.get("format")),
+            _import_format(inputs.get("format"), inputs.get("inspection")),
             _one_of("os_type", inputs.get("os_type"), tuple(mapping.OS_TYPES), "Azure's osType is Linux or Windows"),
             _architecture(inputs.get("architecture")),
             _one_of("options.storage_account_type", options.get("storage_account_type"), IMPORT_STORAGE,
@@ -316,9 +303,11 @@ def _one_of(field: str, value: Any, allowed: tuple[str, ...], what: str) -> Fail
     return Failure(field, f"{what}: set it to one of {', '.join(repr(a) for a in allowed)}; got {value!r}.")
 
 
-def _import_format(value: Any) -> Failure | None:
+def _import_format(value: Any, inspection: Any) -> Failure | None:
     if value is None or is_unknown(value) or value == "vhd":
         return None
+    if isinstance(inspection, Mapping) and inspection.get("format") == value:
+        return None  # read from the file, whose own check (`file`) already refuses it with the same fix
     return Failure("format", f"Azure imports fixed VHD files only (a fixed-size VHD whose size is a whole number of "
                              f"MiB); got {value!r}: {TO_FIXED_VHD}.")
 
@@ -368,3 +357,22 @@ def _generation(boot_mode: Any, generation: Any, inspection: Any) -> list[Failur
 
 
 RULES = AzureComputeRules()
+
+
+def _gallery_target(options: Mapping[str, Any]) -> bool:
+    """options.target, defaulting to 'gallery' when a gallery is named (as the adapter does)."""
+    target = options.get("target")
+    return (target or ("gallery" if options.get("gallery") else "managed")) == "gallery"
+
+
+def _version_ok(version: str) -> bool:
+    return bool(ids.VERSION_NAME.match(version)) and all(int(p) <= 2**31 - 1 for p in version.split("."))
+
+
+def _text_tag(field: str, value: Any) -> Failure | None:
+    """A name or description kept in a tag: Azure tag values hold 256 characters."""
+    text = _str(value)
+    if text is not None and len(text) > TAG_VALUE_MAX:
+        return Failure(field, f"is {len(text)} characters; Azure keeps it in a tag, whose value holds at most "
+                              f"{TAG_VALUE_MAX}. Shorten it.")
+    return None

@@ -12,6 +12,7 @@ SUBCOMMANDS: dict[str, str] = {
     "inspect": "imageforge.providers.cli.inspect_cmd",
     "sim": "imageforge.providers.cli.sim_cmd",
     "demo": "imageforge.providers.cli.demo_cmd",
+    "docs": "imageforge.providers.cli.docs_cmd",
 }
 
 

@@ -1,5 +1,10 @@
-"""One typed error hierarchy for every cloud, filled once at each adapter's boundary."""
+"""One typed error hierarchy for every cloud, classified from each vendor's table and built once at its adapter's boundary."""
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .redact import redact
 
 
 class ImageforgeError(Exception):
@@ -47,7 +52,7 @@ class CloudError(ImageforgeError):
         resource_id: str = "",
         retry_after: float | None = None,
     ) -> None:
-        self.message = message
+        self.message = redact(message)
         self.retry_after = retry_after  # seconds the vendor asked us to wait (Retry-After)
         self.vendor = vendor
         self.operation = operation
@@ -113,3 +118,73 @@ class Timeout(CloudError):
 
 class Unsupported(CloudError):
     """The cloud or service has no such capability."""
+
+
+class CleanupFailed(CloudError):
+    """An operation failed and removing what it had made failed too: names both causes and every id left.
+
+    Each id left carries the resource's identity, so the next `pulumi up` finds it and deletes it first.
+    """
+
+    def __init__(self, cause: BaseException, cleanup: BaseException, left: Mapping[str, str], **kwargs: object) -> None:
+        self.cause = cause
+        self.cleanup = cleanup
+        self.left = dict(left)
+        where = ", ".join(f"{region} {ident}" for region, ident in sorted(self.left.items())) or "none"
+        super().__init__(
+            f"{_text(cause)}. Removing what this operation made then failed too ({_text(cleanup)}); left in the "
+            f"cloud: {where}. They carry this resource's identity: the next `pulumi up` deletes them first",
+            **kwargs)  # type: ignore[arg-type]
+
+
+def _text(err: BaseException) -> str:
+    return err.message if isinstance(err, CloudError) else redact(f"{type(err).__name__}: {err}")
+
+
+class UnexpectedError(ImageforgeError):
+    """Something other than a cloud refusal went wrong inside an operation: named, redacted, never a raw exception."""
+
+    def __init__(self, operation: str, err: BaseException) -> None:
+        self.operation = operation
+        super().__init__(redact(f"{operation} failed: {type(err).__name__}: {err}. This is a bug in imageforge or an "
+                                "unreachable endpoint; nothing was reported done. Run `pulumi up` again after fixing "
+                                "the cause (a re-run adopts what exists)"))
+
+
+@dataclass(frozen=True)
+class ErrorTable:
+    """A vendor's error codes: exact codes, then code prefixes and suffixes, then the HTTP status.
+
+    `throttle_statuses` win over every code (Azure answers some throttles with OperationNotAllowed).
+    """
+
+    exact: Mapping[str, type[CloudError]] = field(default_factory=dict)
+    prefixes: tuple[tuple[str, type[CloudError]], ...] = ()
+    suffixes: tuple[tuple[str, type[CloudError]], ...] = ()
+    statuses: Mapping[int, type[CloudError]] = field(default_factory=dict)
+    throttle_statuses: frozenset[int] = frozenset({429})
+
+    def classify(self, code: str, status: int | None = None, throttled: bool = False) -> type[CloudError]:
+        if throttled or (status is not None and status in self.throttle_statuses):
+            return Throttled
+        if code in self.exact:
+            return self.exact[code]
+        for prefix, cls in self.prefixes:
+            if code.startswith(prefix):
+                return cls
+        for suffix, cls in self.suffixes:
+            if code.endswith(suffix):
+                return cls
+        if status is not None and status >= 500:
+            return ServiceUnavailable
+        return self.statuses.get(status or 0, CloudError)
+
+    def build(self, message: str, *, code: str = "", status: int | None = None, throttled: bool = False,
+              **kwargs: object) -> CloudError:
+        """The typed, redacted error for one vendor reply, built once."""
+        cls = self.classify(code, status, throttled)
+        return cls(message or code or f"HTTP {status}", code=code, **kwargs)  # type: ignore[arg-type]
+
+
+COMMON_STATUSES: Mapping[int, type[CloudError]] = {401: AuthFailed, 403: AuthFailed, 404: NotFound, 409: Conflict,
+                                                     429: Throttled}

@@ -40,6 +40,85 @@ class Target:
         return self.profile == "sim"
 
 
+TAG_KEY = "imageforge-key"
+MARKER_PREFIX = "imageforge:"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a re-run with no state recognises what this resource made: its key, as a tag or a description marker.
+
+    The key is a digest of the stack, the resource and every replace-on input, so only the same
+    resource asking for the same thing finds it.
+    """
+
+    key: str
+    name: str = ""
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {TAG_KEY: self.key}
+
+    @property
+    def marker(self) -> str:
+        return f"[{MARKER_PREFIX}{self.key}]"
+
+    def mark(self, description: str) -> str:
+        """The description with the marker appended (services whose images take no tags)."""
+        return f"{description} {self.marker}".strip() if self.marker not in description else description
+
+    def matches(self, tags: Mapping[str, str], description: str = "") -> bool:
+        return tags.get(TAG_KEY) == self.key or self.marker in description
+
+
+def unmarked(description: str) -> str:
+    """A description as the user wrote it: without imageforge's identity marker."""
+    start = description.find(f"[{MARKER_PREFIX}")
+    if start < 0:
+        return description
+    end = description.find("]", start)
+    return (description[:start] + description[end + 1:]).strip() if end >= 0 else description
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a call that starts something returns at once: the new id, or the job that will name it.
+
+    Neither set means the cloud accepted the call without naming anything (Tencent ImportImage):
+    the object is then found by its identity.
+    """
+
+    image_id: str = ""
+    request_id: str = ""
+    job_id: str = ""
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One look at a vendor job (IMS): running, succeeded or failed, and the image it names."""
+
+    state: str  # RUNNING, SUCCEEDED or FAILED
+    image_id: str = ""
+    progress: float | None = None
+    reason: str = ""
+    code: str = ""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A copy the cloud cannot start yet: no free copy slot, or the source is busy. Offered again later.
+
+    `until_slot`: offer it again only when one of this operation's copies has finished.
+    """
+
+    reason: str
+    until_slot: bool = False
+
+
 @dataclass(frozen=True)
 class Source:
     """What an image is captured from; exactly the fields the cloud needs are set."""
@@ -61,15 +140,25 @@ class Source:
 
 @dataclass(frozen=True)
 class CaptureRequest:
+    """One capture as the adapter sends it; tags and description already carry the identity.
+
+    `scope` None means the service's own default (ECS: every disk of an instance; elsewhere the
+    system disk). `source_facts` are what the user stated about the source (os_state, os_type,
+    disk_type, encrypted), which the adapter checks against what the cloud says.
+    """
+
     name: str
     source: Source
     description: str = ""
-    scope: Scope = Scope.SYSTEM
+    scope: Scope | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     client_token: str = ""
     clean_personal_data: bool = True
     sysprep: bool = False
     force_poweroff: bool = False
+    encrypted: bool = False
+    architecture: str = ""
+    source_facts: Mapping[str, object] = field(default_factory=dict)
     options: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -116,15 +205,20 @@ class ImageInfo:
 
 @dataclass(frozen=True)
 class CopyRequest:
-    """Copy one source image to several regions (one call per region or one batched call)."""
+    """Copy one source image to other regions; the regions are named per call (`start_copies`).
+
+    `tags` and `description` already carry the identity where copies take them; `entries` holds
+    each region's settings (replicas, storage) where the service has them.
+    """
 
     source_image_id: str
     source_region: str
-    regions: tuple[str, ...]
     name: str = ""
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     client_token: str = ""
+    encrypted: bool = False
+    entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     options: Mapping[str, object] = field(default_factory=dict)
 
 

@@ -1,50 +1,92 @@
-"""What an adapter offers, named after our workflow; mypy checks each vendor against it.
+"""What an adapter offers, named after our workflow; mypy proves each vendor conforms (providers/conformance.py).
 
-A cloud that lacks a step does not raise NotImplementedError: the capability table in
-`registry.py` says so and `check` tells the user before anything runs.
+Adapters make single calls and return at once: starting something returns a `Started` handle,
+and the resource's one Waiter does every wait and owns every deadline. What differs between
+services is declared in their `ServiceSpec.traits` and consulted before a method is called; a
+method a service's traits never lead to is still implemented (it refuses with Unsupported).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
-from .model import CaptureRequest, CommandResult, CopyRequest, ImageInfo, ImportRequest, VmInfo
+from .model import (CaptureRequest, CommandResult, CopyRequest, Deferred, Identity, ImageInfo, ImportRequest,
+                    JobStatus, Started, VmInfo)
+from .errors import CloudError
+
+CopyStart = Started | Deferred | CloudError  # per region: started, not yet, or refused
 
 
 class ImageAdapter(Protocol):
     """Capture, describe, update and delete images in one region of one service."""
 
-    def capture(self, request: CaptureRequest) -> str:
-        """Start creating an image; return its id as soon as the cloud assigns one."""
+    def prepare_capture(self, request: CaptureRequest) -> list[str]:
+        """Read the source and refuse what the cloud would refuse, before anything is made; return warnings."""
+        ...
+
+    def start_capture(self, request: CaptureRequest) -> Started:
+        """One call that starts the capture; the identity (tag or marker) is in the request itself."""
+        ...
+
+    def follow_job(self, job_id: str) -> JobStatus:
+        """One look at the job a start returned (services whose traits say `jobs`)."""
         ...
 
     def describe_images(self, image_ids: Sequence[str]) -> dict[str, ImageInfo]:
         """Describe several images in one call where the API allows; absent ids are gone."""
         ...
 
-    def find_images(self, tags: Mapping[str, str]) -> list[ImageInfo]:
-        """Images carrying all these tags, in any state (used to adopt after a retry)."""
+    def find_images(self, identity: Identity) -> list[ImageInfo]:
+        """Every image carrying this identity, in any state: what an earlier run made."""
         ...
 
-    def update_image(self, image_id: str, name: str | None, description: str | None, tags: Mapping[str, str] | None) -> None: ...
+    def update_image(self, image_id: str, name: str | None, description: str | None,
+                     tags: Mapping[str, str] | None) -> None: ...
 
     def delete_image(self, image_id: str) -> None:
-        """Delete; raise NotFound when it is already gone."""
+        """Start the deletion; raise NotFound when it is already gone."""
         ...
+
+
+class ImageImporter(ImageAdapter, Protocol):
+    """Register an external disk-image file (already uploaded) as an image."""
+
+    def prepare_import(self, request: ImportRequest) -> list[str]:
+        """Refuse what the cloud would refuse (an OS the region does not import...), before the import."""
+        ...
+
+    def start_import(self, request: ImportRequest) -> Started: ...
 
 
 class ImageCopier(Protocol):
-    """Publish an image to other regions."""
+    """Publish an image to other regions; every method addresses a region explicitly."""
 
-    def copy_image(self, request: CopyRequest) -> dict[str, str]:
-        """Start copies; return region -> new image id."""
+    def start_copies(self, request: CopyRequest, regions: Sequence[str]) -> dict[str, CopyStart]:
+        """Start copies to `regions` (one call for all where the API batches); never raises after one started."""
         ...
 
-    def cancel_copy(self, region: str, image_id: str) -> None: ...
+    def follow_copy_job(self, region: str, job_id: str) -> JobStatus: ...
+
+    def label_copy(self, request: CopyRequest, region: str, image_id: str) -> None:
+        """Set what the starting call could not carry (tags, description); nothing where it carried all."""
+        ...
 
     def describe_copies(self, copies: Mapping[str, str]) -> dict[str, ImageInfo]:
         """region -> info for each region -> image id given; absent regions are gone."""
         ...
+
+    def find_copies(self, request: CopyRequest, regions: Sequence[str], identity: Identity) -> dict[str, list[ImageInfo]]:
+        """Copies of this identity an earlier run started, per region, in any state."""
+        ...
+
+    def update_copy(self, region: str, image_id: str, name: str | None, description: str | None,
+                    tags: Mapping[str, str] | None) -> None: ...
+
+    def reconfigure_copies(self, copies: Mapping[str, str], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """Change region settings in place (replica counts); return the regions changed."""
+        ...
+
+    def cancel_copy(self, region: str, image_id: str) -> None: ...
 
     def delete_copy(self, region: str, image_id: str) -> None: ...
 
@@ -52,20 +94,28 @@ class ImageCopier(Protocol):
 class VmGeneralizer(Protocol):
     """Run the guest-side preparation, then mark a VM generalized (one way)."""
 
+    def resolve_vm(self, vm: str, resource_group: str) -> str:
+        """The VM's id from an id or a name in a resource group (no call)."""
+        ...
+
     def get_vm(self, vm_id: str) -> VmInfo: ...
 
-    def run_command(self, vm_id: str, os_type: str, script: Sequence[str]) -> CommandResult: ...
+    def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
+        """The service's own lines for a step: "generalize" or "probe" (reads whether the guest is generalized)."""
+        ...
+
+    def start_command(self, vm_id: str, os_type: str, script: Sequence[str]) -> Started: ...
+
+    def command_result(self, vm_id: str, os_type: str, job_id: str) -> CommandResult | None:
+        """The command's result once it ended, else None."""
+        ...
 
     def stop_vm(self, vm_id: str) -> None: ...
 
+    def deallocate_vm(self, vm_id: str) -> None: ...
+
     def mark_generalized(self, vm_id: str) -> None: ...
 
+    def tag_vm(self, vm_id: str, tags: Mapping[str, str]) -> None: ...
+
     def delete_vm(self, vm_id: str) -> None: ...
-
-
-class ImageImporter(Protocol):
-    """Register an external disk-image file (already uploaded) as an image."""
-
-    def import_image(self, request: ImportRequest) -> str:
-        """Start the import; return the new image's id."""
-        ...

@@ -4,15 +4,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .errors import Unsupported
 from .model import Target
+from .service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec
 
-CAPTURE = "capture"
-COPY = "copy"
-GENERALIZE = "generalize"
-IMPORT = "import"
+__all__ = ["CAPTURE", "COPY", "GENERALIZE", "IMPORT", "SERVICES", "CLOUDS", "DEFAULT_SERVICE", "adapter_for",
+           "spec_for", "rules_for", "entry", "services_of"]
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,13 @@ class ServiceEntry:
     service: str
     adapter: str  # "module:Class", imported only when an operation runs
     rules: str  # "module:OBJECT", pure Python, no vendor SDK
-    capabilities: frozenset[str]
+    spec: str  # "module:SPEC", the service's declaration (ServiceSpec), pure Python
     preflight: str = ""  # the cloud name `imageforge inspect` checks disk images for
     sdk: tuple[str, ...] = ()  # the vendor SDK modules the adapter needs (the package extra's)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return spec_of(self).capabilities
 
 
 _P = "imageforge.providers"
@@ -33,15 +37,15 @@ SERVICES: dict[tuple[str, str], ServiceEntry] = {
     (e.cloud, e.service): e
     for e in (
         ServiceEntry("alibaba", "ecs", f"{_P}.alibaba.ecs:EcsAdapter", f"{_P}.alibaba.ecs_rules:RULES",
-                     frozenset({CAPTURE, COPY, IMPORT}), "alibaba-ecs", ("aliyunsdkcore", "aliyunsdkecs")),
+                     f"{_P}.alibaba.ecs_spec:SPEC", "alibaba-ecs", ("aliyunsdkcore", "aliyunsdkecs")),
         ServiceEntry("alibaba", "eds", f"{_P}.alibaba.eds:EdsAdapter", f"{_P}.alibaba.eds_rules:RULES",
-                     frozenset({CAPTURE, COPY}), "alibaba-eds", ("alibabacloud_ecd20200930",)),
+                     f"{_P}.alibaba.eds_spec:SPEC", "alibaba-eds", ("alibabacloud_ecd20200930",)),
         ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES",
-                     frozenset({CAPTURE, COPY, IMPORT}), "tencent", ("tencentcloud.cvm",)),
+                     f"{_P}.tencent.spec:SPEC", "tencent", ("tencentcloud.cvm",)),
         ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES",
-                     frozenset({CAPTURE, COPY, IMPORT}), "huawei", ("huaweicloudsdkims", "huaweicloudsdkecs")),
+                     f"{_P}.huawei.spec:SPEC", "huawei", ("huaweicloudsdkims", "huaweicloudsdkecs")),
         ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES",
-                     frozenset({CAPTURE, COPY, GENERALIZE, IMPORT}), "azure", ("azure.mgmt.compute", "azure.identity")),
+                     f"{_P}.azure.spec:SPEC", "azure", ("azure.mgmt.compute", "azure.identity")),
     )
 }
 DEFAULT_SERVICE: dict[str, str] = {"alibaba": "ecs", "tencent": "cvm", "huawei": "ims", "azure": "compute"}
@@ -82,8 +86,24 @@ def missing_sdk(found: ServiceEntry) -> list[str]:
     return missing
 
 
-def adapter_for(target: Target, **kwargs: Any) -> Any:
-    """Build the adapter for this target; its module imports the vendor SDK on first use."""
+def spec_of(found: ServiceEntry) -> ServiceSpec:
+    return cast(ServiceSpec, _load(found.spec))
+
+
+def spec_for(cloud: str, service: str | None) -> ServiceSpec:
+    """The service's declaration: inputs and options it takes, vendor parameters, traits."""
+    found = entry(cloud, service)
+    if found is None:
+        raise KeyError(f"{cloud}/{service}")
+    return spec_of(found)
+
+
+def adapter_for(target: Target, protocol: type[P]) -> P:
+    """The adapter for this target, typed as the protocol the caller uses; the vendor SDK loads on first use.
+
+    mypy proves in providers/conformance.py that every adapter implements the protocols its
+    service's capabilities name, so the cast is safe.
+    """
     found = entry(target.cloud, target.service)
     if found is None:
         raise KeyError(f"{target.cloud}/{target.service}")
@@ -91,4 +111,4 @@ def adapter_for(target: Target, **kwargs: Any) -> Any:
     if missing:
         raise Unsupported(f"the {target.cloud} SDK is not installed ({', '.join(missing)} missing): "
                           f"pip install 'imageforge[{target.cloud}]'", vendor=target.cloud, operation="setup")
-    return _load(found.adapter)(target, **kwargs)
+    return cast(P, _load(found.adapter)(target))

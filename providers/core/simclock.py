@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 from .endpoints import SimEndpoints, load_sim_endpoints
+from .errors import ServiceUnavailable
 from .waiting import Clock, SystemClock
 
 
@@ -23,8 +24,14 @@ class SimulatorClock:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return json.loads(reply.read())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return json.loads(reply.read())
+        except (OSError, ValueError) as exc:  # URLError is an OSError
+            raise ServiceUnavailable(
+                f"the simulator at {self.base} does not answer ({type(exc).__name__}: {exc}): start it with "
+                "`imageforge sim serve` (or use endpoint 'cloud')", vendor="simulator", operation="clock",
+                retryable=False) from None
 
     def now(self) -> float:
         return float(self._call("GET", "/_sim/clock")["now"])

@@ -16,7 +16,7 @@ class Failure:
 
 
 class ServiceRules(Protocol):
-    """The pure rules of one cloud service, consulted by `check` before any call."""
+    """The pure rules of one cloud service, consulted by `check` once every input has the right type."""
 
     service_label: str
     regions: frozenset[str]
@@ -24,6 +24,27 @@ class ServiceRules(Protocol):
     def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
+
+    def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
+
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
+
+
+class BaseRules:
+    """No rule beyond the declarations: a service's rules override what it checks (the capability
+    table keeps an operation a service lacks from reaching these)."""
+
+    def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return []
+
+    def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return []
+
+    def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return []
+
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return []
 
 
 def is_unknown(value: object) -> bool:

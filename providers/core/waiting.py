@@ -77,23 +77,45 @@ def _quiet(_what: str, _progress: float | None, _detail: str) -> None:
 
 @dataclass
 class Waiter:
-    """Polls until done, retrying retryable cloud errors inside the same deadline."""
+    """The one place that waits: polls until done, retrying retryable cloud errors, all inside one deadline.
+
+    A resource sets `deadline` from the user's `timeouts` when an operation starts (`bound`); every
+    `wait` and `call` after that ends by it, so no step can outlast what the user allowed.
+    """
 
     clock: Clock = field(default_factory=SystemClock)
     backoff: Backoff = field(default_factory=Backoff)
     rng: random.Random = field(default_factory=random.Random)
     on_progress: ProgressFn = _quiet
     polls: int = 0
+    deadline: float | None = None
+    last_error: CloudError | None = None
 
-    def wait(self, what: str, poll: Callable[[], "PollResult[T]"], timeout: float) -> T:
-        """Call `poll` until it returns Done; raise Timeout naming `what` at the deadline.
+    def bound(self, timeout: float) -> "Waiter":
+        """Start the operation's deadline: `timeout` seconds from now."""
+        self.deadline = self.clock.now() + timeout
+        return self
+
+    def remaining(self, default: float) -> float:
+        """Seconds left before the deadline (`default` when no deadline is set)."""
+        if self.deadline is None:
+            return default
+        return max(0.0, self.deadline - self.clock.now())
+
+    def _end(self, start: float, timeout: float) -> float:
+        end = start + timeout
+        return end if self.deadline is None else min(end, self.deadline)
+
+    def wait(self, what: str, poll: Callable[[], "PollResult[T]"], timeout: float | None = None) -> T:
+        """Call `poll` until it returns Done; raise Timeout naming `what` (and the last error) at the deadline.
 
         When the cloud reports progress, the next sleep is bounded by the time the remaining
         percentage should take, so completion is noticed soon after it happens.
         """
         start = self.clock.now()
-        deadline = start + timeout
+        deadline = self._end(start, timeout if timeout is not None else float("inf"))
         attempt = 0
+        last: CloudError | None = None
         while True:
             self.polls += 1
             asked = 0.0
@@ -102,6 +124,7 @@ class Waiter:
             except CloudError as err:
                 if not err.retryable:
                     raise
+                last = self.last_error = err
                 asked = err.retry_after or 0.0
                 result = Pending(None, f"retrying after {err.code or type(err).__name__}")
             if isinstance(result, Done):
@@ -109,10 +132,11 @@ class Waiter:
             now = self.clock.now()
             self.on_progress(what, result.progress, result.detail)
             if now >= deadline:
+                cause = f"; the last attempt failed: {last}" if last is not None else ""
                 raise Timeout(
-                    f"{what} did not finish within {timeout:.0f}s (last progress "
-                    f"{_pct(result.progress)}); it may still finish in the cloud: raise the timeout and run again"
-                )
+                    f"{what} did not finish within {deadline - start:.0f}s (last progress "
+                    f"{_pct(result.progress)}{', ' + result.detail if result.detail else ''}){cause}; it may still "
+                    "finish in the cloud: raise the timeout and run again", code=last.code if last else "")
             delay = self.backoff.delay(attempt, self.rng)
             lead = result.lead if result.lead is not None else result.progress
             delay = max(min(delay, _eta(lead, now - start)), asked)
@@ -120,19 +144,21 @@ class Waiter:
             attempt += 1
 
     def call(self, what: str, fn: Callable[[], T], timeout: float = 300.0) -> T:
-        """Run one API call, retrying only retryable errors (throttling, 5xx) with backoff."""
+        """Run one API call, retrying only retryable errors (throttling, 5xx) with backoff, within the deadline."""
         start = self.clock.now()
+        end = self._end(start, timeout)
         attempt = 0
         while True:
             try:
                 return fn()
             except CloudError as err:
                 now = self.clock.now()
-                if not err.retryable or now - start >= timeout:
+                if not err.retryable or now >= end:
                     raise
+                self.last_error = err
                 self.on_progress(what, None, f"retrying after {err.code or type(err).__name__}")
                 delay = max(self.backoff.delay(attempt, self.rng), err.retry_after or 0.0)
-                self.clock.sleep(min(delay, max(0.0, start + timeout - now)))
+                self.clock.sleep(min(delay, max(0.0, end - now)))
                 attempt += 1
 
 

@@ -1,9 +1,10 @@
 """Huawei SDK clients per region and project, and the one place SDK exceptions become our errors.
 
 One endpoint of the simulator serves every region, which it tells apart by project id; in the
-cloud each region has its own endpoint and project. Project ids come from (in order) the
-resource's `options.project_ids`, HUAWEICLOUD_SDK_PROJECT_ID / HW_PROJECT_ID for the main
-region, and otherwise the SDK's own IAM lookup (KeystoneListProjects) for the region.
+cloud each region has its own endpoint and project. A region's project id comes from (in order)
+the resource's `options.project_ids`, the simulator's published projects (simulated runs),
+HUAWEICLOUD_SDK_PROJECT_ID / HW_PROJECT_ID for the main region, and otherwise the SDK's own IAM
+lookup (KeystoneListProjects) for the region.
 """
 from __future__ import annotations
 
@@ -12,23 +13,41 @@ from typing import Any, TypeVar
 
 from ..core import credentials
 from ..core.endpoints import load_sim_endpoints
-from ..core.errors import CloudError, InvalidArgument, ServiceUnavailable
+from ..core.errors import CloudError, InvalidArgument
 from ..core.model import Target
-from . import mapping
+from .mapping import TABLE, VENDOR as ERROR_VENDOR
 
 VENDOR = "huawei"
-ERROR_VENDOR = "huawei-ims"
 T = TypeVar("T")
-_PROJECT_IDS: dict[str, str] = {}  # region -> project id learned from options; per process, never pickled
+_PROJECT_IDS: dict[str, str] = {}  # region -> project id from options; per process, never pickled
 
 
-def remember_projects(project_ids: Mapping[str, object]) -> None:
+def remember_projects(project_ids: object) -> None:
     """Keep `options.project_ids` for later calls in this process (describe and delete get no options)."""
-    _PROJECT_IDS.update({str(k): str(v) for k, v in project_ids.items() if v})
+    if isinstance(project_ids, Mapping):
+        _PROJECT_IDS.update({str(k): str(v) for k, v in project_ids.items() if v})
+
+
+def build_error(exc: Exception, operation: str, note: str = "") -> CloudError:
+    """Our typed, redacted error for one SDK exception (built once, at the adapter boundary)."""
+    from huaweicloudsdkcore.exceptions import exceptions as sdk
+
+    if isinstance(exc, sdk.ServiceResponseException):
+        code = str(exc.error_code or exc.status_code)
+        return TABLE.build(str(exc.error_msg or code) + note, code=code, status=int(exc.status_code or 0),
+                           vendor=ERROR_VENDOR, operation=operation, request_id=str(exc.request_id or ""))
+    if isinstance(exc, sdk.ConnectionException):
+        code = "SDK.ConnectionError"
+    elif isinstance(exc, sdk.RequestTimeoutException):
+        code = "SDK.Timeout"
+    else:
+        code = "SDK.ClientError"
+    message = str(getattr(exc, "error_msg", "") or exc)
+    return TABLE.build(message + note, code=code, vendor=ERROR_VENDOR, operation=operation)
 
 
 class Clients:
-    """Builds and caches one IMS and one ECS client per region for one adapter (one operation)."""
+    """Builds and caches one IMS and one ECS client per region for one adapter."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -37,15 +56,15 @@ class Clients:
         self._ecs: dict[str, Any] = {}
 
     def project_id(self, region: str) -> str | None:
+        if region in _PROJECT_IDS:
+            return _PROJECT_IDS[region]
         if self.target.simulated:
             published = load_sim_endpoints().extra.get("huawei_projects")
             projects = dict(published) if isinstance(published, Mapping) else {}
             if region not in projects:
-                raise InvalidArgument(f"region {region!r} is not simulated; simulated regions: {', '.join(sorted(projects))}",
-                                      vendor=ERROR_VENDOR, operation="project lookup")
+                raise InvalidArgument(f"region {region!r} is not simulated; simulated regions: "
+                                      f"{', '.join(sorted(projects))}", vendor=ERROR_VENDOR, operation="project lookup")
             return str(projects[region])
-        if region in _PROJECT_IDS:
-            return _PROJECT_IDS[region]
         creds = credentials.resolve(VENDOR)
         if region == self.target.region and creds.get("project_id"):
             return creds.get("project_id")
@@ -69,6 +88,7 @@ class Clients:
 
     def _build(self, client_cls: Any, region_cls: Any, region: str) -> Any:
         from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkcore.exceptions.exceptions import SdkException
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
 
@@ -90,14 +110,11 @@ class Clients:
                 raise InvalidArgument(f"{region!r} is not a Huawei Cloud region this SDK knows",
                                       vendor=ERROR_VENDOR, operation="client") from None
         try:
-            return self.call("IAM project lookup", builder.build)  # asks IAM only when no project id is known
-        except CloudError as err:
-            if isinstance(err, ServiceUnavailable):
-                raise
-            err.message += (f" (finding the project of {region}: set options.project_ids {{'{region}': '<project id>'}}"
-                            " or HUAWEICLOUD_SDK_PROJECT_ID)")
-            err.args = (err._render(),)
-            raise
+            return builder.build()  # asks IAM only when no project id is known
+        except SdkException as exc:
+            note = (f" (finding the project of {region}: set options.project_ids {{'{region}': '<project id>'}}"
+                    " or HUAWEICLOUD_SDK_PROJECT_ID)")
+            raise build_error(exc, "IAM project lookup", note) from exc
 
     def _note_request_id(self, **kwargs: Any) -> None:
         response = kwargs.get("response")
@@ -106,18 +123,9 @@ class Clients:
 
     def call(self, operation: str, fn: Callable[[], T]) -> T:
         """Run one SDK call; raise its failure as one of our typed errors."""
-        from huaweicloudsdkcore.exceptions import exceptions as sdk
+        from huaweicloudsdkcore.exceptions.exceptions import SdkException
 
         try:
             return fn()
-        except sdk.ServiceResponseException as exc:
-            code = str(exc.error_code or exc.status_code)
-            cls = mapping.error_class(code, int(exc.status_code or 0))
-            raise cls(str(exc.error_msg or code), vendor=ERROR_VENDOR, operation=operation, code=code,
-                      request_id=str(exc.request_id or "")) from None
-        except (sdk.ConnectionException, sdk.RequestTimeoutException) as exc:
-            raise ServiceUnavailable(str(exc.error_msg), vendor=ERROR_VENDOR, operation=operation,
-                                     code=type(exc).__name__) from None
-        except sdk.SdkException as exc:
-            raise CloudError(str(exc.error_msg), vendor=ERROR_VENDOR, operation=operation,
-                             code=type(exc).__name__) from None
+        except SdkException as exc:
+            raise build_error(exc, operation) from exc

@@ -1,11 +1,12 @@
 """Huawei IMS vocabulary: image and job states and error codes, mapped through tables with UNKNOWN defaults."""
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
 from ..core import errors
-from ..core.model import ImageStatus
+from ..core.model import ImageStatus, JobStatus
+
+VENDOR = "huawei-ims"
 
 IMAGE_STATUS: dict[str, ImageStatus] = {
     "queued": ImageStatus.CREATING,
@@ -16,26 +17,21 @@ IMAGE_STATUS: dict[str, ImageStatus] = {
     "pending_delete": ImageStatus.DELETING,
 }
 
-
-class JobState(str, enum.Enum):
-    """Where an IMS asynchronous job is (ShowJob `status`)."""
-
-    RUNNING = "running"
-    SUCCESS = "success"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-
-
-JOB_STATUS: dict[str, JobState] = {
-    "INIT": JobState.RUNNING,
-    "RUNNING": JobState.RUNNING,
-    "SUCCESS": JobState.SUCCESS,
-    "FAIL": JobState.FAIL,
+# ShowJobProgress `status`: INIT (not started yet), RUNNING, SUCCESS, FAIL.
+JOB_STATUS: dict[str, str] = {
+    "INIT": JobStatus.RUNNING,
+    "RUNNING": JobStatus.RUNNING,
+    "SUCCESS": JobStatus.SUCCEEDED,
+    "FAIL": JobStatus.FAILED,
 }
 
-# Copy-slot refusal: IMS runs at most five cross-region copies per tenant; the sixth is refused.
+# IMS copies at most five images across regions per tenant at a time. The IMS error-code table's
+# IMG.0060 reads "The number of tasks exceeds the flow control limit. Wait for a while and then
+# try again": the refusal of a copy beyond the limit (the API reference names no other code).
 COPY_SLOTS_FULL = "IMG.0060"
-MAX_COPIES_IN_FLIGHT = 5
+COPY_SLOTS = 5
+MAX_COPY_GB = 128  # "private images to be replicated across regions cannot be larger than 128 GB"
+SERVER_BUSY = "IMG.0010"  # "The ECS cannot be used to create an image because it has in-progress tasks."
 
 ERRORS: dict[str, type[errors.CloudError]] = {
     # throttling: API Gateway (429, body kept on POST/PATCH), a GET's 429 arrives as code "429"
@@ -54,7 +50,7 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     # state
     "IMG.0090": errors.InvalidState,
     "IMG.0046": errors.InvalidState,
-    "IMG.0010": errors.InvalidState,
+    SERVER_BUSY: errors.InvalidState,
     "IMG.0008": errors.InvalidState,
     "IMG.0126": errors.InvalidState,
     "IMG.0136": errors.InvalidState,
@@ -95,34 +91,32 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "IMG.0067": errors.AuthFailed,
     "IMG.0087": errors.AuthFailed,
     "IMG.0179": errors.AuthFailed,
-    # the service itself
+    # the service itself, and the SDK's own transport failures
     "IMG.0014": errors.ServiceUnavailable,
     "IMG.0018": errors.ServiceUnavailable,
     "IMG.0061": errors.ServiceUnavailable,
+    "SDK.ConnectionError": errors.ServiceUnavailable,
+    "SDK.Timeout": errors.ServiceUnavailable,
 }
+
+TABLE = errors.ErrorTable(exact=ERRORS, statuses=errors.COMMON_STATUSES)
 
 
 def image_status(raw: str) -> ImageStatus:
     return IMAGE_STATUS.get(raw, ImageStatus.UNKNOWN)
 
 
-def job_state(raw: str) -> JobState:
-    return JOB_STATUS.get(raw, JobState.UNKNOWN)
+def job_state(raw: str) -> str:
+    """Our job state for ShowJobProgress `status`; an unknown status is still running (IMS names four)."""
+    return JOB_STATUS.get(raw, JobStatus.RUNNING)
 
 
-def error_class(code: str, http_status: int) -> type[errors.CloudError]:
-    """Table first; the HTTP status only decides for codes the table does not know."""
-    if code in ERRORS:
-        return ERRORS[code]
-    if http_status == 429:
-        return errors.Throttled
-    if http_status >= 500:
-        return errors.ServiceUnavailable
-    if http_status == 404:
-        return errors.NotFound
-    if http_status in (401, 403):
-        return errors.AuthFailed
-    return errors.CloudError
+def job_percent(raw: object) -> float | None:
+    """`process_percent` is a fraction (0.42); ours is a percentage (42.0)."""
+    try:
+        return None if raw is None else round(float(str(raw)) * 100.0, 1)
+    except ValueError:
+        return None
 
 
 def gigabytes(raw: object) -> int | None:

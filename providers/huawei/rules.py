@@ -1,11 +1,16 @@
-"""Huawei Cloud IMS rules that `check` enforces before any call (pure Python, no SDK)."""
+"""Huawei Cloud IMS rules that `check` enforces before any call (pure Python, no SDK).
+
+What the generic layers already refuse (unknown options, wrong types, inputs IMS does not take,
+the source region listed as a destination) is not repeated here.
+"""
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from ..core.model import Identity
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
 from . import importing
 
 # Regions with an IMS endpoint in huaweicloudsdkims 3.1.219 (ImsRegion).
@@ -22,27 +27,26 @@ CHINESE = "\u4e00-\u9fff"
 NAME = NameRule("IMS image name", 1, 128, f"A-Za-z0-9{CHINESE}._\\- ",
                 "letters, digits, Chinese characters, '-', '.', '_' and spaces", first=f"A-Za-z0-9{CHINESE}._\\-",
                 first_text="a letter, digit, Chinese character, '-', '.' or '_' (not a space)", forbid_http=False)
-MAX_DESCRIPTION = 1024
-MAX_COPY_GB = 128
+MAX_DESCRIPTION = 1024  # IMS: at most 1024 characters, no '<', '>' or line breaks
+MARKER_ROOM = len(Identity("0" * 24).mark("x")) - 1  # " [imageforge:<key>]": 38 characters on a copy's description
+MAX_COPY_DESCRIPTION = MAX_DESCRIPTION - MARKER_ROOM
 MAX_TAGS = 9  # IMS allows 10 tags per image; imageforge adds one (imageforge-key)
 PROJECT_ID = re.compile(r"^[0-9a-f]{32}$")
-OTHER_SOURCES = ("desktop", "snapshot", "snapshots", "data_snapshots", "data_disks")
 
 
 def _name(field: str, value: object) -> Failure | None:
     failure = NAME.check(field, value)
     if failure is None and isinstance(value, str) and value != value.rstrip():
-        return Failure(field, f"{value!r} ends with a space. Rule: an IMS image name must not start or end with a space.")
+        return Failure(field, f"{value!r} ends with a space. Rule: an IMS image name must not start or end with a "
+                              "space.")
     return failure
 
 
-def _description(value: object) -> Failure | None:
-    if value is None or is_unknown(value):
-        return None
+def _description(value: object, limit: int = MAX_DESCRIPTION, why: str = "") -> Failure | None:
     if not isinstance(value, str):
-        return Failure("description", f"must be a string, got {type(value).__name__}.")
-    if len(value) > MAX_DESCRIPTION:
-        return Failure("description", f"is {len(value)} characters; IMS allows at most {MAX_DESCRIPTION}. Shorten it.")
+        return None
+    if len(value) > limit:
+        return Failure("description", f"is {len(value)} characters; IMS allows at most {limit}{why}. Shorten it.")
     bad = sorted({c for c in value if c in "<>\r\n"})
     if bad:
         return Failure("description", f"contains {''.join(bad)!r}; IMS descriptions may not contain '<', '>' or "
@@ -60,14 +64,27 @@ def _tags(value: object) -> list[Failure]:
     for key, val in value.items():
         if is_unknown(key) or is_unknown(val):
             continue
-        if not str(key) or len(str(key)) > 36 or len(str(val)) > 43:
-            out.append(Failure("tags", f"tag {key!r}: IMS tag keys are 1-36 characters and values at most 43. Shorten it."))
+        if len(str(key)) > 36 or len(str(val)) > 43:
+            out.append(Failure(f"tags.{key}", "IMS tag keys are 1-36 characters and values at most 43. Shorten it."))
+        elif "." in str(key):
+            out.append(Failure(f"tags.{key}", "IMS lists tags as 'key.value', so a key may not contain '.'. "
+                                              "Rename it."))
     return out
 
 
 def _options(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     options = inputs.get("options")
-    return options if isinstance(options, Mapping) else {}
+    return options if isinstance(options, Mapping) and not is_unknown(options) else {}
+
+
+def _project_ids(options: Mapping[str, Any]) -> list[Failure]:
+    project_ids = options.get("project_ids")
+    if not isinstance(project_ids, Mapping):
+        return []
+    return [Failure(f"options.project_ids.{region}", f"{pid!r} is not a project id (32 lowercase hex characters, "
+                                                     "from IAM 'My Credentials').")
+            for region, pid in project_ids.items()
+            if not is_unknown(pid) and not (isinstance(pid, str) and PROJECT_ID.match(pid))]
 
 
 def _region_names(regions: object) -> list[object]:
@@ -76,86 +93,76 @@ def _region_names(regions: object) -> list[object]:
     return [r.get("region") if isinstance(r, Mapping) else r for r in regions]
 
 
-class ImsRules:
+class ImsRules(BaseRules):
     service_label = "Huawei Cloud IMS"
     regions = REGIONS
 
+    def _common(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return collect(check_region("region", inputs.get("region"), self.regions, self.service_label),
+                       _tags(inputs.get("tags")), _project_ids(_options(inputs)))
+
     def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """An ECS; system+data is a full-ECS image from a CBR vault; encryption is a KMS key on CreateImage."""
         options = _options(inputs)
+        failures = self._common(inputs) + collect(_name("name", inputs.get("name")),
+                                                  _description(inputs.get("description")))
         source = inputs.get("source")
-        failures = collect(
-            check_region("region", inputs.get("region"), self.regions, self.service_label),
-            _name("name", inputs.get("name")),
-            _description(inputs.get("description")),
-            _tags(inputs.get("tags")),
-        )
-        if isinstance(source, Mapping) and not is_unknown(source):
-            other = sorted(k for k, v in source.items() if v and k in OTHER_SOURCES)
-            if other or not source.get("instance"):
-                failures.append(Failure("source", "IMS captures from an ECS: give {'instance': '<server id>'} "
-                                                  f"(got {sorted(source)}). Snapshots and desktops are not IMS sources."))
-        if inputs.get("scope") == "system+data" and not options.get("vault_id") and not is_unknown(options.get("vault_id")):
-            failures.append(Failure("options", "scope 'system+data' makes a full-ECS image, which IMS builds from a CBR "
-                                               "backup: set options.vault_id to the CBR vault of the server."))
-        if inputs.get("encrypted") is True and not options.get("cmk_id"):
-            failures.append(Failure("encrypted", "an encrypted IMS image needs a KMS key: set options.cmk_id, or drop "
-                                                 "encrypted. Note that encrypted images cannot be copied to other regions."))
+        if isinstance(source, Mapping) and not is_unknown(source) and not source.get("instance"):
+            failures.append(Failure("source", "IMS captures an ECS: give {'instance': '<server id>'}."))
+        scope, encrypted, cmk = inputs.get("scope"), inputs.get("encrypted"), options.get("cmk_id")
+        whole = scope == "system+data"
+        if whole and options.get("vault_id") is None:
+            failures.append(Failure("options.vault_id", "scope 'system+data' makes a full-ECS image, which IMS builds "
+                                                        "from a CBR backup: set options.vault_id to the server's CBR "
+                                                        "vault."))
+        if not whole and options.get("vault_id") is not None:
+            failures.append(Failure("options.vault_id", "is used only for a full-ECS image: set scope 'system+data', "
+                                                        "or remove options.vault_id."))
+        if whole and (encrypted is True or cmk is not None):
+            failures.append(Failure("encrypted" if encrypted is True else "options.cmk_id",
+                                    "IMS encrypts a system-disk image (CreateImage.cmk_id); CreateWholeImage takes "
+                                    "no key. Fix: set scope 'system', or remove encrypted and options.cmk_id."))
+        elif encrypted is True and cmk is None:
+            failures.append(Failure("encrypted", "IMS encrypts an image with a KMS key: set options.cmk_id to the "
+                                                 "key's id, or remove encrypted. Encrypted images cannot be copied to "
+                                                 "other regions."))
+        elif encrypted is False and cmk is not None:
+            failures.append(Failure("options.cmk_id", "encrypts the image, but encrypted is false. Fix: remove "
+                                                      "options.cmk_id, or set encrypted true."))
         return failures
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """The destinations are IMS regions; the description leaves room for the identity marker."""
         options = _options(inputs)
-        source = inputs.get("region")
-        failures = collect(
-            check_region("region", source, self.regions, self.service_label),
+        why = f" on a copy (1024, less the {MARKER_ROOM} characters of the identity marker imageforge appends)"
+        failures = self._common(inputs) + collect(
             _name("name", inputs.get("name")) if inputs.get("name") else None,
-            _description(inputs.get("description")),
-            _tags(inputs.get("tags")),
-        )
-        for dest in _region_names(inputs.get("regions")):
-            if is_unknown(dest):
-                continue
-            if dest == source:
-                failures.append(Failure("regions", f"contains the source region {source!r}: an IMS cross-region copy must "
-                                                   "go to another region. Remove it."))
-            elif (found := check_region("regions", dest, self.regions, self.service_label)) is not None:
+            _description(inputs.get("description"), MAX_COPY_DESCRIPTION, why))
+        destinations = _region_names(inputs.get("regions"))
+        for n, dest in enumerate(destinations):
+            if not is_unknown(dest) and (found := check_region(f"regions[{n}]", dest, self.regions,
+                                                               self.service_label)) is not None:
                 failures.append(found)
-        if inputs.get("encrypted") is True:
-            failures.append(Failure("encrypted", "IMS cannot copy encrypted images to other regions. Publish an "
-                                                 "unencrypted image (re-capture without a KMS key)."))
-        size = options.get("size_gb")
-        if isinstance(size, (int, float)) and not isinstance(size, bool) and size > MAX_COPY_GB:
-            failures.append(Failure("options", f"size_gb is {size}: IMS copies images of at most {MAX_COPY_GB} GB across "
-                                               "regions. Capture from a smaller system disk."))
         agency = options.get("agency_name")
-        if not is_unknown(inputs.get("options")) and not is_unknown(agency) and not (isinstance(agency, str) and agency.strip()):
-            failures.append(Failure("options", "agency_name is required: IMS copies across regions through an IAM agency "
-                                               "that delegates IMS (for example 'ims_admin_agency'). Set options.agency_name."))
-        return failures + _project_ids(options)
+        if isinstance(agency, str) and not agency.strip():
+            failures.append(Failure("options.agency_name", "is blank: IMS copies across regions through an IAM agency "
+                                                           "that delegates IMS (for example 'ims_admin_agency')."))
+        listed = {d for d in destinations if isinstance(d, str)}
+        for key in ("project_names", "vault_ids"):
+            given = options.get(key)
+            if isinstance(given, Mapping) and not any(is_unknown(d) for d in destinations):
+                failures += [Failure(f"options.{key}.{region}", f"names a region that is not in regions ("
+                                                                f"{', '.join(sorted(listed))}). Remove it.")
+                             for region in given if region not in listed]
+        return failures
 
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
         """CreateImage from a file in OBS: image_url '<bucket>:<object>', min_disk 40-1024 GB, BIOS boot on x86."""
-        options = _options(inputs)
-        failures = collect(
-            check_region("region", inputs.get("region"), self.regions, self.service_label),
-            _name("name", inputs.get("name")),
-            _description(inputs.get("description")),
-            _tags(inputs.get("tags")),
-            _disk_size(inputs.get("disk_size_gb")),
-        )
-        failures += _import_object(inputs.get("object")) + _import_choices(inputs)
-        if not is_unknown(inputs.get("options")):
-            failures += _import_options(inputs, options) + _project_ids(options)
-        return failures
-
-
-def _project_ids(options: Mapping[str, Any]) -> list[Failure]:
-    project_ids = options.get("project_ids")
-    if not isinstance(project_ids, Mapping):
-        return []
-    return [Failure("options", f"project_ids[{region!r}] = {pid!r} is not a project id "
-                               "(32 lowercase hex characters, from IAM 'My Credentials').")
-            for region, pid in project_ids.items()
-            if not is_unknown(pid) and not (isinstance(pid, str) and PROJECT_ID.match(pid))]
+        failures = self._common(inputs) + collect(
+            _name("name", inputs.get("name")), _description(inputs.get("description")),
+            _disk_size(inputs.get("disk_size_gb")))
+        return failures + _import_object(inputs.get("object")) + _import_choices(inputs) + \
+            _import_options(inputs, _options(inputs))
 
 
 OBJECT_RULE = ("give the uploaded file as {'bucket': '<OBS bucket>', 'key': '<object name>'}: IMS registers it as "
@@ -164,16 +171,14 @@ OBJECT_RULE = ("give the uploaded file as {'bucket': '<OBS bucket>', 'key': '<ob
 
 
 def _import_object(source: object) -> list[Failure]:
-    if is_unknown(source):
+    if is_unknown(source) or not isinstance(source, Mapping):
         return []
-    if not isinstance(source, Mapping) or not source.get("bucket") or not source.get("key"):
-        return [Failure("object", f"{OBJECT_RULE} (got {source!r}).")]
-    bucket, key = source["bucket"], source["key"]
+    bucket, key = source.get("bucket"), source.get("key")
     out = []
-    if not is_unknown(bucket) and (problem := importing.bucket_problem(str(bucket))):
-        out.append(Failure("object", f"bucket {bucket!r}: {problem}. Rule: {OBJECT_RULE}."))
-    if not is_unknown(key) and (problem := importing.key_problem(str(key))):
-        out.append(Failure("object", f"key {key!r}: {problem}. Rule: {OBJECT_RULE}."))
+    if isinstance(bucket, str) and (problem := importing.bucket_problem(bucket)):
+        out.append(Failure("object.bucket", f"{bucket!r}: {problem}. Rule: {OBJECT_RULE}."))
+    if isinstance(key, str) and (problem := importing.key_problem(key)):
+        out.append(Failure("object.key", f"{key!r}: {problem}. Rule: {OBJECT_RULE}."))
     return out
 
 
@@ -183,18 +188,19 @@ def _known(inputs: Mapping[str, Any], field: str) -> str | None:
 
 
 def _import_choices(inputs: Mapping[str, Any]) -> list[Failure]:
-    """os_type, architecture and boot_mode take the values CreateImage understands; platform is not an input."""
+    """os_type, architecture and boot_mode take the values CreateImage understands."""
     out = []
     os_type, arch, boot = _known(inputs, "os_type"), _known(inputs, "architecture"), _known(inputs, "boot_mode")
     if os_type is not None and os_type not in importing.DEFAULT_OS_VERSION:
-        out.append(Failure("os_type", f"is {os_type!r}; IMS imports 'linux' or 'windows' system disks. Set one of them."))
+        out.append(Failure("os_type", f"is {os_type!r}; IMS imports 'linux' or 'windows' system disks. Set one of "
+                                      "them."))
     if arch is not None and arch.lower() not in importing.ARCHITECTURES:
         out.append(Failure("architecture", f"is {arch!r}; IMS images are 'x86' or 'arm' (x86_64, arm64 and aarch64 "
                                            "are read as those). Set one of them."))
     arm = arch is not None and importing.ARCHITECTURES.get(arch.lower()) == "arm"
     if boot is not None and boot.upper() not in importing.FIRMWARE:
         out.append(Failure("boot_mode", f"is {boot!r}; IMS takes 'BIOS' or 'UEFI'. Set one of them or leave it out."))
-    elif boot is not None and boot.upper() == "UEFI" and not arm:
+    elif boot is not None and boot.upper() == "UEFI" and not arm and not _from_file(inputs, "boot_mode"):
         out.append(Failure("boot_mode", "is 'UEFI'; Huawei IMS registers external x86 image files with BIOS boot, "
                                         "not UEFI. Rebuild the guest to boot in BIOS mode (an MBR disk with an "
                                         "active partition, or GPT with a BIOS boot partition) and set boot_mode "
@@ -202,58 +208,45 @@ def _import_choices(inputs: Mapping[str, Any]) -> list[Failure]:
     elif boot is not None and boot.upper() == "BIOS" and arm:
         out.append(Failure("boot_mode", "is 'BIOS' but IMS boots arm images with UEFI. Set boot_mode 'UEFI' or leave "
                                         "it out for architecture 'arm'."))
-    if _known(inputs, "platform") is not None:
-        out.append(Failure("platform", "IMS takes no platform: it reads the OS from the OS version. Remove platform "
-                                       "and set options.os_version (for example 'Ubuntu 22.04 server 64bit')."))
     return out
 
 
+def _from_file(inputs: Mapping[str, Any], field: str) -> bool:
+    """The value was read from the local file, whose preflight rules already judged it (on `file`)."""
+    inspection = inputs.get("inspection")
+    return isinstance(inspection, Mapping) and str(inspection.get(field, "")).upper() == str(inputs.get(field)).upper()
+
+
 def _disk_size(value: object) -> Failure | None:
-    if value is None or is_unknown(value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= importing.MAX_DISK_GB:
         return None
-    lo, hi = importing.MIN_DISK_GB, importing.MAX_DISK_GB
-    rule = (f"Rule: IMS min_disk (the system disk) is {lo}-{hi} GB; a smaller disk_size_gb (the file's virtual "
-            f"size) is registered as {lo}")
-    # the wire carries numbers as floats: 60.0 is 60 GB
-    size = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if size is None or size < 1 or size != int(size):
-        return Failure("disk_size_gb", f"must be a whole number of GB from 1 to {hi}, got {value!r}. {rule}.")
-    if size > hi:
-        return Failure("disk_size_gb", f"is {int(size)} GB. {rule}. Fix: shrink the guest's last partition and file "
-                                       "system, then `qemu-img resize --shrink` the disk to at most 1024 GiB.")
-    return None
-
-
-def _flag(options: Mapping[str, Any], key: str, meaning: str) -> Failure | None:
-    value = options.get(key)
-    if value is None or is_unknown(value) or isinstance(value, bool):
-        return None
-    return Failure("options", f"{key} must be true or false ({meaning}), got {value!r}.")
+    return Failure("disk_size_gb", f"is {int(value)} GB. Rule: IMS min_disk (the system disk) is "
+                                   f"{importing.MIN_DISK_GB}-{importing.MAX_DISK_GB} GB; a smaller disk_size_gb (the "
+                                   f"file's virtual size) is registered as {importing.MIN_DISK_GB}. Fix: shrink the "
+                                   "guest's last partition and file system, then `qemu-img resize --shrink` the disk "
+                                   "to at most 1024 GiB.")
 
 
 def _import_options(inputs: Mapping[str, Any], options: Mapping[str, Any]) -> list[Failure]:
-    out = collect(_flag(options, "quick_import", "IMS quick import of a RAW file, for files over 128 GB"),
-                  _flag(options, "is_config", "let IMS configure the guest's drivers and network after import"))
+    out = []
     fmt = _known(inputs, "format")
-    if options.get("quick_import") is True and fmt is not None and fmt not in importing.QUICK_IMPORT_FORMATS:
-        out.append(Failure("options", f"quick_import is true but the file is {fmt!r}; IMS quick import takes RAW (or "
-                                      "ZVHD2) files only. Convert it: `qemu-img convert -O raw disk.img disk.raw`, make "
-                                      "its bitmap file and upload both; or drop quick_import (files up to "
-                                      f"{importing.MAX_FILE_GB} GB import in any format)."))
+    if options.get("quick_import") is True:
+        if fmt is not None and fmt not in importing.QUICK_IMPORT_FORMATS:
+            out.append(Failure("options.quick_import", f"is true but the file is {fmt!r}; IMS quick import takes RAW "
+                                                       "(with its bitmap file) or ZVHD2. Convert it: `qemu-img convert "
+                                                       "-O raw disk.img disk.raw`, make its bitmap file and upload "
+                                                       "both; or drop quick_import (files up to "
+                                                       f"{importing.MAX_FILE_GB} GB import in any format)."))
     version = options.get("os_version")
     os_type = (_known(inputs, "os_type") or "linux").lower()
-    if version is not None and not is_unknown(version):
-        windows = isinstance(version, str) and "windows" in version.lower()
-        if not isinstance(version, str) or not version.strip() or len(version) > 255:
-            out.append(Failure("options", f"os_version must name the OS as IMS lists it (ListOsVersions), for example "
-                                          f"'{importing.DEFAULT_OS_VERSION['windows']}'; got {version!r}."))
+    if isinstance(version, str) and not is_unknown(version):
+        windows = "windows" in version.lower()
+        if not version.strip():
+            out.append(Failure("options.os_version", "must name the OS as IMS lists it (ListOsVersions), for example "
+                                                     f"'{importing.DEFAULT_OS_VERSION['windows']}'."))
         elif windows != (os_type == "windows"):
-            out.append(Failure("options", f"os_version {version!r} does not match os_type {os_type!r}: IMS takes the "
-                                          "OS type from os_version. Make the two agree."))
-    cmk = options.get("cmk_id")
-    if cmk is not None and not is_unknown(cmk) and not (isinstance(cmk, str) and cmk.strip()):
-        out.append(Failure("options", f"cmk_id must be the id of a KMS key to encrypt the image with; got {cmk!r}. "
-                                      "Set it or remove it."))
+            out.append(Failure("options.os_version", f"{version!r} does not match os_type {os_type!r}: IMS takes the "
+                                                     "OS type from os_version. Make the two agree."))
     return out
 
 

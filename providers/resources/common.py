@@ -1,29 +1,62 @@
-"""What every resource provider shares: settings, targets, waiters, keys, diffs and check plumbing."""
+"""What every resource provider shares: declared checks, plans, targets, waiters, identity keys and safe errors."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
 from ..core import progress, registry
 from ..core.endpoints import default_profile, validate_profile
-from ..core.errors import UserInputError
-from ..core.model import Target
+from ..core.errors import ImageforgeError, UnexpectedError, UserInputError
+from ..core.model import Identity, Target
+from ..core.plan import identity_inputs, plan
+from ..core.redact import redact
+from ..core.schema import ResourceSchema
+from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec, support_failures
+from ..core.simclock import clock_for
 from ..core.timeouts import Timeouts
 from ..core.validation import Failure, is_unknown
-from ..core.simclock import clock_for
 from ..core.waiting import Waiter
 
-TAG_KEY = "imageforge-key"
 PROVIDER_KEY = "__provider"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class VendorCause(Exception):
+    """The vendor exception behind one of ours, kept in the chain with its message redacted."""
+
+
+def safe_errors(name: str) -> Callable[[F], F]:
+    """Every failure of an operation reaches the engine as our error naming the operation, redacted, never raw."""
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(self: Any, *args: Any) -> Any:
+            try:
+                return fn(self, *args)
+            except ImageforgeError as err:
+                cause = err.__cause__
+                if cause is not None and not isinstance(cause, (ImageforgeError, VendorCause)):
+                    err.__cause__ = VendorCause(redact(f"{type(cause).__name__}: {cause}"))
+                raise err.with_traceback(None)
+            except Exception as exc:  # noqa: BLE001 - a raw KeyError or URLError must not reach the user
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                raise UnexpectedError(f"{getattr(self, 'kind', type(self).__name__)} {name} (at "
+                                      f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno})", exc) from None
+        return inner  # type: ignore[return-value]
+    return wrap
 
 
 class ProviderBase(ResourceProvider):
-    """Holds no client, credential or Output: only what `configure` reads from stack config."""
+    """check / diff from the declarations; holds no client, credential or Output, only stack config."""
 
+    kind: ClassVar[str] = ""
+    schema: ClassVar[ResourceSchema]
+    defaults: ClassVar[Mapping[str, Any]] = {}
     default_endpoint: str | None = None
 
     def configure(self, req: ConfigureRequest) -> None:
@@ -31,71 +64,104 @@ class ProviderBase(ResourceProvider):
         if value:
             self.default_endpoint = str(value)
 
+    @safe_errors("check")
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = {**{k: v for k, v in self.defaults.items() if news.get(k) is None}, **clean(news)}
+        failures = self.schema.check(inputs)
+        spec = resolve_service(self, inputs, failures)
+        if spec is not None and not failures:  # every type is right: the service's own checks can read the values
+            failures += support_failures(spec, self.schema.operation, inputs, self.schema.generic)
+            failures += self.check_own(olds, inputs, spec)
+            refused = {f.field for f in failures}
+            failures += [f for f in rule_failures(inputs, self.schema.operation) if f.field not in refused]
+        if not failures and spec is not None and olds:
+            failures += protected_replacement(self.kind, self.schema, spec, olds, inputs)
+        if not failures and spec is not None:
+            inputs["key"] = spec_key(inputs.get("owner", ""), identity_inputs(self.schema, spec, inputs))
+        return CheckResult(inputs, [CheckFailure(f.field, f.reason) for f in failures])
+
+    def check_own(self, olds: Mapping[str, Any], inputs: dict[str, Any], spec: ServiceSpec) -> list[Failure]:
+        """What only this resource checks (its inputs may be completed here); nothing by default."""
+        return []
+
+    @safe_errors("diff")
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        found = plan(self.schema, service_of(news) or service_of(olds), olds, news)
+        return DiffResult(changes=found.changes, replaces=list(found.replaces), stables=[],
+                          delete_before_replace=found.delete_before_replace)
+
+
+def protected_replacement(kind: str, schema: ResourceSchema, spec: ServiceSpec, olds: Mapping[str, Any],
+                          inputs: Mapping[str, Any]) -> list[Failure]:
+    """A change that replaces a protected object would create the new one and then fail deleting the old one
+    on every later `up` (the engine deletes it with its old, protected state): refuse it before anything runs."""
+    if olds.get("deletion_protection") is not True:
+        return []
+    replaces = plan(schema, spec, olds, inputs).replaces
+    if not replaces:
+        return []
+    return [Failure("deletion_protection", f"changing {', '.join(replaces)} replaces this {kind}, and the existing "
+                                           "one is protected from deletion. Fix: set deletion_protection to false and "
+                                           "run `pulumi up` first, then make this change.")]
+
 
 def clean(props: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs without the engine's private keys and without unset (None) values."""
     return {k: v for k, v in props.items() if k != PROVIDER_KEY and v is not None}
 
 
-def normalize_common(provider: ProviderBase, news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
-    """Defaults and checks shared by every resource: cloud, service, endpoint, timeouts."""
-    inputs = clean(news)
-    failures: list[Failure] = []
+def resolve_service(provider: ProviderBase, inputs: dict[str, Any], failures: list[Failure]) -> ServiceSpec | None:
+    """Default the service and the endpoint; the service's declaration once cloud and service are known and valid."""
     cloud = inputs.get("cloud")
-    if not is_unknown(cloud):
-        if cloud not in registry.CLOUDS:
-            failures.append(Failure("cloud", f"must be one of {', '.join(registry.CLOUDS)}; got {cloud!r}."))
-        else:
-            inputs.setdefault("service", registry.DEFAULT_SERVICE[cloud])
-            if not is_unknown(inputs["service"]) and registry.entry(cloud, inputs["service"]) is None:
-                failures.append(Failure("service", f"{cloud} offers {', '.join(registry.services_of(cloud))}; "
-                                                   f"got {inputs['service']!r}."))
+    if is_unknown(cloud) or cloud not in registry.CLOUDS:
+        return None
+    inputs.setdefault("service", registry.DEFAULT_SERVICE[cloud])
+    service = inputs["service"]
     if not inputs.get("endpoint"):
         inputs["endpoint"] = provider.default_endpoint or default_profile()
-    reason = validate_profile(inputs["endpoint"]) if not is_unknown(inputs["endpoint"]) else None
-    if reason:
-        failures.append(Failure("endpoint", reason + " ('sim' is the embedded simulator)."))
-    region = inputs.get("region")
-    if not is_unknown(region) and (not isinstance(region, str) or not region):
-        failures.append(Failure("region", "is required: the region id, for example cn-hangzhou."))
-    return inputs, failures
+    endpoint = inputs["endpoint"]
+    if not is_unknown(endpoint) and validate_profile(endpoint) and not any(f.field == "endpoint" for f in failures):
+        failures.append(Failure("endpoint", f"{validate_profile(endpoint)} ('sim' is the embedded simulator)."))
+    if is_unknown(service):
+        return None
+    if registry.entry(cloud, str(service)) is None:
+        failures.append(Failure("service", f"{cloud} offers {', '.join(registry.services_of(cloud))}; got {service!r}."))
+        return None
+    spec = registry.spec_for(cloud, str(service))
+    operation = provider.schema.operation
+    if operation not in spec.capabilities:
+        able = [f"{c}/{s}" for (c, s) in registry.SERVICES if operation in registry.spec_for(c, s).capabilities]
+        failures.append(Failure("service" if inputs.get("service") else "cloud",
+                                f"{spec.label} cannot {VERBS[operation]}; {provider.kind} works on {', '.join(able)}."))
+        return None
+    return spec
 
 
-def service_failures(inputs: dict[str, Any], capability: str, what: str, validate: str) -> list[Failure]:
-    """The cloud service's own rules, once the shared checks passed; the spec key for adoption last."""
+VERBS = {CAPTURE: "capture images", COPY: "copy images across regions", IMPORT: "import disk images",
+         GENERALIZE: "generalize a VM"}
+
+
+def rule_failures(inputs: Mapping[str, Any], operation: str) -> list[Failure]:
+    """The service's own rules (names, regions, combinations), once every type is right."""
+    rules = registry.rules_for(str(inputs["cloud"]), str(inputs["service"]))
+    validate = {CAPTURE: rules.validate_capture, COPY: rules.validate_copy, IMPORT: rules.validate_import,
+                GENERALIZE: rules.validate_generalize}[operation]
+    return list(validate(inputs))
+
+
+def service_of(inputs: Mapping[str, Any]) -> ServiceSpec | None:
     cloud, service = inputs.get("cloud"), inputs.get("service")
-    if is_unknown(cloud) or is_unknown(service):
-        return []
-    found = registry.entry(str(cloud), str(service))
-    if found is None:
-        return []
-    if capability not in found.capabilities:
-        return [Failure("service", f"{cloud}/{service} cannot {what}.")]
-    return list(getattr(registry.rules_for(str(cloud), str(service)), validate)(inputs))
+    if not isinstance(cloud, str) or is_unknown(service) or registry.entry(cloud, service) is None:
+        return None
+    return registry.spec_for(cloud, service)
 
 
-def with_key(inputs: dict[str, Any], replace_on: Iterable[str]) -> None:
-    """Tag value naming the stack, the resource and everything that would replace it."""
-    inputs["key"] = spec_key(inputs.get("owner", ""), {k: inputs.get(k) for k in replace_on})
-
-
-def check_timeouts(inputs: Mapping[str, Any], defaults: Timeouts) -> list[Failure]:
-    value = inputs.get("timeouts")
-    if value is None or is_unknown(value):
-        return []
-    try:
-        Timeouts.from_input(value, defaults)
-    except (ValueError, TypeError) as exc:
-        return [Failure("timeouts", str(exc))]
-    return []
+def spec_of(inputs: Mapping[str, Any]) -> ServiceSpec:
+    return registry.spec_for(str(inputs["cloud"]), str(inputs["service"]))
 
 
 def timeouts(inputs: Mapping[str, Any], defaults: Timeouts) -> Timeouts:
     return Timeouts.from_input(inputs.get("timeouts"), defaults)
-
-
-def to_check_failures(failures: Iterable[Failure]) -> list[CheckFailure]:
-    return [CheckFailure(f.field, f.reason) for f in failures]
 
 
 def target(inputs: Mapping[str, Any], region: str | None = None) -> Target:
@@ -103,37 +169,39 @@ def target(inputs: Mapping[str, Any], region: str | None = None) -> Target:
                   str(inputs.get("endpoint") or "cloud"))
 
 
-def waiter(inputs: Mapping[str, Any], label: str) -> Waiter:
-    return Waiter(clock=clock_for(str(inputs.get("endpoint") or "cloud")), on_progress=progress.reporter(label))
+def waiter(inputs: Mapping[str, Any], label: str, timeout: float | None = None) -> Waiter:
+    """The operation's one waiter; `timeout` starts its deadline (the user's timeouts for this operation)."""
+    wait = Waiter(clock=clock_for(str(inputs.get("endpoint") or "cloud")), on_progress=progress.reporter(label))
+    return wait.bound(timeout) if timeout is not None else wait
 
 
-def adapter(inputs: Mapping[str, Any], wait: Waiter, region: str | None = None) -> Any:
-    return registry.adapter_for(target(inputs, region), waiter=wait)
+def identity(inputs: Mapping[str, Any], name: str = "") -> Identity:
+    return Identity(str(inputs.get("key") or ""), name or str(inputs.get("name") or ""))
 
 
 def spec_key(*parts: Any) -> str:
-    """A short, stable tag value naming what was asked for: adoption finds the object by it."""
+    """A short, stable digest naming what was asked for: a re-run finds the object by it."""
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def diff(olds: Mapping[str, Any], news: Mapping[str, Any], replace_on: Iterable[str],
-         update_on: Iterable[str]) -> DiffResult:
-    """An explicit diff: never None, replacements named."""
-    def changed(key: str) -> bool:
-        return _norm(olds.get(key)) != _norm(news.get(key))
-
-    replaces = [k for k in replace_on if changed(k)]
-    updates = [k for k in update_on if changed(k)]
-    return DiffResult(changes=bool(replaces or updates), replaces=replaces, stables=[],
-                      delete_before_replace=False)
-
-
-def _norm(value: Any) -> Any:
-    if value in (None, "", {}, []):
-        return None
-    return json.loads(json.dumps(value, sort_keys=True, default=str))
-
-
 def user_error(field: str, rule: str, fix: str = "") -> UserInputError:
     return UserInputError(field, rule, fix)
+
+
+def kept_warnings(props: Mapping[str, Any]) -> list[str]:
+    return [str(w) for w in props.get("warnings") or []]
+
+
+def merged_tags(user: Mapping[str, Any] | None, ident: Identity, carry: bool) -> dict[str, str]:
+    """The user's tags plus the identity tag where the service's objects take tags."""
+    return {**{str(k): str(v) for k, v in dict(user or {}).items()}, **(ident.tags if carry else {})}
+
+
+def described(description: str, ident: Identity, carry: bool) -> str:
+    """The description, carrying the identity marker where the service finds objects by description."""
+    return ident.mark(description) if carry else description
+
+
+def names(items: Iterable[str]) -> str:
+    return ", ".join(sorted(items))

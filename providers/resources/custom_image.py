@@ -1,4 +1,7 @@
-"""CustomImage: capture an image from a VM, a cloud computer or snapshots, on any supported cloud."""
+"""CustomImage: capture an image from a VM, a cloud computer or snapshots, on any supported cloud.
+
+The import path of CustomImageProvider is public API: stacks pickle it by reference.
+"""
 from __future__ import annotations
 
 import uuid
@@ -6,25 +9,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from ..core import registry
-from ..core.errors import InvalidState, NotFound, OperationFailed, Timeout, UserInputError
-from ..core.model import CaptureRequest, ImageInfo, ImageStatus, Scope, Source
-from ..core.timeouts import CAPTURE_DEFAULTS
-from ..core.validation import Failure, is_unknown
-from ..core.waiting import Done, Pending, Waiter
-from . import common
+from ..core.errors import CloudError, NotFound, OperationFailed, Timeout, UserInputError
+from ..core.model import TAG_KEY, CaptureRequest, Identity, ImageInfo, ImageStatus, Scope, Source, Started, unmarked
+from ..core.protocol import ImageAdapter
+from ..core.service import ServiceSpec
+from ..core.timeouts import CAPTURE_DEFAULTS, Timeouts
+from ..core.waiting import Waiter
+from . import common, lifecycle
+from .schemas import CUSTOM_IMAGE
 
-REPLACE_ON = ("cloud", "service", "region", "source", "scope", "clean_personal_data", "sysprep", "encrypted",
-              "architecture", "options", "endpoint")
-UPDATE_ON = ("name", "description", "tags", "deletion_protection")
-SCOPES = tuple(s.value for s in Scope)
-NAMES_UNIQUE_PER_REGION = ("tencent",)
 OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "image_os_type", "image_platform",
                "image_architecture", "created", "image_tags", "warnings")
-PERSONAL_DATA_WARNING = ("clean_personal_data is false: personal data of the cloud computer's users "
-                         "may be captured in the image")
+IN_PLACE = ("name", "description", "tags")
 
 
 class CustomImageProvider(common.ProviderBase):
@@ -32,205 +31,157 @@ class CustomImageProvider(common.ProviderBase):
 
     kind = "CustomImage"
     verb = "capture"
-    replace_on: tuple[str, ...] = REPLACE_ON
-    update_on: tuple[str, ...] = UPDATE_ON
-    defaults = CAPTURE_DEFAULTS
+    schema = CUSTOM_IMAGE
+    limits: Timeouts = CAPTURE_DEFAULTS
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = common.normalize_common(self, news)
-        if not inputs.get("name") and not is_unknown(inputs.get("name")):
-            failures.append(Failure("name", "is required: the image name, for example 'golden-2026-11'."))
-        failures += self._check_own(olds, inputs)
-        failures += common.check_timeouts(inputs, self.defaults)
-        if not failures:
-            failures += self._check_service(inputs)
-        if not failures:
-            common.with_key(inputs, self.replace_on)
-        return CheckResult(inputs, common.to_check_failures(failures))
-
-    def _check_own(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[Failure]:
-        """What only a capture needs: scope and the shape of `source`."""
-        failures = []
-        inputs.setdefault("scope", Scope.SYSTEM.value)
-        if inputs["scope"] not in SCOPES and not is_unknown(inputs["scope"]):
-            failures.append(Failure("scope", f"must be {' or '.join(SCOPES)}; got {inputs['scope']!r}."))
-        source = inputs.get("source")
-        if not is_unknown(source) and not isinstance(source, Mapping):
-            failures.append(Failure("source", "must be a map such as {'instance': 'i-...'} or {'snapshot': 's-...'}."))
-        return failures
-
-    def _check_service(self, inputs: dict[str, Any]) -> list[Failure]:
-        return common.service_failures(inputs, registry.CAPTURE, "capture images", "validate_capture")
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = common.diff(olds, news, self.replace_on, self.update_on)
-        if result.replaces and news.get("cloud") in NAMES_UNIQUE_PER_REGION and olds.get("name") == news.get("name"):
-            # the new image cannot take the name while the old one holds it
-            result.delete_before_replace = True
-        return result
-
+    # create ------------------------------------------------------------------------
+    @common.safe_errors("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = common.clean(props)
+        spec = common.spec_of(inputs)
+        limits = common.timeouts(inputs, self.limits)
         label = f"{self.kind} {inputs['name']}"
-        wait = common.waiter(inputs, label)
-        limits = common.timeouts(inputs, self.defaults)
-        adapter = common.adapter(inputs, wait)
-        image_id, request_id, warnings = self._start(adapter, wait, inputs, {common.TAG_KEY: inputs["key"]})
-        info = self._wait_settled(adapter, wait, image_id, limits.create, label)
-        if info.status is not ImageStatus.AVAILABLE:
-            self._remove(adapter, wait, image_id, limits.delete)
-            raise OperationFailed(
-                f"image {image_id} ended {info.raw_status or info.status.value}"
-                + (f": {info.failure}" if info.failure else "")
-                + f"; it was deleted so nothing is left behind. Run `pulumi up` again to retry the {self.verb}",
-                vendor=inputs["cloud"], operation=self.verb, code=info.raw_status, request_id=request_id,
-                resource_id=image_id)
-        return CreateResult(image_id, _outputs(inputs, info, warnings))
-
-    def _start(self, adapter: Any, wait: Waiter, inputs: dict[str, Any],
-               key_tags: Mapping[str, str]) -> tuple[str, str, list[str]]:
-        """Adopt what an interrupted run started, or start the capture: (image id, request id, warnings)."""
+        wait = common.waiter(inputs, label, limits.create)
+        adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
+        ident = common.identity(inputs)
+        found = lifecycle.recover(adapter, wait, ident)
         warnings: list[str] = []
-        if inputs.get("clean_personal_data") is False and inputs.get("service") == "eds":
-            warnings.append(PERSONAL_DATA_WARNING)
-        request = _capture_request(inputs, key_tags)
-        image_id = self._adopt(adapter, wait, key_tags, request)
-        if image_id:
-            return image_id, "", warnings
-        preflight = getattr(adapter, "preflight_capture", None)
-        if preflight is not None:
-            warnings += wait.call("preflight", lambda: preflight(request))
-        image_id = wait.call("capture", lambda: adapter.capture(request))
-        return image_id, getattr(adapter, "last_request_id", ""), warnings
+        if found is not None:  # an earlier run's capture: adopt it if it ends available
+            info = self._settled(adapter, wait, found.image_id)
+            if info.status is ImageStatus.AVAILABLE:
+                return CreateResult(found.image_id, outputs(inputs, info, warnings))
+            self._discard(inputs, adapter, limits, found.image_id, None)
+            warnings.append(f"an earlier run's {self.verb} ({found.image_id}) ended {info.raw_status or 'failed'}: "
+                            f"it was deleted and the {self.verb} started again")
+        started, more = self._begin(inputs, spec, ident, wait, adapter)
+        image_id = lifecycle.resolve(adapter, wait, started, ident, f"the {self.verb} started for {inputs['name']}")
+        info = self._settled(adapter, wait, image_id)
+        if info.status is not ImageStatus.AVAILABLE:
+            reason = info.failure or self._job_reason(adapter, wait, started)
+            self._discard(inputs, adapter, limits, image_id, OperationFailed(
+                f"image {image_id} ended {info.raw_status or info.status.value}"
+                + (f": {reason}" if reason else "")
+                + f"; it was deleted so nothing is left behind. Run `pulumi up` again to retry the {self.verb}",
+                vendor=str(inputs["cloud"]), operation=self.verb, code=info.raw_status,
+                request_id=started.request_id, resource_id=image_id))
+        return CreateResult(image_id, outputs(inputs, info, warnings + more))
 
-    def _adopt(self, adapter: Any, wait: Waiter, key_tags: Mapping[str, str],
-               request: CaptureRequest | None = None) -> str:
-        """An image an earlier, interrupted run started for the same resource and spec.
-
-        Found by the `imageforge-key` tag, or, on a cloud whose images take no tags, by the
-        adapter's own `find_started` (a deterministic name).
-        """
-        finder = getattr(adapter, "find_started", None) if request is not None else None
-        found = wait.call(f"find earlier {self.verb}",
-                          lambda: finder(request) if finder is not None else adapter.find_images(key_tags))
-        for info in found:
-            if info.status in (ImageStatus.CREATING, ImageStatus.AVAILABLE):
-                return str(info.image_id)
-        return ""
-
-    def _wait_settled(self, adapter: Any, wait: Waiter, image_id: str, timeout: float, label: str) -> ImageInfo:
-        def poll() -> Pending | Done[ImageInfo]:
-            info = adapter.describe_images([image_id]).get(image_id)
-            if info is None:
-                raise NotFound(f"image {image_id} disappeared while it was being created", operation=self.verb,
-                               resource_id=image_id)
-            if info.status in (ImageStatus.AVAILABLE, ImageStatus.FAILED):
-                return Done(info)
-            return Pending(info.progress, info.raw_status)
-
+    @staticmethod
+    def _job_reason(adapter: ImageAdapter, wait: Waiter, started: Started) -> str:
+        """The job's own account of a failure (IMS names the cause there, not on the image)."""
+        if not started.job_id:
+            return ""
         try:
-            return wait.wait(f"{self.verb} of {image_id}", poll, timeout)
+            status = wait.call("read the failed job", lambda: adapter.follow_job(started.job_id))
+        except CloudError:
+            return ""
+        return f"job {started.job_id}: {status.reason}" + (f" ({status.code})" if status.code else "") if status.reason else ""
+
+    def _settled(self, adapter: ImageAdapter, wait: Waiter, image_id: str) -> ImageInfo:
+        try:
+            return lifecycle.settle(adapter, wait, image_id, f"{self.verb} of {image_id}")
         except Timeout as err:
-            raise Timeout(f"{err.message}. The image {image_id} is tagged {common.TAG_KEY}: the next "
-                          "`pulumi up` adopts it instead of capturing again", resource_id=image_id) from None
+            raise lifecycle.adopt_hint(err, image_id) from None
 
-    def _remove(self, adapter: Any, wait: Waiter, image_id: str, timeout: float) -> None:
-        """Delete once the image has left Creating, then wait until it is really gone."""
-        def settled() -> Pending | Done[bool]:
-            info = adapter.describe_images([image_id]).get(image_id)
-            if info is None:
-                return Done(False)
-            if info.status is ImageStatus.CREATING:
-                return Pending(info.progress, "waiting for creation to end before deleting")
-            return Done(True)
+    def _begin(self, inputs: dict[str, Any], spec: ServiceSpec, ident: Identity, wait: Waiter,
+               adapter: ImageAdapter) -> tuple[Started, list[str]]:
+        """Read the source (refusing what the cloud would refuse), then start the capture once."""
+        request = capture_request(inputs, spec, ident)
+        warnings = wait.call("check the source", lambda: adapter.prepare_capture(request))
+        started = lifecycle.start(wait, f"start of the {self.verb}", lambda: adapter.start_capture(request),
+                                  lambda: adapter.find_images(ident))
+        return started, list(warnings)
 
-        if not wait.wait(f"creation of {image_id} to end", settled, timeout):
-            return
+    def _discard(self, inputs: Mapping[str, Any], adapter: ImageAdapter, limits: Timeouts, image_id: str,
+                 cause: CloudError | None) -> None:
+        """Delete a failed image within the delete timeout, then raise the cause (or both causes and the id left)."""
+        cleanup = common.waiter(inputs, f"{self.kind} {inputs.get('name', image_id)}", limits.delete)
+        try:
+            lifecycle.remove(adapter, cleanup, image_id, f"removal of the failed image {image_id}")
+        except CloudError as err:
+            why = cause or OperationFailed(f"an earlier run's {self.verb} {image_id} failed", resource_id=image_id)
+            raise lifecycle.cleanup_failed(why, err, {str(inputs["region"]): image_id}) from None
+        if cause is not None:
+            raise cause
 
-        def delete() -> None:
-            try:
-                adapter.delete_image(image_id)
-            except NotFound:
-                pass
-
-        _retry_invalid_state(wait, f"delete {image_id}", delete, timeout)
-
-        def gone() -> Pending | Done[bool]:
-            return Done(True) if image_id not in adapter.describe_images([image_id]) else Pending(None, "deleting")
-
-        wait.wait(f"deletion of {image_id}", gone, timeout)
-
+    # read / update / delete -----------------------------------------------------------
+    @common.safe_errors("read")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = common.clean(props)
-        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}")
-        info = wait.call("describe", lambda: common.adapter(inputs, wait).describe_images([id_]).get(id_))
+        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}", common.timeouts(inputs, self.limits).update)
+        adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
+        info = wait.call("describe", lambda: adapter.describe_images([id_]).get(id_))
         if info is None or info.status is ImageStatus.DELETED:
             return ReadResult("", {})
         # drift in what can be updated in place shows up in the next diff
-        drifted = {k: v for k, v in (("name", info.name), ("description", info.description)) if inputs.get(k) and v}
-        outs = _outputs({**inputs, **drifted}, info, list(props.get("warnings") or []))
-        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in OUTPUT_KEYS})
+        drifted = {k: v for k, v in (("name", info.name), ("description", unmarked(info.description)))
+                   if inputs.get(k) and v}
+        outs = outputs({**inputs, **drifted}, info, common.kept_warnings(props))
+        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in self.output_keys()})
 
+    def output_keys(self) -> tuple[str, ...]:
+        return OUTPUT_KEYS
+
+    @common.safe_errors("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = common.clean(news)
-        wait = common.waiter(inputs, f"{self.kind} {inputs['name']}")
-        adapter = common.adapter(inputs, wait)
-        name = inputs.get("name") if inputs.get("name") != olds.get("name") else None
-        description = inputs.get("description") if inputs.get("description") != olds.get("description") else None
-        tags = dict(inputs.get("tags") or {}) if inputs.get("tags") != olds.get("tags") else None
-        if name is not None or description is not None or tags:
-            wait.call("update", lambda: adapter.update_image(id_, name, description, tags))
+        inputs["key"] = olds.get("key", inputs.get("key"))
+        changed = {k: inputs.get(k) for k in IN_PLACE if inputs.get(k) != olds.get(k)}
+        if not changed:  # only recorded settings changed: no cloud call
+            return UpdateResult({**{k: olds.get(k) for k in self.output_keys()}, **inputs})
+        spec = common.spec_of(inputs)
+        wait = common.waiter(inputs, f"{self.kind} {inputs['name']}", common.timeouts(inputs, self.limits).update)
+        adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
+        description = changed.get("description")
+        if "description" in changed:
+            description = common.described(str(description or ""), common.identity(inputs),
+                                           spec.traits.recognised_by == "description")
+        tags = dict(changed.get("tags") or {}) if "tags" in changed else None
+        wait.call("update", lambda: adapter.update_image(id_, changed.get("name"), description, tags))
         info = wait.call("describe", lambda: adapter.describe_images([id_]).get(id_))
         if info is None:
             raise NotFound(f"image {id_} no longer exists; run `pulumi refresh`", operation="update", resource_id=id_)
-        return UpdateResult(_outputs(inputs, info, list(olds.get("warnings") or [])))
+        return UpdateResult(outputs(inputs, info, common.kept_warnings(olds)))
 
+    @common.safe_errors("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         inputs = common.clean(props)
-        if inputs.get("deletion_protection"):
+        if inputs.get("deletion_protection") is True:
             raise UserInputError("deletion_protection", f"image {id_} is protected from deletion.",
                                  "set deletion_protection to false, run `pulumi up`, then delete.")
-        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}")
-        limits = common.timeouts(inputs, self.defaults)
-        self._remove(common.adapter(inputs, wait), wait, id_, limits.delete)
+        wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}", common.timeouts(inputs, self.limits).delete)
+        adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
+        lifecycle.remove(adapter, wait, id_, f"deletion of {id_}")
 
 
-def _retry_invalid_state(wait: Waiter, what: str, fn: Any, timeout: float) -> None:
-    """Some refusals end by themselves (an image still being copied): retry them until the deadline."""
-    def attempt() -> Pending | Done[bool]:
-        try:
-            fn()
-        except InvalidState as err:
-            return Pending(None, f"waiting: {err.message}")
-        return Done(True)
-
-    wait.wait(what, attempt, timeout)
-
-
-def _capture_request(inputs: Mapping[str, Any], key_tags: Mapping[str, str]) -> CaptureRequest:
-    source = inputs.get("source") or {}
+def capture_request(inputs: Mapping[str, Any], spec: ServiceSpec, ident: Identity) -> CaptureRequest:
+    """What the adapter sends: the user's inputs, with the identity carried as the service recognises it."""
+    source = dict(inputs.get("source") or {})
+    options = dict(inputs.get("options") or {})
     return CaptureRequest(
         name=str(inputs["name"]),
-        description=str(inputs.get("description") or ""),
+        description=common.described(str(inputs.get("description") or ""), ident,
+                                     spec.traits.recognised_by == "description"),
         source=Source(
             instance=str(source.get("instance") or ""), desktop=str(source.get("desktop") or ""),
             snapshot=str(source.get("snapshot") or ""), snapshots=tuple(source.get("snapshots") or ()),
             data_snapshots=tuple(source.get("data_snapshots") or ()), data_disks=tuple(source.get("data_disks") or ()),
         ),
-        scope=Scope(inputs.get("scope") or "system"),
-        tags={**dict(inputs.get("tags") or {}), **key_tags},
+        scope=Scope(inputs["scope"]) if inputs.get("scope") else None,
+        tags=common.merged_tags(inputs.get("tags"), ident, spec.traits.recognised_by == "tag"),
         client_token=uuid.uuid4().hex,
         clean_personal_data=inputs.get("clean_personal_data") is not False,
-        sysprep=bool(inputs.get("sysprep")),
-        force_poweroff=bool(inputs.get("force_poweroff")),
-        options={**dict(inputs.get("options") or {}),
-                 **({"architecture": inputs["architecture"]} if inputs.get("architecture") else {}),
-                 **({"encrypted": inputs["encrypted"]} if inputs.get("encrypted") is not None else {})},
+        sysprep=inputs.get("sysprep") is True,
+        force_poweroff=inputs.get("force_poweroff") is True,
+        encrypted=inputs.get("encrypted") is True,
+        architecture=str(inputs.get("architecture") or ""),
+        source_facts={k: v for k, v in source.items() if k in ("os_state", "os_type", "disk_type", "encrypted")},
+        options=options,
     )
 
 
-def _outputs(inputs: Mapping[str, Any], info: ImageInfo, warnings: list[str]) -> dict[str, Any]:
-    user_tags = {k: v for k, v in dict(info.tags).items() if k != common.TAG_KEY}
+def outputs(inputs: Mapping[str, Any], info: ImageInfo, warnings: list[str]) -> dict[str, Any]:
+    user_tags = {k: v for k, v in dict(info.tags).items() if k != TAG_KEY}
     return {
         **inputs,
         "image_id": info.image_id,

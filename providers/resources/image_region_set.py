@@ -1,254 +1,202 @@
-"""ImageRegionSet: the regions one image is published to, copied concurrently, kept in sync."""
+"""ImageRegionSet: the regions one image is published to, copied concurrently, kept in sync.
+
+Every region moves through the per-region state machine in core/copies.py. The import path of
+ImageRegionSetProvider is public API: stacks pickle it by reference.
+"""
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from ..core import registry
-from ..core.errors import CloudError, InvalidState, NotFound, OperationFailed, Timeout, UserInputError
-from ..core.model import CopyRequest, ImageInfo, ImageStatus
-from ..core.timeouts import COPY_DEFAULTS
+from ..core.copies import CopyBoard, CopyState, timed_out
+from ..core.errors import CloudError, OperationFailed, Timeout, UserInputError
+from ..core.model import CopyRequest, Identity, ImageInfo, ImageStatus
+from ..core.plan import region_entries
+from ..core.protocol import ImageCopier
+from ..core.service import ServiceSpec
+from ..core.timeouts import COPY_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
-from ..core.waiting import Done, Pending, Waiter
-from . import common
+from ..core.waiting import Waiter
+from . import common, lifecycle
+from .schemas import IMAGE_REGION_SET
 
-REPLACE_ON = ("cloud", "service", "region", "image_id", "encrypted", "options", "endpoint")
-UPDATE_ON = ("regions", "name", "description", "tags", "deletion_protection")
+OUTPUT_KEYS = ("images", "image_ids")
 
 
 def region_names(regions: Any) -> list[str]:
     """Regions as plain ids; entries may be ids or maps with a `region` key (replica settings)."""
-    out = []
-    for item in regions or []:
-        out.append(str(item.get("region")) if isinstance(item, Mapping) else str(item))
-    return out
-
-
-def region_specs(regions: Any) -> dict[str, dict[str, Any]]:
-    return {name: (dict(item) if isinstance(item, Mapping) else {"region": name})
-            for name, item in zip(region_names(regions), regions or [])}
+    return list(region_entries(regions))
 
 
 class ImageRegionSetProvider(common.ProviderBase):
     """Copies one source image to N regions inside one operation, and removes only what it copied."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = common.normalize_common(self, news)
-        regions = inputs.get("regions")
-        if not is_unknown(regions):
-            if not isinstance(regions, list):
-                failures.append(Failure("regions", "must be a list of region ids, for example ['cn-shanghai', 'cn-beijing']."))
-            else:
-                names = region_names(regions)
-                dupes = sorted({r for r in names if names.count(r) > 1})
-                if dupes:
-                    failures.append(Failure("regions", f"lists {', '.join(dupes)} more than once; list each region once."))
-                if inputs.get("region") in names and inputs.get("cloud") != "azure":
-                    failures.append(Failure("regions", f"contains the source region {inputs['region']!r}: the image is "
-                                                       "already there. Remove it from regions."))
-        if not inputs.get("image_id") and not is_unknown(inputs.get("image_id")):
-            failures.append(Failure("image_id", "is required: the id of the image to publish (a CustomImage's image_id)."))
-        failures += common.check_timeouts(inputs, COPY_DEFAULTS)
-        if not failures:
-            failures += common.service_failures(inputs, registry.COPY, "copy images across regions", "validate_copy")
-        if not failures:
-            common.with_key(inputs, REPLACE_ON)
-        return CheckResult(inputs, common.to_check_failures(failures))
+    kind = "ImageRegionSet"
+    schema = IMAGE_REGION_SET
+    limits: Timeouts = COPY_DEFAULTS
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = common.diff(olds, news, REPLACE_ON, UPDATE_ON)
-        before, after = region_specs(olds.get("regions")), region_specs(news.get("regions"))
-        if news.get("cloud") == "azure" and any(r in before and before[r].get("storage") != s.get("storage")
-                                                for r, s in after.items()):
-            # Azure cannot change a replica's storage account type in place
-            return DiffResult(changes=True, replaces=sorted({*(result.replaces or []), "regions"}), stables=[],
-                              delete_before_replace=True)
-        return result
+    def check_own(self, olds: Mapping[str, Any], inputs: dict[str, Any], spec: ServiceSpec) -> list[Failure]:
+        """Each region once; the source region only where the service copies there; settings only where it has them."""
+        regions = inputs.get("regions")
+        if is_unknown(regions) or not isinstance(regions, list):
+            return []
+        failures: list[Failure] = []
+        seen: set[str] = set()
+        for n, item in enumerate(regions):
+            if is_unknown(item):
+                continue
+            entry = dict(item) if isinstance(item, Mapping) else {"region": item}
+            region = entry.get("region")
+            extra = sorted(k for k in entry if k != "region" and entry[k] is not None and k not in spec.traits.region_settings)
+            if extra:
+                taken = ", ".join(spec.traits.region_settings) or "none"
+                failures.append(Failure(f"regions[{n}]", f"{spec.label} takes no {', '.join(extra)} per region (region "
+                                                         f"settings it takes: {taken}). Fix: give the plain region id."))
+            if region in seen:
+                failures.append(Failure(f"regions[{n}]", f"{region!r} is listed twice; list each region once."))
+            seen.add(str(region))
+            if region == inputs.get("region") and not spec.traits.source_region_copyable:
+                failures.append(Failure(f"regions[{n}]", f"{region!r} is the source image's region: the image is "
+                                                         "already there. Fix: remove it from regions."))
+        return failures
 
     # create ------------------------------------------------------------------------
+    @common.safe_errors("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = common.clean(props)
-        wait = common.waiter(inputs, f"ImageRegionSet {inputs['image_id']}")
-        limits = common.timeouts(inputs, COPY_DEFAULTS)
-        copier = common.adapter(inputs, wait)
-        copies = self._publish(copier, wait, inputs, region_names(inputs.get("regions")), limits.create, {})
-        infos = wait.call("describe", lambda: copier.describe_copies(copies))
-        return CreateResult(f"{inputs['image_id']}:{inputs['key']}", _outputs(inputs, copies, infos))
+        limits = common.timeouts(inputs, self.limits)
+        board = self._board(inputs, limits.create)
+        regions = region_names(inputs.get("regions"))
+        board.adopt(regions)
+        board.remove_stale()
+        self._publish(board, inputs, limits, regions)
+        infos = board.wait.call("describe", lambda: board.copier.describe_copies(board.images()))
+        return CreateResult(f"{inputs['image_id']}:{inputs['key']}", outputs(inputs, board.images(), infos))
 
-    def _publish(self, copier: Any, wait: Waiter, inputs: Mapping[str, Any], regions: list[str], timeout: float,
-                 kept: Mapping[str, str]) -> dict[str, str]:
-        """Start copies to `regions`, wait for all; on any failure remove exactly these new copies."""
-        if not regions:
-            return {}
-        request = CopyRequest(
-            source_image_id=str(inputs["image_id"]), source_region=str(inputs["region"]), regions=tuple(regions),
-            name=str(inputs.get("name") or ""), description=str(inputs.get("description") or ""),
-            tags={**dict(inputs.get("tags") or {}), common.TAG_KEY: str(inputs["key"])},
-            client_token=uuid.uuid4().hex,
-            options={**dict(inputs.get("options") or {}), "targets": region_specs(inputs.get("regions")),
-                     "existing": dict(kept)},
-        )
-        adopted = self._adopt_copies(copier, wait, regions, {common.TAG_KEY: str(inputs["key"])})
-        missing = tuple(r for r in regions if r not in adopted)
+    def _board(self, inputs: Mapping[str, Any], timeout: float) -> CopyBoard:
+        spec = common.spec_of(inputs)
+        wait = common.waiter(inputs, f"{self.kind} {inputs['image_id']}", timeout)
+        copier = registry.adapter_for(common.target(inputs), ImageCopier)
+        ident = common.identity(inputs)
+        return CopyBoard(copier, spec.traits, wait, copy_request(inputs, spec, ident), ident)
+
+    def _publish(self, board: CopyBoard, inputs: Mapping[str, Any], limits: Timeouts, regions: list[str]) -> None:
+        """Copy and wait; on any failure remove exactly this operation's copies (within the delete timeout)."""
         try:
-            started = wait.call("copy", lambda: copier.copy_image(dataclasses.replace(request, regions=missing))) if missing else {}
+            board.publish(f"copies to {len(regions)} region(s)")
         except CloudError as err:
-            self._discard(copier, wait, {**adopted, **dict(getattr(err, "partial", {}) or {})}, timeout)
-            raise
-        started = {**adopted, **started}
-        try:
-            self._wait_copies(copier, wait, started, timeout, request)
-        except (CloudError, KeyboardInterrupt) as err:
-            self._discard(copier, wait, started, timeout)
-            if isinstance(err, Timeout):
-                raise Timeout(f"{err.message}; the unfinished copies were cancelled so none is left behind") from None
-            raise
-        return dict(started)
-
-    @staticmethod
-    def _adopt_copies(copier: Any, wait: Waiter, regions: list[str], key_tags: Mapping[str, str]) -> dict[str, str]:
-        """Copies an interrupted run of this same set started, where the copier can find them by tag."""
-        finder = getattr(copier, "find_copies", None)
-        if finder is None:
-            return {}
-        return dict(wait.call("find earlier copies", lambda: finder(regions, key_tags)))
-
-    def _wait_copies(self, copier: Any, wait: Waiter, copies: dict[str, str], timeout: float,
-                     request: CopyRequest) -> None:
-        """Wait for every copy; a region the copier left queued ("" id, a per-account limit) is offered again each poll."""
-        pending = dict(copies)
-
-        def poll() -> Pending | Done[bool]:
-            queued = tuple(r for r, i in pending.items() if not i)
-            if queued:
-                try:
-                    more = copier.copy_image(dataclasses.replace(request, regions=queued))
-                except CloudError as err:
-                    copies.update({r: i for r, i in dict(getattr(err, "partial", {}) or {}).items() if i})
-                    raise
-                started = {r: i for r, i in more.items() if i}
-                copies.update(started)
-                pending.update(started)
-            infos = copier.describe_copies(pending)
-            for region, image_id in list(pending.items()):
-                info = infos.get(region)
-                if info is None:
-                    raise OperationFailed(f"the copy {image_id} in {region} disappeared before it was ready",
-                                          operation="copy", resource_id=image_id)
-                if info.status is ImageStatus.FAILED:
-                    raise OperationFailed(f"the copy to {region} failed ({info.raw_status}"
-                                          f"{': ' + info.failure if info.failure else ''}); no copy of this update "
-                                          "is left behind", operation="copy", code=info.raw_status, resource_id=image_id)
-                if info.status is ImageStatus.AVAILABLE:
-                    del pending[region]
-            if not pending:
-                return Done(True)
-            progresses = [infos[r].progress or 0.0 for r in pending if r in infos]
-            detail = ", ".join(f"{r} {infos[r].progress or 0:.0f}%" for r in sorted(pending) if r in infos)
-            return Pending(min(progresses) if progresses else None, detail, max(progresses) if progresses else None)
-
-        wait.wait(f"copies to {len(copies)} region(s)", poll, timeout)
-
-    def _discard(self, copier: Any, wait: Waiter, copies: Mapping[str, str], timeout: float) -> None:
-        """Cancel copies still running and delete finished ones, then wait until all are gone."""
-        copies = {r: i for r, i in copies.items() if i}  # a queued region ("" id) never started
-        for region, image_id in copies.items():
-            def cancel_or_delete(region: str = region, image_id: str = image_id) -> None:
-                info = copier.describe_copies({region: image_id}).get(region)
-                if info is None:
-                    return
-                try:
-                    if info.status is ImageStatus.CREATING:
-                        copier.cancel_copy(region, image_id)
-                    else:
-                        copier.delete_copy(region, image_id)
-                except NotFound:
-                    return
-            _until_accepted(wait, f"remove copy {image_id} in {region}", cancel_or_delete, timeout)
-        remaining = dict(copies)
-
-        def gone() -> Pending | Done[bool]:
-            present = copier.describe_copies(remaining)
-            for region in list(remaining):
-                if region not in present:
-                    del remaining[region]
-            return Done(True) if not remaining else Pending(None, "removing " + ", ".join(sorted(remaining)))
-
-        wait.wait("removal of copies", gone, timeout)
+            cause: CloudError = timed_out(err, board) if isinstance(err, Timeout) else err
+            board.wait = common.waiter(inputs, f"{self.kind} {inputs['image_id']}", limits.delete)
+            try:
+                board.remove("removal of the copies this operation started", regions)
+            except CloudError as cleanup:
+                raise lifecycle.cleanup_failed(cause, cleanup, board.left()) from None
+            kind = type(cause) if isinstance(cause, (Timeout, OperationFailed)) else OperationFailed
+            raise kind(f"{cause.message}; every copy this operation started was removed, so none is left behind",
+                       vendor=cause.vendor or str(inputs["cloud"]), operation=cause.operation or "copy",
+                       code=cause.code, request_id=cause.request_id, resource_id=cause.resource_id) from None
 
     # read / update / delete -----------------------------------------------------------
+    @common.safe_errors("read")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = common.clean(props)
-        wait = common.waiter(inputs, f"ImageRegionSet {inputs.get('image_id', id_)}")
-        copies = _copies_of(props)
-        infos = wait.call("describe", lambda: common.adapter(inputs, wait).describe_copies(copies))
+        wait = common.waiter(inputs, f"{self.kind} {inputs.get('image_id', id_)}",
+                             common.timeouts(inputs, self.limits).update)
+        copier = registry.adapter_for(common.target(inputs), ImageCopier)
+        copies = copies_of(props)
+        infos = wait.call("describe", lambda: copier.describe_copies(copies)) if copies else {}
         live = {r: i for r, i in copies.items() if r in infos}
         if copies and not live:
             return ReadResult("", {})
         # a copy deleted out of band drops out of `regions`, so the next update copies it again
         inputs["regions"] = [item for item, name in zip(inputs.get("regions") or [], region_names(inputs.get("regions")))
                              if name in live or name not in copies]
-        outs = _outputs(inputs, live, infos)
-        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in ("images", "image_ids")})
+        outs = outputs(inputs, live, infos)
+        return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in OUTPUT_KEYS})
 
+    @common.safe_errors("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = common.clean(news)
         inputs["key"] = olds.get("key", inputs.get("key"))
-        wait = common.waiter(inputs, f"ImageRegionSet {inputs['image_id']}")
-        limits = common.timeouts(inputs, COPY_DEFAULTS)
-        copier = common.adapter(inputs, wait)
-        copies = _copies_of(olds)
+        copies = copies_of(olds)
         wanted = region_names(inputs.get("regions"))
         removed = {r: i for r, i in copies.items() if r not in wanted}
-        self._discard(copier, wait, removed, limits.update)
         kept = {r: i for r, i in copies.items() if r in wanted}
-        reconfigure = getattr(copier, "reconfigure_copies", None)
-        if reconfigure is not None and region_specs(olds.get("regions")) != region_specs(inputs.get("regions")):
-            wait.call("reconfigure", lambda: reconfigure(kept, region_specs(inputs.get("regions"))))
         added = [r for r in wanted if r not in copies]
-        kept.update(self._publish(copier, wait, inputs, added, limits.update, kept))
-        changed = {k: inputs.get(k) for k in ("name", "description", "tags") if inputs.get(k) != olds.get(k)}
-        for region, image_id in kept.items() if changed else ():
-            self._rename(common.adapter(inputs, wait, region), wait, image_id, changed)
-        infos = wait.call("describe", lambda: copier.describe_copies(kept))
-        return UpdateResult(_outputs(inputs, kept, infos))
+        renamed = {k: inputs.get(k) for k in ("name", "description", "tags") if inputs.get(k) != olds.get(k)}
+        before, after = region_entries(olds.get("regions")), region_entries(inputs.get("regions"))
+        resettled = {r: after[r] for r in kept if before.get(r) != after.get(r)}
+        if not (removed or added or renamed or resettled):  # only recorded settings changed: no cloud call
+            return UpdateResult({**{k: olds.get(k) for k in OUTPUT_KEYS}, **inputs})
+        limits = common.timeouts(inputs, self.limits)
+        board = self._board(inputs, limits.update)
+        for region, image_id in removed.items():
+            board.add(region, image_id)
+        board.remove("removal of the regions taken out", list(removed))
+        for region, image_id in kept.items():
+            board.add(region, image_id)
+        if resettled:
+            changed = board.wait.call("reconfigure", lambda: board.copier.reconfigure_copies(kept, resettled))
+            board.settle("region settings changed in place", changed)
+        if added:
+            fresh = CopyBoard(board.copier, board.traits, board.wait, board.request, board.identity)
+            fresh.adopt(added)
+            fresh.remove_stale()
+            self._publish(fresh, inputs, limits, added)
+            board.copies.update(fresh.copies)
+        if renamed:
+            self._rename(board, common.spec_of(inputs), kept, renamed)
+        images = board.images()
+        infos = board.wait.call("describe", lambda: board.copier.describe_copies(images))
+        return UpdateResult(outputs(inputs, images, infos))
 
     @staticmethod
-    def _rename(regional: Any, wait: Waiter, image_id: str, changed: Mapping[str, Any]) -> None:
-        wait.call(f"update {image_id}", lambda: regional.update_image(
-            image_id, changed.get("name"), changed.get("description"), changed.get("tags")))
+    def _rename(board: CopyBoard, spec: ServiceSpec, kept: Mapping[str, str], changed: Mapping[str, Any]) -> None:
+        description = changed.get("description")
+        if "description" in changed:
+            description = common.described(str(description or ""), board.identity,
+                                           spec.traits.copies_recognised_by == "description")
+        tags = dict(changed.get("tags") or {}) if "tags" in changed else None
+        for region, image_id in kept.items():
+            def rename(region: str = region, image_id: str = image_id) -> None:
+                board.copier.update_copy(region, image_id, changed.get("name"), description, tags)
+            board.wait.call(f"update the copy in {region}", rename)
 
+    @common.safe_errors("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         inputs = common.clean(props)
-        if inputs.get("deletion_protection"):
-            raise UserInputError("deletion_protection", f"the copies of {inputs.get('image_id')} are protected from deletion.",
-                                 "set deletion_protection to false, run `pulumi up`, then delete.")
-        wait = common.waiter(inputs, f"ImageRegionSet {inputs.get('image_id', id_)}")
-        limits = common.timeouts(inputs, COPY_DEFAULTS)
-        self._discard(common.adapter(inputs, wait), wait, _copies_of(props), limits.delete)
+        if inputs.get("deletion_protection") is True:
+            raise UserInputError("deletion_protection", f"the copies of {inputs.get('image_id')} are protected from "
+                                 "deletion.", "set deletion_protection to false, run `pulumi up`, then delete.")
+        board = self._board(inputs, common.timeouts(inputs, self.limits).delete)
+        for region, image_id in copies_of(props).items():
+            board.add(region, image_id, CopyState.COPYING)
+        board.remove("deletion of every copy")
 
 
-def _until_accepted(wait: Waiter, what: str, fn: Any, timeout: float) -> None:
-    def attempt() -> Pending | Done[bool]:
-        try:
-            fn()
-        except InvalidState as err:
-            return Pending(None, f"waiting: {err.message}")
-        return Done(True)
+def copy_request(inputs: Mapping[str, Any], spec: ServiceSpec, ident: Identity) -> CopyRequest:
+    traits = spec.traits
+    return CopyRequest(
+        source_image_id=str(inputs["image_id"]), source_region=str(inputs["region"]),
+        name=str(inputs.get("name") or ""),
+        description=common.described(str(inputs.get("description") or ""), ident,
+                                     traits.copies_recognised_by == "description"),
+        tags=common.merged_tags(inputs.get("tags"), ident, traits.copies_recognised_by in ("tag", "intent")),
+        client_token=uuid.uuid4().hex, encrypted=inputs.get("encrypted") is True,
+        entries=region_entries(inputs.get("regions")), options=dict(inputs.get("options") or {}),
+    )
 
-    wait.wait(what, attempt, timeout)
 
-
-def _copies_of(props: Mapping[str, Any]) -> dict[str, str]:
+def copies_of(props: Mapping[str, Any]) -> dict[str, str]:
     return {r: str(v.get("image_id")) for r, v in dict(props.get("images") or {}).items() if v.get("image_id")}
 
 
-def _outputs(inputs: Mapping[str, Any], copies: Mapping[str, str], infos: Mapping[str, ImageInfo]) -> dict[str, Any]:
+def outputs(inputs: Mapping[str, Any], copies: Mapping[str, str], infos: Mapping[str, ImageInfo]) -> dict[str, Any]:
     images = {}
     for region, image_id in copies.items():
         info = infos.get(region)

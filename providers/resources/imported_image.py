@@ -11,46 +11,55 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ..core import registry
-from ..core.model import ImportRequest
-from ..core.timeouts import IMPORT_DEFAULTS
+from ..core.model import Identity, ImportRequest, Started
+from ..core.protocol import ImageAdapter, ImageImporter
+from ..core.service import ServiceSpec
+from ..core.timeouts import IMPORT_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
 from ..core.waiting import Waiter
-from . import common
+from . import common, lifecycle
 from .custom_image import OUTPUT_KEYS, CustomImageProvider
+from .schemas import IMPORTED_IMAGE
 
-REPLACE_ON = ("cloud", "service", "region", "object", "format", "os_type", "platform", "architecture", "boot_mode",
-              "disk_size_gb", "options", "endpoint")
-UPDATE_ON = ("name", "description", "tags", "deletion_protection")
 DERIVED = ("format", "boot_mode", "disk_size_gb")  # read from the file when not given
 GiB = 1024 ** 3
-FORMATS = ("raw", "qcow2", "vhd", "vmdk", "vhdx")
 
 
 class ImportedImageProvider(CustomImageProvider):
-    """A CustomImage whose start is an import; `check` inspects the local copy of the file first."""
+    """A CustomImage whose start is an import; `check` inspects the local copy of the file first.
+
+    The import path of this class is public API: stacks pickle it by reference.
+    """
 
     kind = "ImportedImage"
     verb = "import"
-    replace_on = REPLACE_ON
-    update_on = UPDATE_ON
-    defaults = IMPORT_DEFAULTS
+    schema = IMPORTED_IMAGE
+    limits: Timeouts = IMPORT_DEFAULTS
 
-    def _check_own(self, olds: dict[str, Any], inputs: dict[str, Any]) -> list[Failure]:
+    def output_keys(self) -> tuple[str, ...]:
+        return (*OUTPUT_KEYS, "inspection")
+
+    def check_own(self, olds: Mapping[str, Any], inputs: dict[str, Any], spec: ServiceSpec) -> list[Failure]:
         failures: list[Failure] = []
-        fmt = inputs.get("format")
-        if fmt is not None and not is_unknown(fmt) and fmt not in FORMATS:
-            failures.append(Failure("format", f"must be one of {', '.join(FORMATS)}; got {fmt!r}."))
         path = inputs.get("file")
-        if path is not None and not is_unknown(path) and not is_unknown(inputs.get("cloud")):
+        if is_unknown(path):
+            return []  # preview: the file is checked once it is known
+        if path is not None:
             if Path(str(path)).exists():
                 failures += self._inspect(str(path), inputs)
             elif all(olds.get(k) is not None for k in DERIVED):
                 for key in DERIVED:  # checked when the image was made; the file need not stay here
                     inputs.setdefault(key, olds[key])
+                if olds.get("inspection") is not None:
+                    inputs.setdefault("inspection", olds["inspection"])
+            elif inputs.get("format") is not None:  # a replacement's second check, or a file moved away: say so
+                inputs["inspection"] = {"checked": False, "warnings": [
+                    f"{path} is not on this machine, so the file was not checked with the import rules"]}
             else:
                 failures.append(Failure("file", f"no such file {path!r}: give the path of the disk image you uploaded, "
-                                                "so it can be checked before the import."))
-        if not inputs.get("format") and not is_unknown(inputs.get("format")) and not failures:
+                                                "so it can be checked before the import, or give format (and "
+                                                "boot_mode, disk_size_gb) to import it unchecked."))
+        if inputs.get("format") is None and not failures:
             failures.append(Failure("format", "is required without `file`: raw, qcow2, vhd or vmdk "
                                               "(or give `file` and it is read from the image)."))
         return failures
@@ -69,8 +78,7 @@ class ImportedImageProvider(CustomImageProvider):
         options = inputs.get("options")
         quick = isinstance(options, Mapping) and options.get("quick_import") is True
         arm = str(inputs.get("architecture") or "").lower() in ("arm", "arm64", "aarch64", "arm_64")
-        rules = rules_for(found.preflight, quick_import=quick, arm=arm)
-        issues = rules.evaluate(image)
+        issues = rules_for(found.preflight, quick_import=quick, arm=arm).evaluate(image)
         failures = [Failure("file", f"[{i.rule}] {i.message}." + (f" Fix: {i.fix}" if i.fix else ""))
                     for i in issues if i.severity == "error"]
         given = inputs.get("format")
@@ -91,27 +99,30 @@ class ImportedImageProvider(CustomImageProvider):
         }
         return failures
 
-    def _check_service(self, inputs: dict[str, Any]) -> list[Failure]:
-        return common.service_failures(inputs, registry.IMPORT, "import disk images", "validate_import")
-
-    def _start(self, adapter: Any, wait: Waiter, inputs: dict[str, Any],
-               key_tags: Mapping[str, str]) -> tuple[str, str, list[str]]:
+    def _begin(self, inputs: dict[str, Any], spec: ServiceSpec, ident: Identity, wait: Waiter,
+               adapter: ImageAdapter) -> tuple[Started, list[str]]:
+        importer = registry.adapter_for(common.target(inputs), ImageImporter)
+        request = import_request(inputs, spec, ident)
         warnings = list((inputs.get("inspection") or {}).get("warnings") or [])
-        image_id = self._adopt(adapter, wait, key_tags)
-        if image_id:
-            return image_id, "", warnings
-        source = dict(inputs.get("object") or {})  # a cloud's rules may accept a URL in options instead
-        request = ImportRequest(
-            name=str(inputs["name"]), bucket=str(source.get("bucket") or ""), key=str(source.get("key") or ""),
-            format=str(inputs["format"]), os_type=str(inputs.get("os_type") or "linux"),
-            description=str(inputs.get("description") or ""), platform=str(inputs.get("platform") or ""),
-            architecture=str(inputs.get("architecture") or ""), boot_mode=str(inputs.get("boot_mode") or ""),
-            disk_size_gb=int(inputs["disk_size_gb"]) if inputs.get("disk_size_gb") else None,
-            tags={**dict(inputs.get("tags") or {}), **key_tags}, client_token=uuid.uuid4().hex,
-            options=dict(inputs.get("options") or {}),
-        )
-        image_id = wait.call("import", lambda: adapter.import_image(request))
-        return image_id, getattr(adapter, "last_request_id", ""), warnings
+        warnings += wait.call("check the import", lambda: importer.prepare_import(request))
+        started = lifecycle.start(wait, "start of the import", lambda: importer.start_import(request),
+                                  lambda: importer.find_images(ident))
+        return started, warnings
+
+
+def import_request(inputs: Mapping[str, Any], spec: ServiceSpec, ident: Identity) -> ImportRequest:
+    source = dict(inputs.get("object") or {})  # a cloud's rules may accept a URL in options instead
+    return ImportRequest(
+        name=str(inputs["name"]), bucket=str(source.get("bucket") or ""), key=str(source.get("key") or ""),
+        format=str(inputs["format"]), os_type=str(inputs.get("os_type") or "linux"),
+        description=common.described(str(inputs.get("description") or ""), ident,
+                                     spec.traits.recognised_by == "description"),
+        platform=str(inputs.get("platform") or ""), architecture=str(inputs.get("architecture") or ""),
+        boot_mode=str(inputs.get("boot_mode") or ""),
+        disk_size_gb=int(inputs["disk_size_gb"]) if inputs.get("disk_size_gb") else None,
+        tags=common.merged_tags(inputs.get("tags"), ident, spec.traits.recognised_by == "tag"),
+        client_token=uuid.uuid4().hex, options=dict(inputs.get("options") or {}),
+    )
 
 
 class ImportedImage(Resource, module="imageforge", name="ImportedImage"):

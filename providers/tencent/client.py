@@ -6,6 +6,7 @@ from typing import Any
 
 from ..core import credentials
 from ..core.endpoints import load_sim_endpoints
+from ..core.errors import CloudError
 from ..core.model import Target
 from . import mapping
 
@@ -63,7 +64,7 @@ def call(target: Target, region: str, action: str, params: dict[str, Any]) -> di
     try:
         reply = getattr(cvm(target, region), action)(request)
     except TencentCloudSDKException as exc:
-        raise mapping.to_error(exc.code, exc.message, exc.requestId, action) from None
+        raise _error(exc, action) from exc
     return json.loads(reply.to_json_string())
 
 
@@ -77,5 +78,12 @@ def call_common(target: Target, region: str, service: str, version: str, action:
     try:
         reply = client.call_json(action, params)
     except TencentCloudSDKException as exc:
-        raise mapping.to_error(exc.code, exc.message, exc.requestId, action) from None
+        raise _error(exc, action) from exc
     return dict(reply.get("Response") or {})
+
+
+def _error(exc: Any, action: str) -> CloudError:
+    """The one place a TencentCloudSDKException becomes our typed, redacted error."""
+    code = str(exc.code or "Unknown")
+    return mapping.TABLE.build(str(exc.message or ""), code=code, vendor=mapping.VENDOR, operation=action,
+                               request_id=str(exc.requestId or ""))

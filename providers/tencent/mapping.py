@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -39,10 +39,12 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InvalidParameterValue.InvalidImageState": errors.InvalidState,
     "InvalidInstanceState": errors.InvalidState,
     "OperationDenied.InstanceOperationInProgress": errors.InvalidState,
+    "MutexOperation.TaskRunning": errors.InvalidState,
     "ResourceUnavailable.SnapshotCreating": errors.InvalidState,
     "InvalidImageName.Duplicate": errors.Conflict,
     "ImageQuotaLimitExceeded": errors.QuotaExceeded,
     "LimitExceeded.TagResourceQuota": errors.QuotaExceeded,
+    "InvalidImageId.TooLarge": errors.InvalidArgument,
     "InvalidRegion.NotFound": errors.InvalidArgument,
     "InvalidRegion.Unavailable": errors.InvalidArgument,
     "UnsupportedRegion": errors.InvalidArgument,
@@ -74,23 +76,31 @@ PREFIXES: tuple[tuple[str, type[errors.CloudError]], ...] = (
     ("LimitExceeded", errors.QuotaExceeded),
     ("UnsupportedOperation", errors.Unsupported),
 )
+TABLE = errors.ErrorTable(exact=ERRORS, prefixes=PREFIXES, suffixes=((".NotFound", errors.NotFound),))
+
+# The record on a source image that a sync to some regions is under way (see spec.py, "Copies"):
+# tag key imageforge-sync.<the set's key>, value the regions, comma-separated (Tag API: value 1-255 characters,
+# "," allowed: https://www.tencentcloud.com/document/product/651/13354).
+INTENT_PREFIX = "imageforge-sync."
+INTENT_VALUE_MAX = 255
 
 
-def error_class(code: str) -> type[errors.CloudError]:
-    if code in ERRORS:
-        return ERRORS[code]
-    for prefix, cls in PREFIXES:
-        if code.startswith(prefix):
-            return cls
-    if code.endswith(".NotFound"):
-        return errors.NotFound
-    return errors.CloudError
+def intent_key(key: str) -> str:
+    return f"{INTENT_PREFIX}{key}"
 
 
-def to_error(code: str | None, message: str | None, request_id: str | None, operation: str) -> errors.CloudError:
-    """The one place a TencentCloudSDKException becomes our typed error."""
-    code = code or "Unknown"
-    return error_class(code)(message or code, vendor=VENDOR, operation=operation, code=code, request_id=request_id or "")
+def intent_regions(raw: Mapping[str, Any], key: str) -> list[str]:
+    """The regions the source image `raw` records a sync of this key to."""
+    value = tags_of(raw).get(intent_key(key), "")
+    return [r for r in value.split(",") if r]
+
+
+def intent_value(regions: Iterable[str]) -> str:
+    return ",".join(sorted(set(regions)))
+
+
+def tags_of(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {str(t.get("Key", "")): str(t.get("Value", "")) for t in raw.get("Tags") or []}
 
 
 def image_status(state: str, as_copy: bool = False) -> ImageStatus:
@@ -98,7 +108,10 @@ def image_status(state: str, as_copy: bool = False) -> ImageStatus:
 
 
 def image_info(raw: Mapping[str, Any], region: str, as_copy: bool = False) -> ImageInfo:
-    """One DescribeImages `Image` (as a dict); `as_copy` reads it as a SyncImages destination."""
+    """One DescribeImages `Image` (as a dict); `as_copy` reads it as a SyncImages destination.
+
+    imageforge's bookkeeping tags (owns-snapshots, sync records) are not the user's: they are left out.
+    """
     state = str(raw.get("ImageState") or "")
     status = image_status(state, as_copy)
     sync = raw.get("SyncPercent")
@@ -106,8 +119,7 @@ def image_info(raw: Mapping[str, Any], region: str, as_copy: bool = False) -> Im
         progress: float | None = float(sync)
     else:
         progress = 100.0 if status is ImageStatus.AVAILABLE else None
-    tags = {str(t.get("Key", "")): str(t.get("Value", "")) for t in raw.get("Tags") or []}
-    tags.pop(OWNS_SNAPSHOTS_TAG, None)
+    tags = {k: v for k, v in tags_of(raw).items() if k != OWNS_SNAPSHOTS_TAG and not k.startswith(INTENT_PREFIX)}
     failure = ""
     if state in ("CREATEFAILED", "IMPORTFAILED"):
         failure = f"the {'copy' if as_copy else 'image'} ended {state} in {region}"
@@ -124,7 +136,7 @@ def image_info(raw: Mapping[str, Any], region: str, as_copy: bool = False) -> Im
 
 
 def owns_snapshots(raw: Mapping[str, Any]) -> bool:
-    return any(t.get("Key") == OWNS_SNAPSHOTS_TAG for t in raw.get("Tags") or [])
+    return OWNS_SNAPSHOTS_TAG in tags_of(raw)
 
 
 # ImportImage (https://cloud.tencent.com/document/api/213/15717) ------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.validation import Failure, NameRule, check_region, collect, is_unknown
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
 from . import mapping
 
 PUBLIC_REGIONS = frozenset({
@@ -25,10 +25,11 @@ IMAGE_NAME = NameRule("a CVM image name", 1, 60, r"^\x00-\x1f\x7f", "printable c
 # CreateImageRequest.ImageDescription: "最多支持 256 个字符" (at most 256 characters).
 DESCRIPTION_MAX = 256
 RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project")
+# Tag API limits (https://www.tencentcloud.com/document/product/651/13354): keys 1-127 characters, values 1-255,
+# 50 tags per resource; imageforge sets up to two of its own (imageforge-key, imageforge-owns-snapshots).
+TAG_KEY_MAX, TAG_VALUE_MAX, TAGS_MAX = 127, 255, 48
 IDS = {"instance": re.compile(r"^ins-[a-z0-9]{8}$"), "snapshot": re.compile(r"^snap-[a-z0-9]{8}$"),
        "disk": re.compile(r"^disk-[a-z0-9]{8}$"), "image": re.compile(r"^img-[a-z0-9]{8}$")}
-OPTIONS = frozenset({"image_family"})
-IMPORT_OPTIONS = frozenset({"image_url", "os_version", "license_type", "force", "image_family"})
 IMPORT_FORMATS = ("raw", "qcow2", "vhd", "vmdk")
 OBJECT_SHAPE = ("give the uploaded file as {'bucket': '<COS bucket with its APPID, e.g. golden-1250000000>', "
                 "'key': '<object key>'}: ImportImage reads https://<bucket>.cos.<region>.myqcloud.com/<key>, so the "
@@ -57,13 +58,25 @@ def check_id(field: str, value: object, kind: str, example: str) -> Failure | No
 
 
 def check_tags(field: str, tags: object) -> list[Failure]:
-    if tags is None or is_unknown(tags):
-        return []
-    if not isinstance(tags, Mapping):
-        return [Failure(field, "must be a map of tag keys to values.")]
-    return [Failure(field, f"the tag key {k!r} starts with a prefix Tencent Cloud reserves "
-                           f"({', '.join(RESERVED_TAG_PREFIXES)}). Fix: rename the key.")
-            for k in tags if isinstance(k, str) and k.lower().startswith(RESERVED_TAG_PREFIXES)]
+    if tags is None or is_unknown(tags) or not isinstance(tags, Mapping):
+        return []  # a wrong type is refused by the declarations
+    out = []
+    if len(tags) > TAGS_MAX:
+        out.append(Failure(field, f"{len(tags)} tags: a CVM image takes 50, two of them imageforge's, so at most "
+                                  f"{TAGS_MAX}. Fix: drop some."))
+    for key, value in tags.items():
+        if not isinstance(key, str) or is_unknown(key) or is_unknown(value):
+            continue
+        if key.lower().startswith(RESERVED_TAG_PREFIXES):
+            out.append(Failure(field, f"the tag key {key!r} starts with a prefix Tencent Cloud reserves "
+                                      f"({', '.join(RESERVED_TAG_PREFIXES)}). Fix: rename the key."))
+        elif len(key) > TAG_KEY_MAX:
+            out.append(Failure(field, f"the tag key {key[:20]!r}... is {len(key)} characters; Tencent Cloud takes at "
+                                      f"most {TAG_KEY_MAX}. Fix: shorten it."))
+        elif isinstance(value, str) and not 1 <= len(value) <= TAG_VALUE_MAX:
+            out.append(Failure(f"{field}.{key}", f"a Tencent Cloud tag value is 1 to {TAG_VALUE_MAX} characters (got "
+                                                 f"{len(value)}). Fix: " + ("give a value." if not value else "shorten it.")))
+    return out
 
 
 def _ids(value: object) -> list[object]:
@@ -73,7 +86,7 @@ def _ids(value: object) -> list[object]:
 
 
 @dataclass(frozen=True)
-class CvmRules:
+class CvmRules(BaseRules):
     service_label: str = LABEL
     regions: frozenset[str] = REGIONS
 
@@ -87,23 +100,10 @@ class CvmRules:
         source = inputs.get("source")
         if isinstance(source, Mapping) and not is_unknown(source):
             failures += self._source(source, inputs)
-        if inputs.get("clean_personal_data") is True:
-            failures.append(Failure("clean_personal_data", "CVM CreateImage has no personal-data cleanup: nothing would be "
-                                    "removed. Fix: clean the instance before capture (Sysprep for Windows: sysprep=true) "
-                                    "and remove this input."))
-        options = inputs.get("options")
-        if isinstance(options, Mapping) and not is_unknown(options):
-            unknown = sorted(set(options) - OPTIONS)
-            if unknown:
-                failures.append(Failure("options", f"{LABEL} does not know {', '.join(map(str, unknown))}; "
-                                                   f"it accepts {', '.join(sorted(OPTIONS))}."))
         return failures
 
     def _source(self, source: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[Failure]:
         snapshots = [k for k in SNAPSHOT_KEYS if source.get(k)]
-        if source.get("desktop"):
-            return [Failure("source", f"{LABEL} captures from source.instance or snapshots; desktops are Alibaba "
-                                      "Elastic Desktop Service (cloud='alibaba', service='eds').")]
         if source.get("instance") and snapshots:
             return [Failure("source", f"snapshots ({', '.join(snapshots)}) must not be combined with source.instance: "
                                       "CreateImage takes InstanceId or SnapshotIds, never both. Fix: keep one.")]
@@ -132,7 +132,9 @@ class CvmRules:
         return failures
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """SyncImages: public destination regions other than the source's; an encrypted copy only in the source's."""
         source_region = inputs.get("region")
+        encrypted = inputs.get("encrypted") is True
         failures = collect(
             check_region("region", source_region, self.regions, LABEL),
             check_id("image_id", inputs.get("image_id"), "image", "img-xxxxxxxx"),
@@ -140,26 +142,35 @@ class CvmRules:
             check_description("description", inputs.get("description")),
             check_tags("tags", inputs.get("tags")),
         )
-        if inputs.get("encrypted") is True:
-            failures.append(Failure("encrypted", "encrypted custom images cannot be synced to other regions "
-                                                 "(SyncImages makes an encrypted copy only inside the source region). "
-                                                 "Fix: publish an unencrypted image, or keep this one in its region."))
         regions = inputs.get("regions")
         if isinstance(regions, list):
             for i, region in enumerate(regions):
-                failures += self._destination(f"regions[{i}]", region, source_region)
+                failures += self._destination(f"regions[{i}]", region, source_region, encrypted)
+        if encrypted and not inputs.get("name"):
+            failures.append(Failure("name", "an encrypted copy is made in the source image's own region, where image "
+                                            "names are unique (SyncImages would reuse the source's name). Fix: give the "
+                                            "copy a name."))
+        options = inputs.get("options")
+        kms = options.get("kms_key_id") if isinstance(options, Mapping) else None
+        if kms is not None and not is_unknown(kms) and not encrypted:
+            failures.append(Failure("options.kms_key_id", "SyncImages uses KmsKeyId only for an encrypted copy. Fix: "
+                                                          "set encrypted=true, or remove options.kms_key_id."))
         return failures
 
-    def _destination(self, field: str, region: object, source_region: object) -> list[Failure]:
-        if is_unknown(region):
+    def _destination(self, field: str, entry: object, source_region: object, encrypted: bool) -> list[Failure]:
+        region = entry.get("region") if isinstance(entry, Mapping) else entry
+        if is_unknown(region) or is_unknown(source_region) or not isinstance(region, str):
             return []
-        if not isinstance(region, str):
-            return [Failure(field, f"{LABEL} takes region ids such as 'ap-shanghai'; replica settings are Azure-only.")]
-        if region == source_region:
-            return [Failure(field, f"{region!r} is the source region: SyncImages refuses it. Fix: remove it from regions.")]
-        if region in FINANCE_REGIONS:
+        if encrypted and region != source_region:
+            return [Failure(field, f"SyncImages makes an encrypted copy only in the image's own region "
+                                   f"({source_region}); {region!r} would get none. Fix: list only {source_region!r} "
+                                   "here, and publish unencrypted copies to other regions with another ImageRegionSet.")]
+        if region == source_region and not encrypted:
+            return [Failure(field, f"{region!r} is the source region: SyncImages refuses it for an unencrypted copy. "
+                                   "Fix: remove it from regions (or set encrypted=true for an encrypted copy there).")]
+        if region in FINANCE_REGIONS and region != source_region:
             return [Failure(field, f"{region!r} is an isolated finance zone: custom images are not synced into it.")]
-        return collect(check_region(field, region, PUBLIC_REGIONS, LABEL))
+        return collect(check_region(field, region, self.regions if encrypted else PUBLIC_REGIONS, LABEL))
 
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
         """ImportImage (cvm 2017-03-12): a COS URL, OsType/OsVersion, Architecture, BootMode, name and description."""
@@ -192,12 +203,18 @@ class CvmRules:
             if boot_mode not in mapping.IMPORT_BOOT_MODES:
                 failures.append(Failure("boot_mode", f"ImportImage takes BIOS (Tencent's 'Legacy BIOS') or UEFI; "
                                                      f"got {boot_mode!r}."))
-            elif boot_mode == "UEFI" and inputs.get("os_type") == "windows":
+            elif boot_mode == "UEFI" and inputs.get("os_type") == "windows" and not _read_from_file(inputs, boot_mode):
                 failures.append(Failure("boot_mode", "Tencent Cloud's Windows import guide does not support a system "
                                                      "that boots through EFI (`bcdedit /enum {current}` shows a path "
                                                      "with efi). Fix: export a BIOS-booting system on an MBR disk, or "
                                                      "open a ticket with Tencent Cloud."))
         return failures
+
+
+def _read_from_file(inputs: Mapping[str, Any], boot_mode: str) -> bool:
+    """The boot mode came from the file's inspection, whose own rules (tencent.uefi) already refuse it on `file`."""
+    inspection = inputs.get("inspection")
+    return isinstance(inspection, Mapping) and str(inspection.get("boot_mode") or "").upper() == boot_mode
 
 
 def _given(value: object) -> str:
@@ -230,27 +247,13 @@ def _object(field: str, value: object, by_url: bool) -> list[Failure]:
 
 
 def _import_options(options: Mapping[str, Any]) -> list[Failure]:
-    failures = []
-    unknown = sorted(set(map(str, options)) - IMPORT_OPTIONS)
-    if unknown:
-        failures.append(Failure("options", f"{LABEL} import does not know {', '.join(unknown)}; "
-                                           f"it accepts {', '.join(sorted(IMPORT_OPTIONS))}."))
+    """The option values' meaning (their types are checked by the declarations)."""
     url = options.get("image_url")
-    if url is not None and not is_unknown(url):
-        problem = mapping.cos_url_problem(url) if isinstance(url, str) else "must be a string"
+    if isinstance(url, str) and not is_unknown(url):
+        problem = mapping.cos_url_problem(url)
         if problem:
-            failures.append(Failure("options.image_url", f"{problem} (options.image_url replaces the URL made from object)."))
-    license_type = options.get("license_type")
-    if license_type is not None and not is_unknown(license_type) and license_type not in mapping.LICENSE_TYPES:
-        failures.append(Failure("options.license_type", f"ImportImage takes {' or '.join(mapping.LICENSE_TYPES)} "
-                                                        f"(bring your own license); got {license_type!r}."))
-    force = options.get("force")
-    if force is not None and not is_unknown(force) and not isinstance(force, bool):
-        failures.append(Failure("options.force", f"must be true or false (Force: skip Tencent's image checks); got {force!r}."))
-    version = options.get("os_version")
-    if version is not None and not is_unknown(version) and (isinstance(version, bool) or not isinstance(version, (str, int))):
-        failures.append(Failure("options.os_version", f"must be a version such as '7' or '2012'; got {version!r}."))
-    return failures
+            return [Failure("options.image_url", f"{problem} (options.image_url replaces the URL made from object).")]
+    return []
 
 
 RULES = CvmRules()

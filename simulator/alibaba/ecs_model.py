@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
 from ..core.wire import SimError
 from .regions import ECS_REGIONS
 
@@ -75,19 +76,12 @@ class EcsModel:
         return found
 
     # image lifecycle -------------------------------------------------------------
-    def view(self, image: dict[str, Any]) -> dict[str, Any]:
-        """The image as DescribeImages shows it now, computed from its timestamps."""
-        now = self.ctx.now()
-        elapsed = now - image["started_at"]
-        done = elapsed >= image["duration"]
-        if image.get("fail") and elapsed >= image["duration"] * 0.5:
-            status, progress = FAILED, int(50)
-        elif done:
-            status, progress = AVAILABLE, 100
-        else:
-            status, progress = CREATING, max(0, min(99, int(100 * elapsed / image["duration"])))
+    def view(self, image: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+        """The image as DescribeImages shows it now, computed from its lifecycle record."""
+        reading = Lifecycle.of(image).at(self.ctx.now() if now is None else now)
+        status = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}[reading.phase]
         out = {k: v for k, v in image.items() if k[0].isupper()}
-        out.update(Status=status, Progress=f"{progress}%")
+        out.update(Status=status, Progress=f"{reading.progress}%")
         return out
 
     def image(self, region: str, image_id: str) -> dict[str, Any]:
@@ -113,7 +107,7 @@ class EcsModel:
         image = {
             "ImageId": image_id, "RegionId": region, "ImageOwnerAlias": "self", "Usage": "none",
             "CreationTime": iso(self.ctx.now()), "IsCopied": False, "Tags": {"Tag": []},
-            "started_at": self.ctx.now(), "duration": duration, "fail": fail, **fields,
+            LIFECYCLE: Lifecycle.start(self.ctx.now(), duration, fail).record(), **fields,
         }
         self.store.put(VENDOR, region, "image", image_id, image)
         if token:
@@ -131,7 +125,9 @@ class EcsModel:
         if p.get("InstanceId") and p.get("SnapshotId"):
             raise SimError("InvalidParameter.Conflict", "InstanceId and SnapshotId cannot be specified together.", 400)
         fields: dict[str, Any] = {"ImageName": name, "Description": p.get("Description", ""),
-                                  "Platform": p.get("Platform", ""), "Architecture": p.get("Architecture", "x86_64")}
+                                  "Platform": p.get("Platform", ""), "Architecture": p.get("Architecture", "x86_64"),
+                                  "ImageFamily": p.get("ImageFamily", ""), "ImageVersion": p.get("ImageVersion", ""),
+                                  "ResourceGroupId": p.get("ResourceGroupId", ""), "BootMode": p.get("BootMode", "")}
         if p.get("InstanceId"):
             inst = self.instance(region, p["InstanceId"])
             if inst["Status"] not in ("Running", "Stopped"):
@@ -183,6 +179,12 @@ class EcsModel:
         image["Tags"] = {"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(merged.items())]}
         self.store.put(VENDOR, region, "image", image_id, image)
 
+    def remove_tags(self, region: str, image_id: str, keys: list[str]) -> None:
+        image = self.image(region, image_id)
+        kept = [t for t in image["Tags"]["Tag"] if t["TagKey"] not in keys]
+        image["Tags"] = {"Tag": kept}
+        self.store.put(VENDOR, region, "image", image_id, image)
+
     def modify(self, region: str, image_id: str, name: str | None, description: str | None) -> None:
         image = self.image(region, image_id)
         if name is not None:
@@ -227,7 +229,8 @@ class EcsModel:
         fields: dict[str, Any] = {k: source[k] for k in ("OSType", "OSName", "Size", "Platform", "Architecture") if k in source}
         fields.update(ImageName=p.get("DestinationImageName") or source["ImageName"],
                       Description=p.get("DestinationDescription") or source.get("Description", ""),
-                      IsCopied=True, CopiedFromImageId=source["ImageId"], CopiedFromRegionId=region)
+                      IsCopied=True, CopiedFromImageId=source["ImageId"], CopiedFromRegionId=region,
+                      IsEncrypted=str(p.get("Encrypted", "")).lower() == "true", KMSKeyId=p.get("KMSKeyId", ""))
         image_id = self._new_image(dest, fields, copy_seconds(dest), "CopyImage", p.get("ClientToken", ""))
         self.set_tags(dest, image_id, p.get("_tags", {}))
         return image_id

@@ -28,6 +28,7 @@ class EcsWire:
             "DescribeImages": self.describe_images,
             "ModifyImageAttribute": self.modify_image_attribute,
             "TagResources": self.tag_resources,
+            "UntagResources": self.untag_resources,
             "DeleteImage": self.delete_image,
             "CopyImage": self.copy_image,
             "CancelCopyImage": self.cancel_copy_image,
@@ -115,6 +116,13 @@ class EcsWire:
             raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
         for image_id in rpc.indexed(p, "ResourceId"):
             self.model.set_tags(region, image_id, rpc.tags(p))
+        return {}
+
+    def untag_resources(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        if p.get("ResourceType", "").lower() != "image":
+            raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
+        for image_id in rpc.indexed(p, "ResourceId"):
+            self.model.remove_tags(region, image_id, rpc.indexed(p, "TagKey"))
         return {}
 
     def delete_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
-"""Alibaba EDS (ecd 2020-09-30) cloud computers, snapshots and custom images: state, rules, lifecycles."""
+"""Alibaba EDS (ecd 2020-09-30) cloud computers, snapshots and custom images: state, rules, lazy lifecycles."""
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
 from ..core.wire import SimError
 from .ecs_model import copy_seconds, iso
 
@@ -13,10 +15,10 @@ VENDOR = "alibaba-eds"
 CAPTURE_SECONDS = 600.0
 CLEANUP_SECONDS = 1200.0  # "clean personal residual data" adds about 20 minutes
 DATA_DISK_SECONDS = 300.0
-FAIL_AT = 0.5  # a failing capture stops half way
+FAIL_AT = 0.5  # a failing capture or copy stops half way
 CREATING, AVAILABLE, FAILED = "Creating", "Available", "CreateFailed"
 SYSTEM_DISK, ALL_DISKS = "SYSTEM", "ALL"
-RESTARTED = "restarted"
+STATUS = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}
 
 # Regions where Elastic Desktop Service (WUYING Workspace) runs, a subset of the ECS regions.
 EDS_REGIONS: tuple[str, ...] = (
@@ -46,6 +48,58 @@ def check_name(value: str, code: str = "InvalidImageName.Malformed") -> None:
 def check_description(value: str, code: str = "InvalidDescription.Malformed") -> None:
     if value.lower().startswith(("http://", "https://")) or not 2 <= len(value) <= 256:
         raise SimError(code, "The description must be 2 to 256 characters and must not start with http:// or https://.", 400)
+
+
+@dataclass
+class Image:
+    """One image as the simulated cloud keeps it; `view` shows it the way DescribeImages does."""
+
+    image_id: str
+    name: str
+    description: str
+    lifecycle: dict[str, Any]
+    image_type: str = "CUSTOM"
+    os_type: str = ""
+    platform: str = ""
+    size: int = 0
+    data_disk_size: int = 0
+    encrypted: bool = False
+    created: str = ""
+    updated: str = ""
+    computer: str = ""  # the cloud computer it was captured from
+    disk_type: str = SYSTEM_DISK
+    cleaned: bool = False
+    copied_from: str = ""  # the source image of a copy
+    copied_from_region: str = ""
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "Image":
+        if "ImageId" in record:  # kept by an earlier simulator version in the vendor's own shape
+            return cls(record["ImageId"], record.get("Name", ""), record.get("Description", ""),
+                       Lifecycle(float(record.get("started_at", 0.0)), float(record.get("duration", 0.0)),
+                                 FAIL_AT if record.get("fail") else None).record(),
+                       image_type=record.get("ImageType", "CUSTOM"), os_type=record.get("OsType", ""),
+                       platform=record.get("Platform", ""), size=int(record.get("Size") or 0),
+                       data_disk_size=int(record.get("DataDiskSize") or 0),
+                       encrypted=bool(record.get("VolumeEncryptionEnabled")), created=record.get("CreationTime", ""),
+                       updated=record.get("UpdateTime", ""), computer=record.get("source", ""),
+                       copied_from=record.get("CopiedFromImageId", ""),
+                       copied_from_region=record.get("CopiedFromRegionId", ""))
+        return cls(**record)
+
+    def status(self, now: float) -> tuple[str, int]:
+        reading = Lifecycle.of({LIFECYCLE: self.lifecycle}).at(now)
+        return STATUS[reading.phase], reading.progress
+
+    def view(self, now: float) -> dict[str, Any]:
+        status, progress = self.status(now)
+        return {
+            "ImageId": self.image_id, "Name": self.name, "Description": self.description, "ImageType": self.image_type,
+            "OsType": self.os_type, "Platform": self.platform, "Size": self.size, "DataDiskSize": self.data_disk_size,
+            "VolumeEncryptionEnabled": self.encrypted, "CreationTime": self.created, "UpdateTime": self.updated,
+            "ProtocolType": "ASP", "SessionType": "SINGLE_SESSION", "GpuCategory": False, "SharedCount": 0,
+            "Status": status, "Progress": f"{progress}%",
+        }
 
 
 class EdsModel:
@@ -91,14 +145,10 @@ class EdsModel:
                     "DesktopId": source, "DesktopName": desktop.get("DesktopName", ""), "DesktopStatus": "Running",
                     "OsType": desktop.get("OsType", ""), "ProtocolType": "ASP", "VolumeEncryptionEnabled": False,
                 })
-            system_image = f"desktopimage-windows-server-2022-64-en-{short}"
-            self.store.put(VENDOR, region, "image", system_image, {
-                "ImageId": system_image, "Name": "Windows Server 2022 64-bit (English)", "Description": "System image",
-                "ImageType": "SYSTEM", "OsType": "Windows", "Platform": "Windows Server 2022", "Size": 80,
-                "DataDiskSize": 0, "ProtocolType": "ASP", "SessionType": "SINGLE_SESSION", "GpuCategory": False,
-                "SharedCount": 0, "CreationTime": created, "UpdateTime": created, "VolumeEncryptionEnabled": False,
-                "started_at": 0.0, "duration": 0.0, "fail": False,
-            })
+            self._put(region, Image(
+                f"desktopimage-windows-server-2022-64-en-{short}", "Windows Server 2022 64-bit (English)",
+                "System image", Lifecycle.start(0.0, 0.0).record(), image_type="SYSTEM", os_type="Windows",
+                platform="Windows Server 2022", size=80, created=created, updated=created))
 
     # lookups -------------------------------------------------------------------
     def check_region(self, region: str) -> None:
@@ -124,131 +174,112 @@ class EdsModel:
             raise SimError("InvalidSnapshotId.NotFound", f"The specified snapshot {snapshot_id!r} does not exist.", 404)
         return found
 
-    def images(self, region: str) -> list[dict[str, Any]]:
-        return self.store.list(VENDOR, region, "image")
+    def images(self, region: str, ids_: list[str] | None = None, image_type: str = "", name: str = "",
+               os_type: str = "") -> list[Image]:
+        """Images filtered on what their records say, before any view is built."""
+        wanted = {"image_type": image_type, "name": name, "os_type": os_type}
+        out = []
+        for record in self.store.list(VENDOR, region, "image"):
+            image = Image.of(record)
+            if ids_ and image.image_id not in ids_:
+                continue
+            if any(value and str(getattr(image, key)).lower() != value.lower() for key, value in wanted.items()):
+                continue
+            out.append(image)
+        return out
 
-    def image(self, region: str, image_id: str) -> dict[str, Any]:
+    def image(self, region: str, image_id: str) -> Image:
         found = self.store.get(VENDOR, region, "image", image_id)
         if found is None:
             raise SimError("InvalidImageId.NotFound", f"The specified image {image_id!r} does not exist.", 404)
-        return found
+        return Image.of(found)
 
-    # image lifecycle -------------------------------------------------------------
-    def status(self, image: dict[str, Any]) -> tuple[str, int]:
-        elapsed = self.ctx.now() - image["started_at"]
-        duration = image["duration"]
-        if image.get("fail") and elapsed >= duration * FAIL_AT:
-            return FAILED, int(100 * FAIL_AT)
-        if elapsed >= duration:
-            return AVAILABLE, 100
-        return CREATING, max(0, min(99, int(100 * elapsed / duration)))
+    def view(self, image: Image) -> dict[str, Any]:
+        return image.view(self.ctx.now())
 
-    def view(self, image: dict[str, Any]) -> dict[str, Any]:
-        """The image as DescribeImages shows it now, computed from its timestamps."""
-        status, progress = self.status(image)
-        out = {k: v for k, v in image.items() if k[0].isupper()}
-        out.update(Status=status, Progress=f"{progress}%")
-        if status == FAILED and image.get("fail_note"):
-            out["Description"] = image["fail_note"]
-        return out
+    def status(self, image: Image) -> str:
+        return image.status(self.ctx.now())[0]
 
-    def _failure(self, action: str, region: str, source: str) -> tuple[bool, str]:
-        fault = self.ctx.take_failure(VENDOR, action, region)
-        if fault is None:
-            return False, ""
-        reason = str(fault.params.get("reason", ""))
-        if reason == RESTARTED:
-            return True, (f"CreateFailed: DesktopRestarted: the cloud computer {source} was shut down or restarted "
-                          "while the image was being created.")
-        return True, f"CreateFailed: {reason}" if reason else ""
+    def _put(self, region: str, image: Image) -> None:
+        self.store.put(VENDOR, region, "image", image.image_id, asdict(image))
 
-    def _new_image(self, region: str, fields: dict[str, Any], duration: float, action: str, source: str) -> str:
-        image_id = ids.prefixed(self.store, "eds.image", "m-", 17)
-        fail, note = self._failure(action, region, source)
+    # images ----------------------------------------------------------------------
+    def _new_image(self, region: str, image: Image, duration: float, action: str) -> str:
+        """Store a new image; an injected `fail` fault (for this action and region) makes it fail half way."""
+        fail = self.ctx.take_failure(VENDOR, action, region) is not None
         now = self.ctx.now()
-        image = {
-            "ImageId": image_id, "ImageType": "CUSTOM", "ProtocolType": "ASP", "SessionType": "SINGLE_SESSION",
-            "GpuCategory": False, "SharedCount": 0, "CreationTime": iso(now), "UpdateTime": iso(now),
-            "started_at": now, "duration": duration, "fail": fail, "fail_note": note, **fields,
-        }
-        self.store.put(VENDOR, region, "image", image_id, image)
-        return image_id
+        image.image_id = ids.prefixed(self.store, "eds.image", "m-", 17)
+        image.name = image.name or image.image_id  # an unnamed capture is named after its id
+        image.description = image.description or image.name  # the name when no description is given
+        image.lifecycle = Lifecycle.start(now, duration, fail, FAIL_AT).record()
+        image.created = image.updated = iso(now)
+        self._put(region, image)
+        return image.image_id
 
-    def create_image(self, region: str, p: dict[str, Any]) -> str:
+    def create_image(self, region: str, *, name: str, description: str | None, desktop: str, snapshot: str,
+                     data_snapshots: list[str], disk_type: str, clean: bool) -> str:
         """CreateImage from a cloud computer or a system-disk snapshot, with the EDS rules enforced."""
         self.check_region(region)
-        name = p.get("ImageName") or ""
         if name:
             check_name(name)
-        description = p.get("Description") or name
-        if p.get("Description"):
-            check_description(p["Description"])
-        disk_type = (p.get("DiskType") or SYSTEM_DISK).upper()
+        if description:
+            check_description(description)
+        disk_type = (disk_type or SYSTEM_DISK).upper()
         if disk_type not in (SYSTEM_DISK, ALL_DISKS):
             raise SimError("InvalidParameter.DiskType", "DiskType must be SYSTEM or ALL.", 400)
-        clean = bool(p.get("AutoCleanUserdata"))
-        data_ids: list[str] = list(p.get("DataSnapshotIds") or [])
-        if p.get("DesktopId") and p.get("SnapshotId"):
+        if desktop and snapshot:
             raise SimError("InvalidParameter.Conflict", "DesktopId and SnapshotId cannot be specified together.", 400)
-        if p.get("DesktopId"):
-            desktop = self.desktop(region, p["DesktopId"])
-            if desktop["DesktopStatus"] not in ("Running", "Stopped"):
-                raise SimError("IncorrectDesktopStatus", f"The cloud computer is {desktop['DesktopStatus']}; "
+        image = Image("", name, description or "", {}, disk_type=disk_type, cleaned=clean)
+        if desktop:
+            found = self.desktop(region, desktop)
+            if found["DesktopStatus"] not in ("Running", "Stopped"):
+                raise SimError("IncorrectDesktopStatus", f"The cloud computer is {found['DesktopStatus']}; "
                                                          "it must be Running or Stopped to create an image.", 400)
             includes_data = disk_type == ALL_DISKS
-            source, os_type, encrypted = desktop["DesktopId"], desktop["OsType"], bool(desktop["VolumeEncryptionEnabled"])
-            platform, size = desktop["Platform"], desktop["SystemDiskSize"]
-            data_size = desktop["DataDiskSize"] if includes_data else 0
-            duration = CAPTURE_SECONDS + (CLEANUP_SECONDS if clean else 0.0) + (DATA_DISK_SECONDS if includes_data else 0.0)
-        elif p.get("SnapshotId"):
-            snap = self.snapshot(region, p["SnapshotId"])
+            image.computer, image.os_type, image.encrypted = found["DesktopId"], found["OsType"], bool(found["VolumeEncryptionEnabled"])
+            image.platform, image.size = found["Platform"], found["SystemDiskSize"]
+            image.data_disk_size = found["DataDiskSize"] if includes_data else 0
+        elif snapshot:
+            snap = self.snapshot(region, snapshot)
             if snap["SourceDiskType"].upper() != "SYSTEM":
                 raise SimError("InvalidSnapshotId.NotSystemDisk", "Only a system-disk snapshot can be used to create an "
                                                                   f"image; {snap['SnapshotId']} is a data-disk snapshot.", 400)
-            data = [self.snapshot(region, s) for s in data_ids]
+            data = [self.snapshot(region, s) for s in data_snapshots]
             for item in data:
                 if item["SourceDiskType"].upper() != "DATA":
                     raise SimError("InvalidSnapshotId.NotDataDisk", f"{item['SnapshotId']} in DataSnapshotIds is not a "
                                                                     "data-disk snapshot.", 400)
             includes_data = bool(data) or disk_type == ALL_DISKS
-            source, os_type, encrypted = snap["DesktopId"], snap.get("OsType", ""), bool(snap.get("VolumeEncryptionEnabled"))
-            platform = "Windows Server 2022" if os_type == "Windows" else "Ubuntu"
-            size = int(snap["SourceDiskSize"])
-            data_size = sum(int(d["SourceDiskSize"]) for d in data)
-            duration = CAPTURE_SECONDS + (DATA_DISK_SECONDS if data else 0.0) + (CLEANUP_SECONDS if clean else 0.0)
+            image.computer, image.os_type = snap["DesktopId"], snap.get("OsType", "")
+            image.encrypted = bool(snap.get("VolumeEncryptionEnabled"))
+            image.platform = "Windows Server 2022" if image.os_type == "Windows" else "Ubuntu"
+            image.size, image.data_disk_size = int(snap["SourceDiskSize"]), sum(int(d["SourceDiskSize"]) for d in data)
         else:
             raise SimError("MissingParameter", "DesktopId or SnapshotId is required.", 400)
-        if clean and encrypted:
+        if clean and image.encrypted:
             raise SimError("InvalidParameter.AutoCleanUserdata", ENCRYPTED_CLEANUP, 400)
-        if clean and os_type == "Linux" and includes_data:
+        if clean and image.os_type == "Linux" and includes_data:
             raise SimError("InvalidParameter.AutoCleanUserdata", LINUX_ALL_CLEANUP, 400)
-        fields = {"Name": name, "Description": description, "OsType": os_type, "Platform": platform, "Size": size,
-                  "DataDiskSize": data_size, "VolumeEncryptionEnabled": encrypted, "source": source,
-                  "disk_type": disk_type, "clean": clean}
-        image_id = self._new_image(region, fields, duration, "CreateImage", source)
-        if not name:
-            image = self.image(region, image_id)
-            image.update(Name=image_id, Description=p.get("Description") or image_id)
-            self.store.put(VENDOR, region, "image", image_id, image)
-        return image_id
+        duration = CAPTURE_SECONDS + (CLEANUP_SECONDS if clean else 0.0) + (DATA_DISK_SECONDS if includes_data else 0.0)
+        return self._new_image(region, image, duration, "CreateImage")
 
     def modify(self, region: str, image_id: str, name: str | None, description: str | None) -> None:
         self.check_region(region)
         image = self.image(region, image_id)
-        if image.get("ImageType") == "SYSTEM":
+        if image.image_type == "SYSTEM":
             raise SimError("InvalidImageType", "A system image cannot be modified.", 400)
         if name:
             check_name(name)
-            image["Name"] = name
+            image.name = name
         if description:
             check_description(description)
-            image["Description"] = description
-        image["UpdateTime"] = iso(self.ctx.now())
-        self.store.put(VENDOR, region, "image", image_id, image)
+            image.description = description
+        image.updated = iso(self.ctx.now())
+        self._put(region, image)
 
     def _copies_in_flight(self, source_id: str) -> list[str]:
-        return [image["ImageId"] for region in EDS_REGIONS for image in self.images(region)
-                if image.get("CopiedFromImageId") == source_id and self.status(image)[0] == CREATING]
+        return [image.image_id for region in EDS_REGIONS for image in self.images(region)
+                if image.copied_from == source_id and self.status(image) == CREATING]
 
     def delete_images(self, region: str, image_ids: list[str]) -> None:
         """All or nothing: every id must exist and none may be Creating or be copied elsewhere."""
@@ -257,48 +288,48 @@ class EdsModel:
             raise SimError("MissingImageId", "ImageId is mandatory for this action.", 400)
         found = [self.image(region, i) for i in image_ids]
         for image in found:
-            if image.get("ImageType") == "SYSTEM":
+            if image.image_type == "SYSTEM":
                 raise SimError("InvalidImageType", "A system image cannot be deleted.", 400)
-            if self.status(image)[0] == CREATING:
-                raise SimError("IncorrectImageStatus", f"The image {image['ImageId']} is being created and cannot be "
+            if self.status(image) == CREATING:
+                raise SimError("IncorrectImageStatus", f"The image {image.image_id} is being created and cannot be "
                                                        "deleted; wait until it is Available or CreateFailed.", 400)
-            if self._copies_in_flight(image["ImageId"]):
-                raise SimError("ImageIsCopying", f"The image {image['ImageId']} is being copied to another region.", 400)
+            if self._copies_in_flight(image.image_id):
+                raise SimError("ImageIsCopying", f"The image {image.image_id} is being copied to another region.", 400)
         for image in found:
-            self.store.delete(VENDOR, region, "image", image["ImageId"])
+            self.store.delete(VENDOR, region, "image", image.image_id)
 
-    def copy_image(self, region: str, p: dict[str, Any]) -> str:
+    def copy_image(self, region: str, *, image_id: str, destination: str, name: str, description: str | None) -> str:
+        """CopyImage: a new image in `destination`, named as asked; the destination region's fault decides failure."""
         self.check_region(region)
-        dest = p.get("DestinationRegionId") or ""
-        if not dest:
+        if not destination:
             raise SimError("MissingDestinationRegionId", "DestinationRegionId is mandatory for this action.", 400)
-        self.check_region(dest)
-        if dest == region:
+        self.check_region(destination)
+        if destination == region:
             raise SimError("InvalidParameter.DestinationRegionId", "The destination region must differ from the "
                                                                    "region of the source image.", 400)
-        name = p.get("DestinationImageName") or ""
         if not name:
             raise SimError("MissingDestinationImageName", "DestinationImageName is mandatory for this action.", 400)
         check_name(name)
-        if p.get("DestinationDescription"):
-            check_description(p["DestinationDescription"])
-        source = self.image(region, p.get("ImageId") or "")
-        if source.get("ImageType") != "CUSTOM":
+        if description:
+            check_description(description)
+        source = self.image(region, image_id)
+        if source.image_type != "CUSTOM":
             raise SimError("InvalidImageType", "Only custom images can be copied.", 400)
-        if self.status(source)[0] != AVAILABLE:
-            raise SimError("IncorrectImageStatus", f"The image {source['ImageId']} must be Available to be copied.", 400)
-        kept = ("OsType", "Platform", "Size", "DataDiskSize", "VolumeEncryptionEnabled", "disk_type", "clean", "source")
-        fields: dict[str, Any] = {k: source[k] for k in kept if k in source}
-        fields.update(Name=name, Description=p.get("DestinationDescription") or source.get("Description") or name,
-                      CopiedFromImageId=source["ImageId"], CopiedFromRegionId=region)
-        return self._new_image(dest, fields, copy_seconds(dest), "CopyImage", source["source"])
+        if self.status(source) != AVAILABLE:
+            raise SimError("IncorrectImageStatus", f"The image {source.image_id} must be Available to be copied.", 400)
+        copy = Image("", name, description or source.description, {},
+                     os_type=source.os_type, platform=source.platform, size=source.size,
+                     data_disk_size=source.data_disk_size, encrypted=source.encrypted, computer=source.computer,
+                     disk_type=source.disk_type, cleaned=source.cleaned, copied_from=source.image_id,
+                     copied_from_region=region)
+        return self._new_image(destination, copy, copy_seconds(destination), "CopyImage")
 
     def cancel_copy(self, region: str, image_id: str) -> None:
         """`region` is the destination: the copy in progress there is stopped and removed."""
         self.check_region(region)
         image = self.image(region, image_id)
-        if not image.get("CopiedFromImageId"):
+        if not image.copied_from:
             raise SimError("ImageCreatedNotFromCopy", "The specified image is not the target image of a copy.", 400)
-        if self.status(image)[0] != CREATING:
+        if self.status(image) != CREATING:
             raise SimError("IncorrectImageStatus", "The copy has already finished; delete the image instead.", 400)
         self.store.delete(VENDOR, region, "image", image_id)

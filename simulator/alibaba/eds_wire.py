@@ -84,24 +84,19 @@ class EdsWire:
         return {"Snapshots": chunk, "NextToken": token}
 
     def create_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        args: dict[str, Any] = dict(p)
-        args["AutoCleanUserdata"] = acs3.boolean(p, "AutoCleanUserdata")
-        args["DataSnapshotIds"] = acs3.id_list(p, "DataSnapshotIds")
-        return {"ImageId": self.model.create_image(region, args)}
+        image_id = self.model.create_image(
+            region, name=p.get("ImageName", ""), description=p.get("Description"), desktop=p.get("DesktopId", ""),
+            snapshot=p.get("SnapshotId", ""), data_snapshots=acs3.id_list(p, "DataSnapshotIds"),
+            disk_type=p.get("DiskType", ""), clean=acs3.boolean(p, "AutoCleanUserdata"))
+        return {"ImageId": image_id}
 
     def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.check_region(region)
-        ids = acs3.id_list(p, "ImageId")
-        views = []
-        for image in self.model.images(region):
-            view = self.model.view(image)
-            if ids and view["ImageId"] not in ids:
-                continue
-            if any(p.get(param) and str(view.get(field, "")).lower() != p[param].lower()
-                   for param, field in (("ImageType", "ImageType"), ("ImageStatus", "Status"),
-                                        ("OsType", "OsType"), ("ImageName", "Name"))):
-                continue
-            views.append(view)
+        images = self.model.images(region, acs3.id_list(p, "ImageId"), p.get("ImageType", ""), p.get("ImageName", ""),
+                                   p.get("OsType", ""))
+        views = [self.model.view(i) for i in images]
+        if p.get("ImageStatus"):
+            views = [v for v in views if v["Status"].lower() == p["ImageStatus"].lower()]
         chunk, token = acs3.token_page(views, p)
         return {"Images": chunk, "NextToken": token}
 
@@ -114,7 +109,9 @@ class EdsWire:
         return {}
 
     def copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        return {"ImageId": self.model.copy_image(region, dict(p))}
+        return {"ImageId": self.model.copy_image(
+            region, image_id=p.get("ImageId", ""), destination=p.get("DestinationRegionId", ""),
+            name=p.get("DestinationImageName", ""), description=p.get("DestinationDescription"))}
 
     def cancel_copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.cancel_copy(region, p.get("ImageId", ""))

@@ -8,7 +8,7 @@ from ..core.wire import SimError
 from . import arm
 from .images import CAPTURE_SECONDS
 from .lro import VENDOR
-from .model import DELETE_SECONDS, GALLERY, LOCATION, RESOURCE_GROUP, SUBSCRIPTION, Base, VmModel
+from .model import DELETE_SECONDS, GALLERY, GENERALIZED_VM, LOCATION, RESOURCE_GROUP, SUBSCRIPTION, Base, VmModel
 from .regions import LOCATIONS, display_name, normalize, replication_seconds
 
 GALLERY_NAME = re.compile(r"^[A-Za-z0-9_.]{1,80}$")
@@ -17,6 +17,7 @@ STORAGE_TYPES = ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
 REPLICA_CHANGE_SECONDS = 180.0
 MAX_REPLICAS = 100
 SHORT_OP_SECONDS = 5.0
+SEEDED_VERSION = "0.1.0"
 
 
 class GalleryModel(Base):
@@ -39,6 +40,24 @@ class GalleryModel(Base):
                 "properties": {"osType": os_type, "osState": state, "hyperVGeneration": "V2", "architecture": "x64",
                                "identifier": {"publisher": "imageforge", "offer": f"golden-{os_type.lower()}", "sku": name},
                                "provisioningState": "Succeeded"}, "_ready_at": now}, SUBSCRIPTION)
+        self._seed_version(gid, now)
+
+    def _seed_version(self, gallery_id: str, now: float) -> None:
+        """Version 0.1.0 of linux-generalized, replicated in its own region long ago (copies start from it)."""
+        vm_id = arm.resource_id(SUBSCRIPTION, RESOURCE_GROUP, f"virtualMachines/{GENERALIZED_VM}")
+        self.save("gallery_version", {
+            "id": f"{gallery_id}/images/linux-generalized/versions/{SEEDED_VERSION}", "name": SEEDED_VERSION,
+            "type": "Microsoft.Compute/galleries/images/versions", "location": LOCATION, "tags": {},
+            "properties": {"publishingProfile": {"replicaCount": 1, "excludeFromLatest": False,
+                                                 "storageAccountType": "Standard_LRS", "replicationMode": "Full",
+                                                 "publishedDate": arm.iso(now - 86400)},
+                           "storageProfile": {"source": {"virtualMachineId": vm_id},
+                                              "osDiskImage": {"sizeInGB": 30, "hostCaching": "ReadWrite"}},
+                           "safetyProfile": {"allowDeletionOfReplicatedLocations": True,
+                                             "reportedForPolicyViolation": False}},
+            "_regions": {LOCATION: {"replicas": 1, "storage": "Standard_LRS", "start": now - 86400,
+                                    "duration": CAPTURE_SECONDS, "error": None}},
+            "_created_done_at": now - 86400 + CAPTURE_SECONDS}, SUBSCRIPTION)
 
     # shared --------------------------------------------------------------------
     def _get(self, kind: str, path: arm.ArmPath, depth: int, rtype: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
 from ..core.wire import SimError
 from . import arm, guest
 from .lro import VENDOR, Operations
@@ -14,13 +15,17 @@ SUBSCRIPTION = "00000000-0000-0000-0000-00000000000a"
 RESOURCE_GROUP = "imageforge-rg"
 LOCATION = "westeurope"
 GALLERY = "imageforge_gallery"
+OTHER_RESOURCE_GROUPS = ("imageforge-build-rg", "imageforge-images-rg")
+GENERALIZED_VM = "generalized-linux"
 
 POWER_OFF_SECONDS = 30.0
 DEALLOCATE_SECONDS = 60.0
 START_SECONDS = 45.0
 DELETE_SECONDS = 60.0
 RUN_COMMAND_SECONDS = 40.0
+SYSPREP_SECONDS = 240.0
 SYSPREP_SHUTDOWN_SECONDS = 120.0
+RUN_COMMAND_LIMIT = 90 * 60.0  # Run Command gives up on a command after 90 minutes
 
 POWER_DISPLAY = {"running": "VM running", "stopping": "VM stopping", "stopped": "VM stopped",
                  "deallocating": "VM deallocating", "deallocated": "VM deallocated", "starting": "VM starting"}
@@ -60,11 +65,17 @@ class VmModel(Base):
         for name, os_type, encrypted in (("golden-linux", "Linux", False), ("golden-windows", "Windows", False),
                                          ("golden-windows-encrypted", "Windows", True)):
             self.add_vm(name, os_type, encrypted)
+        for rg in (RESOURCE_GROUP, *OTHER_RESOURCE_GROUPS):  # deprovisioned, deallocated and generalized already
+            self.add_vm(GENERALIZED_VM, "Linux", resource_group=rg, generalized=True)
 
     def add_vm(self, name: str, os_type: str, encrypted: bool = False, resource_group: str = RESOURCE_GROUP,
-               location: str = LOCATION) -> dict[str, Any]:
-        """A running VM made from a marketplace image (seeds, and tests that need a fresh VM)."""
+               location: str = LOCATION, generalized: bool = False) -> dict[str, Any]:
+        """A running VM made from a marketplace image, or one generalized already (seeds, and tests)."""
         vm = self._new_vm(name, os_type, encrypted, resource_group, location)
+        if generalized:
+            done = {"deprovisioned": "deprovision+user"} if os_type == "Linux" else {
+                "sysprepped": True, "panther_removed": True, "image_state": guest.SEALED}
+            vm["_state"].update(power="deallocated", generalized=True, **done)
         self.save("vm", vm, SUBSCRIPTION)
         return vm
 
@@ -220,6 +231,11 @@ class VmModel(Base):
 
     # run command ---------------------------------------------------------------
     def run_command(self, vm: dict[str, Any], sub: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The action Run Command: one at a time per VM; its result carries no exit status.
+
+        Sysprep with /shutdown stops the VM inside the command, so the command never reports: its
+        operation fails when Run Command gives up on the VM agent.
+        """
         command_id = str(body.get("commandId") or "")
         script = [str(line) for line in body.get("script") or []]
         os_type = self.os_type(vm)
@@ -232,25 +248,32 @@ class VmModel(Base):
         if st["power"] != "running":
             raise arm.not_allowed("The operation requires the VM to be running (or set to run).")
         now = self.ctx.now()
-        if any(r["vm"] == arm.key(vm["id"]) and r["done_at"] > now for r in self.run_log(sub)):
+        if any(r["vm"] == arm.key(vm["id"]) and Lifecycle.of(r).at(now).phase is Phase.RUNNING for r in self.run_log(sub)):
             raise SimError("Conflict", "Run command extension execution is in progress. Please wait for "
                                "completion before invoking a run command.", 409)
         user = vm["properties"]["osProfile"]["adminUsername"]
-        outcome = guest.run(os_type, script, st, vm["_encrypted"], user)
-        if self.ctx.take_failure(VENDOR, "VirtualMachines_RunCommand", vm["location"]) is not None:
-            outcome = guest.Outcome(exit_code=1, stderr=["simulated failure of the script"])
-        done = now + RUN_COMMAND_SECONDS
+        fail = self.ctx.take_failure(VENDOR, "VirtualMachines_RunCommand", vm["location"]) is not None
+        outcome = guest.run(os_type, script, st, vm["_encrypted"], user, fail=fail)
+        duration = SYSPREP_SECONDS if outcome.sysprep else RUN_COMMAND_SECONDS
+        done = now + duration
         events: list[tuple[float, dict[str, Any]]] = [(done, outcome.effects)] if outcome.effects else []
-        if outcome.shutdown:
+        if outcome.shutdown:  # the guest stops itself mid-command: no result ever returns
             events += [(done, {"power": "stopping"}), (done + SYSPREP_SHUTDOWN_SECONDS, {"power": "stopped"})]
+            duration = RUN_COMMAND_LIMIT
         self._schedule(vm, events, replace_power=outcome.shutdown)
-        result = guest.result_document(os_type, outcome)
         seq = self.store.counter("azure.runcommand")
         self.store.put(VENDOR, vm["location"], "runcommand", f"{seq:06d}", {
             "seq": seq, "vm": arm.key(vm["id"]), "vm_name": vm["name"], "command_id": command_id, "script": script,
-            "started_at": now, "done_at": done, "exit_code": outcome.exit_code, "stdout": outcome.stdout,
-            "stderr": outcome.stderr, "shutdown": outcome.shutdown}, account=sub)
-        return self._finish(vm, sub, RUN_COMMAND_SECONDS, result=result)
+            "started_at": now, "done_at": now + duration, "exit_code": outcome.exit_code, "stdout": outcome.stdout,
+            "stderr": outcome.stderr, "shutdown": outcome.shutdown,
+            LIFECYCLE: Lifecycle.start(now, duration).record()}, account=sub)
+        if outcome.shutdown:
+            return self._finish(vm, sub, duration, error={
+                "code": "VMAgentStatusCommunicationError",
+                "message": f"VM '{vm['name']}' has not reported status for VM agent or extensions. Verify that the OS "
+                           "is up and healthy, the VM has a running VM agent, and that it can establish outbound "
+                           "connections to Azure storage."})
+        return self._finish(vm, sub, duration, result=guest.result_document(os_type, outcome))
 
     def run_log(self, sub: str = SUBSCRIPTION) -> list[dict[str, Any]]:
         """Every run command in the order it was invoked."""

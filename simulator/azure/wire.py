@@ -68,6 +68,14 @@ class AzureWire:
         self.vms.seed()
         self.gallery.seed()
 
+    def inventory(self) -> set[tuple[str, str]]:
+        """Every live managed image and every target region of every gallery version, as (region, id)."""
+        out = {(i["location"], i["id"]) for i in self.images.all("image", SUBSCRIPTION) if i.get("_deleted_at") is None}
+        for version in self.gallery.all("gallery_version", SUBSCRIPTION):
+            if version.get("_deleted_at") is None:
+                out |= {(region, version["id"]) for region in version["_regions"]}
+        return out
+
     def endpoint_extras(self) -> dict[str, Any]:
         return {"azure_subscription": SUBSCRIPTION}
 
@@ -80,7 +88,8 @@ class AzureWire:
             return Call("Unknown", "", {"path": request.path})
         route = (request.method, path.types, not path.is_collection, path.action.lower())
         action = ROUTES.get(route, "Unknown")
-        params: dict[str, Any] = {"path": request.path, "names": list(path.names)}
+        params: dict[str, Any] = {"path": request.path, "subscription": path.subscription,
+                                  "resource_group": path.resource_group, "names": list(path.names)}
         if request.body:
             try:
                 params["body"] = json.loads(request.body)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,19 @@ class LoggedRequest:
     error: str
 
 
+Hook = Callable[[str, str, Call], None]  # (phase "before" | "after", vendor, call)
+
+
 class SimContext:
     def __init__(self, store: Store, clock: SimClock) -> None:
         self.store = store
         self.clock = clock
         self.faults = Faults(store)
+        self.hooks: list[Hook] = []  # in-process observers (crash tests stop a client at a chosen request)
+
+    def run_hooks(self, phase: str, vendor: str, call: Call) -> None:
+        for hook in list(self.hooks):
+            hook(phase, vendor, call)
 
     def now(self) -> float:
         return self.clock.now()

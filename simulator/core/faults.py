@@ -11,7 +11,8 @@ THROTTLE = "throttle"
 SERVER_ERROR = "5xx"
 LATENCY = "latency"
 FAIL = "fail"  # the operation is accepted, then fails (image CreateFailed, copy fails, job FAIL)
-KINDS = (THROTTLE, SERVER_ERROR, LATENCY, FAIL)
+LOST = "lost"  # the request is applied, then answered with a 5xx: the caller cannot know it took effect
+KINDS = (THROTTLE, SERVER_ERROR, LATENCY, FAIL, LOST)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .context import SimContext
-from .faults import LATENCY, SERVER_ERROR, THROTTLE
+from .faults import LATENCY, LOST, SERVER_ERROR, THROTTLE
 from .wire import Call, SimError, SimRequest, SimResponse, VendorWire
 
 log = logging.getLogger("imageforge.simulator")
@@ -34,7 +34,13 @@ class Dispatcher:
         try:
             call = wire.identify(request)
             self.ctx.clock.on_request()
+            self.ctx.run_hooks("before", wire.vendor, call)
             response = self._faulted(wire, call) or wire.handle(call, request)
+            self.ctx.run_hooks("after", wire.vendor, call)
+            lost = self.ctx.faults.take(wire.vendor, call.action, call.region, LOST)
+            if lost is not None:  # applied, but the caller never learns it: the reply is lost
+                raise SimError(lost.code or "InternalError", lost.message or "The request processing has failed "
+                               "due to some unknown error.", lost.status or 500)
         except SimError as err:
             response = wire.render_error(err, call, request)
             self.ctx.log_request(wire.vendor, call, response.status, err.code)
@@ -70,6 +76,9 @@ def _handler(dispatcher: Dispatcher, tls: bool) -> type[BaseHTTPRequestHandler]:
             request = SimRequest.build(self.command, self.path, dict(self.headers.items()), body, tls)
             try:
                 response = dispatcher.dispatch(request)
+            except ConnectionAbortedError:  # a test hook dropped the request: no reply at all
+                self.close_connection = True
+                return
             except Exception as exc:  # a simulator bug must still answer, in a readable way
                 log.exception("simulator failure")
                 response = SimResponse.json(500, {"error": f"simulator failure: {exc!r}"})
@@ -89,11 +98,21 @@ def _handler(dispatcher: Dispatcher, tls: bool) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is normal: no traceback on stderr."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class Listener:
     """One ThreadingHTTPServer in a daemon thread."""
 
     def __init__(self, dispatcher: Dispatcher, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(dispatcher, ssl_context is not None))
+        self.server = _Server(("127.0.0.1", port), _handler(dispatcher, ssl_context is not None))
         self.server.daemon_threads = True
         if ssl_context is not None:
             self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)

@@ -5,6 +5,7 @@ import importlib
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,25 @@ class Simulator:
     def mark(self) -> int:
         """The current end of the request log, to ask later what happened after it."""
         return self.ctx.last_request_seq()
+
+    def inventory(self) -> set[tuple[str, str, str]]:
+        """Every live image and copy, as (vendor, region, id): what a crash test counts for leaks.
+
+        A wire may define `inventory()` (a copy that lives inside another object, such as a gallery
+        version's target region); otherwise its objects of kind "image" not marked deleted count.
+        """
+        out: set[tuple[str, str, str]] = set()
+        for wire in self.wires:
+            own = getattr(wire, "inventory", None)
+            if own is not None:
+                out |= {(wire.vendor, region, ident) for region, ident in own()}
+                continue
+            rows = self.store.execute("SELECT region, id, data FROM objects WHERE vendor=? AND kind='image'",
+                                      (wire.vendor,))
+            out |= {(wire.vendor, r[0], r[1]) for r in rows if '"_deleted_at"' not in r[2]}
+        return out
+
+    def hook(self, fn: Callable[[str, str, Any], None]) -> Callable[[], None]:
+        """Call fn(phase, vendor, call) before and after every cloud request; returns the function that removes it."""
+        self.ctx.hooks.append(fn)
+        return lambda: self.ctx.hooks.remove(fn) if fn in self.ctx.hooks else None

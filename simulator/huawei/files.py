@@ -18,7 +18,6 @@ IMPORT_SECONDS = {"Linux": 1200.0, "Windows": 1500.0}  # register + convert + ch
 QUICK_IMPORT_SECONDS = 900.0  # quick import skips the conversion
 PER_GB_SECONDS = 6.0  # bigger disks take longer, up to the cap
 MAX_IMPORT_SECONDS = 1800.0
-IMPORT_VISIBLE_AFTER = 30.0
 MIN_DISK, MAX_DISK = 40, 1024
 IMAGE_TYPES = ("ECS", "BMS", "FusionCompute", "Ironic")
 ARCHITECTURES = ("x86", "arm")

@@ -1,11 +1,13 @@
 """Huawei Cloud IMS and ECS: servers, private images and asynchronous jobs, with IMS error codes.
 
-Every IMS write is a job: the request answers `{"job_id"}` at once, `ShowJob` reports
-INIT -> RUNNING -> SUCCESS | FAIL, and the job's `entities.image_id` appears once the image
-exists (status queued -> saving -> active, or killed when the job fails). All of it is
-computed from timestamps when read. CreateImage with `image_url` registers an OBS file
-(files.py). Codes come from the IMS API reference error table; where the table has no
-specific code the closest one is used (noted at the call).
+Every IMS write is a job: the request answers `{"job_id"}` at once; the job reads INIT, then
+RUNNING, then SUCCESS or FAIL (ShowJob and ShowJobProgress), and names its image once it runs.
+The image is listed from the moment the job is accepted (queued -> saving -> active, or killed
+when the job fails); a job that fails while still in INIT never made an image. Jobs and images
+share one lazy lifecycle record (simulator/core/lifecycle.py), read against the simulated clock.
+CreateImage with `image_url` registers an OBS file (files.py); copies are in copies.py. Codes
+come from the IMS API reference error table; where it has no specific code the closest one is
+used (noted at the call).
 """
 from __future__ import annotations
 
@@ -16,35 +18,23 @@ from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
 from ..core.wire import SimError
-from .files import IMPORT_VISIBLE_AFTER, file_image
-from .regions import PROJECTS, REGIONS, SEEDED_REGIONS, server_id, vault_id
+from .files import file_image
+from .regions import REGIONS, SEEDED_REGIONS, server_id, vault_id
 
 VENDOR = "huawei-ims"
 CAPTURE_SECONDS = {"Linux": 600.0, "Windows": 900.0}
 WHOLE_IMAGE_EXTRA = 600.0
-JOB_INIT_SECONDS = 10.0
-CAPTURE_VISIBLE_AFTER = 30.0  # the image (and the job's image_id) exists from here on
-COPY_VISIBLE_AFTER = 15.0
-QUEUED_SECONDS = 30.0
-MAX_COPIES_IN_FLIGHT = 5  # per tenant: "a maximum of five private images can be replicated at a time"
-MAX_COPY_GB = 128
+JOB_INIT_SECONDS = 10.0  # INIT before RUNNING; the job names its image from then on
+QUEUED_SECONDS = 30.0  # the image reads queued, then saving
 DEFAULT_FAIL = ("IMG.0014", "An exception occurred when IaaS OpenStack was executing the task.")
 NAME_RE = re.compile(r"^[A-Za-z0-9\u4e00-\u9fff._\- ]+$")
 ACTIVE_JOB = ("INIT", "RUNNING")
 
 
-def copy_seconds(region: str) -> float:
-    """Each destination takes its own repeatable time: 5 to 14 minutes."""
-    return 300.0 + (hashlib.sha256(region.encode()).digest()[0] % 10) * 60.0
-
-
 def iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def _named_before_failing(record: dict[str, Any]) -> bool:
-    return record.get("fail_at") is None or record["fail_at"] >= record["visible_at"]
 
 
 def bad(code: str, message: str, status: int = 400) -> SimError:
@@ -103,8 +93,8 @@ class ImsModel:
                 gid = self._public_image_id(region, os_type)
                 self.store.put(VENDOR, region, "image", gid, {
                     "id": gid, "name": name, "description": "", "region": region, "imagetype": "gold",
-                    "created": created, "visible_at": created, "saving_at": created, "done_at": created,
-                    "fail_at": None, "os_type": os_type, "os_version": name, "platform": os_type if os_type == "Windows" else "CentOS",
+                    "created": created, LIFECYCLE: Lifecycle.start(created, 0.0).record(), "os_type": os_type,
+                    "os_version": name, "platform": os_type if os_type == "Windows" else "CentOS",
                     "min_disk": 40, "tags": {}, "whole": False, "cmk_id": "", "source": "", "job_id": "",
                 })
         for region in SEEDED_REGIONS:
@@ -143,11 +133,12 @@ class ImsModel:
     # jobs ----------------------------------------------------------------------
     def job_status(self, job: dict[str, Any]) -> str:
         now = self.ctx.now()
-        if now < job["running_at"]:
-            return "INIT"
-        if job.get("fail_at") is not None and now >= job["fail_at"]:
+        phase = Lifecycle.of(job).at(now).phase
+        if phase is Phase.FAILED:
             return "FAIL"
-        return "SUCCESS" if now >= job["end_at"] else "RUNNING"
+        if phase is Phase.DONE:
+            return "SUCCESS"
+        return "INIT" if now - Lifecycle.of(job).started_at < JOB_INIT_SECONDS else "RUNNING"
 
     def job(self, region: str, job_id: str) -> dict[str, Any]:
         found = self.store.get(VENDOR, region, "job", job_id)
@@ -157,43 +148,45 @@ class ImsModel:
         return found
 
     def job_view(self, job: dict[str, Any]) -> dict[str, Any]:
-        now = self.ctx.now()
+        """The ShowJob / ShowJobProgress reply (the same fields, `entities` as JobProgressEntities)."""
+        life = Lifecycle.of(job)
+        reading = life.at(self.ctx.now())
         status = self.job_status(job)
         entities: dict[str, Any] = {}
-        if now >= job["visible_at"] and _named_before_failing(job):
+        if job["image_id"] and status != "INIT":
             entities.update(image_id=job["image_id"], image_name=job["image_name"])
         if status == "RUNNING":
-            span = job["end_at"] - job["begin"]
-            entities["process_percent"] = round(min(0.99, max(0.0, (now - job["begin"]) / span)), 2)
-        end = {"SUCCESS": job["end_at"], "FAIL": job.get("fail_at")}.get(status)
+            entities.update(process_percent=round(reading.progress / 100.0, 2), current_task=job["job_type"])
+        end = {"SUCCESS": life.started_at + life.duration,
+               "FAIL": life.started_at + life.duration * (life.fails_at or 0.0)}.get(status)
         failed = status == "FAIL"
         return {
             "status": status, "job_id": job["job_id"], "job_type": job["job_type"],
-            "begin_time": iso(job["begin"]), "end_time": iso(end),
+            "begin_time": iso(life.started_at), "end_time": iso(end),
             "error_code": job["error_code"] if failed else None,
             "fail_reason": job["fail_reason"] if failed else None,
             "entities": entities,
         }
 
-    def _new_job(self, region: str, job_type: str, action: str, image: dict[str, Any], duration: float,
-                 visible_after: float, **extra: Any) -> str:
+    def start_job(self, region: str, job_type: str, action: str, image: dict[str, Any], duration: float,
+                  fault_region: str = "", **extra: Any) -> str:
+        """Accept a job that makes `image`: an injected `fail` fault (params {"after": seconds}, by default
+        half-way) fails it; failing while still in INIT, it never makes its image."""
         now = self.ctx.now()
         job_id = ids.token(self.store, "huawei.job", 32, "0123456789abcdef")
-        fault = self.ctx.take_failure(VENDOR, action, extra.get("dest_region") or region)  # copies fail per destination
-        fail_at = None
-        if fault is not None:  # params {"after": seconds} picks the moment; by default half-way
-            fail_at = now + float(fault.params.get("after", duration * 0.5))
-        job = {
-            "job_id": job_id, "job_type": job_type, "region": region, "begin": now,
-            "running_at": now + JOB_INIT_SECONDS, "end_at": now + duration, "visible_at": now + visible_after,
-            "fail_at": fail_at, "error_code": (fault.code if fault and fault.code else DEFAULT_FAIL[0]),
+        fault = self.ctx.take_failure(VENDOR, action, fault_region or region)
+        after = float(fault.params.get("after", duration * 0.5)) if fault is not None else duration
+        life = Lifecycle.start(now, duration, fault is not None, min(0.99, max(0.0, after / duration)))
+        made = fault is None or after >= JOB_INIT_SECONDS
+        if made:
+            image.update({LIFECYCLE: life.record(), "job_id": job_id, "created": now, "updated": now})
+            self.store.put(VENDOR, image["region"], "image", image["id"], image)
+        self.store.put(VENDOR, region, "job", job_id, {
+            "job_id": job_id, "job_type": job_type, "region": region, LIFECYCLE: life.record(),
+            "error_code": (fault.code if fault and fault.code else DEFAULT_FAIL[0]),
             "fail_reason": (fault.message if fault and fault.message else DEFAULT_FAIL[1]),
-            "image_id": image["id"], "image_name": image["name"], **extra,
-        }
-        image.update(job_id=job_id, created=now, visible_at=now + visible_after,
-                     saving_at=now + visible_after + QUEUED_SECONDS, done_at=now + duration, fail_at=fail_at)
-        self.store.put(VENDOR, image["region"], "image", image["id"], image)
-        self.store.put(VENDOR, region, "job", job_id, job)
+            "image_id": image["id"] if made else "", "image_name": image["name"], **extra,
+        })
         return job_id
 
     def copies_in_flight(self) -> int:
@@ -202,30 +195,27 @@ class ImsModel:
 
     # images --------------------------------------------------------------------
     def image_status(self, image: dict[str, Any]) -> str:
+        life = Lifecycle.of(image)
         now = self.ctx.now()
-        if image.get("fail_at") is not None and now >= image["fail_at"]:
+        phase = life.at(now).phase
+        if phase is Phase.FAILED:
             return "killed"
-        if now < image["saving_at"]:
-            return "queued"
-        return "active" if now >= image["done_at"] else "saving"
-
-    def visible(self, image: dict[str, Any]) -> bool:
-        """Listed once created; a job that failed before creating its image leaves none."""
-        return self.ctx.now() >= image["visible_at"] and _named_before_failing(image)
+        if phase is Phase.DONE:
+            return "active"
+        return "queued" if now - life.started_at < QUEUED_SECONDS else "saving"
 
     def image(self, region: str, image_id: str, status: int = 400) -> dict[str, Any]:
         found = self.store.get(VENDOR, region, "image", image_id)
-        if found is None or not self.visible(found):
+        if found is None:
             raise bad("IMG.0144", "The image does not exist.", status)
         return found
 
     def images(self, region: str) -> list[dict[str, Any]]:
-        return [i for i in self.store.list(VENDOR, region, "image") if self.visible(i)]
+        return self.store.list(VENDOR, region, "image")
 
-    def _new_image(self, region: str, name: str, description: str, tags: dict[str, str], **fields: Any) -> dict[str, Any]:
+    def new_image(self, region: str, name: str, description: str, tags: dict[str, str], **fields: Any) -> dict[str, Any]:
         return {"id": ids.uuid_like(self.store, "huawei.image"), "name": name, "description": description,
-                "region": region, "imagetype": "private", "tags": tags, "whole": False, "cmk_id": "",
-                "updated": self.ctx.now(), **fields}
+                "region": region, "imagetype": "private", "tags": tags, "whole": False, "cmk_id": "", **fields}
 
     def create_image(self, region: str, body: dict[str, Any], whole: bool = False) -> str:
         with self.store.transaction():  # the busy-server check and the new job are one step
@@ -238,7 +228,10 @@ class ImsModel:
         if body.get("image_url") and not whole:
             if body.get("instance_id") or body.get("volume_id"):
                 raise bad("IMG.0001", "The request message format is invalid: give image_url or instance_id, not both.")
-            return self._import_file(region, body, name, description, tags)
+            fields, duration = file_image(body)
+            image = self.new_image(region, name, description, tags, **fields)
+            return self.start_job(region, "createImageByFile", "CreateImage", image, duration,
+                                  image_url=str(body["image_url"]))
         if not body.get("instance_id"):
             if body.get("image_url") or body.get("volume_id") or body.get("data_images"):
                 raise bad("IMG.0105", "The operation is not supported (not implemented by the simulator).")
@@ -256,22 +249,16 @@ class ImsModel:
                 raise bad("IMG.0001", "The request message format is invalid: vault_id is required to create a full-ECS image from an ECS.")
             if self.store.get(VENDOR, region, "vault", body["vault_id"]) is None:
                 raise bad("IMG.0184", "Failed to obtain the vault.")
-        image = self._new_image(
+        image = self.new_image(
             region, name, description, tags, os_type=server["os_type"], os_version=server["os_version"],
             platform="Windows" if server["os_type"] == "Windows" else "CentOS", min_disk=server["system_disk_gb"],
             whole=whole, cmk_id=body.get("cmk_id") or "", source=f"instance,{server['id']}",
+            vault_id=body.get("vault_id") or "", backup_id=ids.uuid_like(self.store, "huawei.backup") if whole else "",
         )
         duration = CAPTURE_SECONDS[server["os_type"]] + (WHOLE_IMAGE_EXTRA if whole else 0.0)
         job_type = "createWholeImageByInstance" if whole else "createImageByInstance"
         action = "CreateWholeImage" if whole else "CreateImage"
-        return self._new_job(region, job_type, action, image, duration, CAPTURE_VISIBLE_AFTER, server_id=server["id"])
-
-    def _import_file(self, region: str, body: dict[str, Any], name: str, description: str, tags: dict[str, str]) -> str:
-        """CreateImage with image_url: register an OBS file (see files.py); the shared 'fail' fault applies."""
-        fields, duration = file_image(body)
-        image = self._new_image(region, name, description, tags, **fields)
-        return self._new_job(region, "createImageByFile", "CreateImage", image, duration, IMPORT_VISIBLE_AFTER,
-                             image_url=str(body["image_url"]))
+        return self.start_job(region, job_type, action, image, duration, server_id=server["id"])
 
     def update_image(self, region: str, image_id: str, ops: Any) -> dict[str, Any]:
         image = self.image(region, image_id)
@@ -314,44 +301,6 @@ class ImsModel:
                 merged.pop(key, None)
         image["tags"] = parse_tags({"image_tags": [{"key": k, "value": v} for k, v in merged.items()]})
         self.store.put(VENDOR, region, "image", image_id, image)
-
-    def copy_cross_region(self, region: str, image_id: str, body: dict[str, Any]) -> str:
-        with self.store.transaction():  # counting the copies in flight and adding one are one step
-            return self._copy_cross_region(region, image_id, body)
-
-    def _copy_cross_region(self, region: str, image_id: str, body: dict[str, Any]) -> str:
-        source = self.image(region, image_id)
-        name = check_name(body.get("name"))
-        description = check_description(body.get("description"))
-        dest = body.get("region") or ""
-        if dest not in PROJECTS:
-            raise bad("IMG.0001", f"The request message format is invalid: region {dest!r} is unknown.")
-        if dest == region:
-            raise bad("IMG.0001", "The request message format is invalid: the destination region must differ from the source region.")
-        if not body.get("project_name"):
-            raise bad("IMG.0001", "The request message format is invalid: project_name is required.")
-        if body["project_name"] != dest:
-            raise bad("IMG.0145", "The project name is incorrect.")
-        if not body.get("agency_name"):
-            raise bad("IMG.0001", "The request message format is invalid: agency_name is required.")
-        if source["imagetype"] != "private" or self.image_status(source) != "active":
-            raise bad("IMG.0046", "The image is unavailable.")
-        if source.get("cmk_id"):
-            # No dedicated code for "encrypted images cannot be replicated across regions".
-            raise bad("IMG.0105", "The operation is not supported: encrypted images cannot be replicated across regions.")
-        if source.get("whole") and not body.get("vault_id"):
-            raise bad("IMG.0001", "The request message format is invalid: vault_id is required to replicate a full-ECS image.")
-        if int(source.get("min_disk") or 0) > MAX_COPY_GB:
-            raise bad("IMG.0059", "The size of the image file exceeds the maximum allowed.")
-        if self.copies_in_flight() >= MAX_COPIES_IN_FLIGHT:
-            raise bad("IMG.0060", "The number of tasks exceeds the flow control limit.")
-        image = self._new_image(
-            dest, name, description, {}, os_type=source["os_type"], os_version=source["os_version"],
-            platform=source["platform"], min_disk=source["min_disk"], whole=source.get("whole", False),
-            source=f"image,{region},{source['id']}",
-        )
-        return self._new_job(region, "copyImageCrossRegion", "CopyImageCrossRegion", image, copy_seconds(dest),
-                             COPY_VISIBLE_AFTER, dest_region=dest, source_image_id=source["id"])
 
     def delete_image(self, region: str, image_id: str) -> None:
         image = self.image(region, image_id, 404)

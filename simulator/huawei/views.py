@@ -26,6 +26,7 @@ def image_view(model: ImsModel, image: dict[str, Any]) -> dict[str, Any]:
         "tags": [f"{k}.{v}" for k, v in sorted(image.get("tags", {}).items())],
         "__data_origin": image.get("source", ""), "__originalimagename": "", "__productcode": "",
         "enterprise_project_id": "0", "__whole_image": "true" if image.get("whole") else "false",
+        "__backup_id": image.get("backup_id", ""),
         "max_ram": "", "__lazyloading": "true", "__root_origin": image.get("root_origin", ""),
     }
     if image.get("architecture") == "arm":

@@ -1,9 +1,10 @@
 """Huawei Cloud IMS + ECS on the wire: REST paths, project ids, JSON replies, `X-Request-Id`.
 
 The region of a request is the region of its project id (`X-Project-Id` header, or the
-`{project_id}` path segment for ShowJob, ShowServer and tag calls). Errors: IMS answers
-`{"error_code","error_msg"}`, ECS `{"error":{"code","message"}}`, API Gateway throttling is
-`429` with `APIGW.0308`; every reply carries `X-Request-Id`.
+`{project_id}` path segment for ShowJob, ShowServer and tag calls). Jobs are read with
+ShowJobProgress (`GET /v1/cloudimages/job/{job_id}`) or the deprecated ShowJob: the same fields.
+Errors: IMS answers `{"error_code","error_msg"}`, ECS `{"error":{"code","message"}}`, API
+Gateway throttling is `429` with `APIGW.0308`; every reply carries `X-Request-Id`.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from ..core import ids
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
+from .copies import copy_cross_region
 from .model import VENDOR, ImsModel
 from .regions import PROJECTS, REGION_OF_PROJECT
 from .views import image_view, server_view
@@ -33,6 +35,7 @@ class Route:
 ROUTES: tuple[Route, ...] = tuple(Route(m, re.compile(f"^{p}$"), a) for m, p, a in (
     ("GET", f"/v1/{PID}/cloudservers/{ID}", "ShowServer"),
     ("GET", f"/v1/{PID}/jobs/{ID}", "ShowJob"),
+    ("GET", f"/v1/cloudimages/job/{ID}", "ShowJobProgress"),
     ("POST", "/v2/cloudimages/action", "CreateImage"),
     ("POST", "/v1/cloudimages/wholeimages/action", "CreateWholeImage"),
     ("GET", "/v2/cloudimages", "ListImages"),
@@ -54,7 +57,8 @@ class HuaweiWire:
         self.ctx = ctx
         self.model = ImsModel(ctx)
         self.actions: dict[str, Handler] = {
-            "ShowServer": self.show_server, "ShowJob": self.show_job, "CreateImage": self.create_image,
+            "ShowServer": self.show_server, "ShowJob": self.show_job, "ShowJobProgress": self.show_job,
+            "CreateImage": self.create_image,
             "CreateWholeImage": self.create_whole_image, "ListImages": self.list_images,
             "UpdateImage": self.update_image, "CopyImageCrossRegion": self.copy_cross_region,
             "GlanceDeleteImage": self.delete_image, "BatchAddOrDeleteTags": self.tags_action,
@@ -153,7 +157,7 @@ class HuaweiWire:
         return self._ok(image_view(self.model, image))
 
     def copy_cross_region(self, call: Call, body: Any) -> SimResponse:
-        return self._ok({"job_id": self.model.copy_cross_region(call.region, call.params["id"], _object(body))})
+        return self._ok({"job_id": copy_cross_region(self.model, call.region, call.params["id"], _object(body))})
 
     def delete_image(self, call: Call, body: Any) -> SimResponse:
         self.model.delete_image(call.region, call.params["id"])

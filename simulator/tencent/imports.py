@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..core import ids
-from .model import ACCOUNT_UIN, IMPORTING, VENDOR, CvmModel, as_bool, fail, iso
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle
+from .model import ACCOUNT_UIN, FAIL_AT, IMPORTING, VENDOR, CvmModel, as_bool, fail, iso
 
 ARCHITECTURES = ("x86_64", "i386", "arm_64")
 BOOT_MODES = ("Legacy BIOS", "UEFI")
@@ -111,7 +112,7 @@ class ImageImport:
             "IsSupportCloudinit": not windows, "SnapshotSet": bound, "Tags": tags,
             "LicenseType": str(p.get("LicenseType") or "TencentCloud"), "ImageFamily": str(p.get("ImageFamily") or ""),
             "ImageDeprecated": False, "CdcCacheStatus": "",
-            "kind": "import", "started_at": now, "duration": import_seconds(str(p["ImageUrl"])), "fail": failing,
+            "kind": "import", LIFECYCLE: Lifecycle.start(now, import_seconds(str(p["ImageUrl"])), failing, FAIL_AT).record(),
             "encrypted": False, "os": os_["os"], "copies": [], "image_url": str(p["ImageUrl"]),
             "boot_mode": str(p.get("BootMode") or "Legacy BIOS"),
         }

@@ -1,9 +1,10 @@
 """Tencent Cloud CVM images, instances and CBS snapshots: state, lifecycles and CVM error codes.
 
-Lifecycles are computed from timestamps whenever an object is read (never ticked):
-a capture is CREATING for its duration, then NORMAL (or CREATEFAILED when a `fail` fault was
-injected); an import (imports.py) is IMPORTING, then NORMAL or IMPORTFAILED; a SyncImages copy
-(sync.py) is SYNCING with a rising SyncPercent in its destination region while its source reads SYNCING.
+Every long operation keeps one lifecycle record (simulator/core/lifecycle.py) read whenever the
+object is read (never ticked): a capture is CREATING for its duration, then NORMAL (or CREATEFAILED
+when a `fail` fault was injected); an import (imports.py) is IMPORTING, then NORMAL or IMPORTFAILED;
+a SyncImages copy (sync.py) is SYNCING with a rising SyncPercent in its destination region while its
+source reads SYNCING; an instance's LatestOperationState is OPERATING while its CreateImage runs.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
 from ..core.wire import SimError
 from . import seeds
 from .regions import CVM_REGIONS, FINANCE_REGIONS
@@ -94,13 +96,22 @@ class CvmModel:
 
     def instance_view(self, inst: dict[str, Any]) -> dict[str, Any]:
         out = public(inst)
-        until = inst.get("op_until")
-        if until is not None:
-            if self.ctx.now() < until:
-                out["LatestOperationState"] = "OPERATING"
-            else:
-                out["LatestOperationState"] = "FAILED" if inst.get("op_failed") else "SUCCESS"
+        phase = self.operation(inst)
+        if phase is not None:
+            out["LatestOperationState"] = {Phase.RUNNING: "OPERATING", Phase.DONE: "SUCCESS", Phase.FAILED: "FAILED"}[phase]
         return out
+
+    def operation(self, inst: dict[str, Any]) -> Phase | None:
+        """The phase of the instance's latest operation (a state file of an earlier version keeps op_until)."""
+        now = self.ctx.now()
+        if LIFECYCLE in inst:
+            return Lifecycle.of(inst).at(now).phase
+        if inst.get("op_until") is None:
+            return None
+        return Phase.RUNNING if now < inst["op_until"] else (Phase.FAILED if inst.get("op_failed") else Phase.DONE)
+
+    def busy(self, inst: dict[str, Any]) -> bool:
+        return self.operation(inst) is Phase.RUNNING
 
     def _instance(self, region: str, instance_id: str) -> dict[str, Any]:
         if not INSTANCE_ID.match(instance_id):
@@ -138,31 +149,26 @@ class CvmModel:
         return {"SnapshotId": snap_id, "DiskUsage": usage, "DiskSize": size}
 
     # images: reads ----------------------------------------------------------------
-    def end_of(self, obj: dict[str, Any]) -> float:
-        return obj["started_at"] + obj["duration"] * (FAIL_AT if obj.get("fail") else 1.0)
+    def reading(self, obj: dict[str, Any]) -> Phase:
+        return Lifecycle.of(obj).at(self.ctx.now()).phase
 
     def image_view(self, image: dict[str, Any]) -> dict[str, Any]:
-        """The image as DescribeImages shows it now, computed from its timestamps."""
+        """The image as DescribeImages shows it now, computed from its lifecycle record."""
         out = public(image)
         if image.get("kind") == "public":
             return out
-        now = self.ctx.now()
-        elapsed = now - image["started_at"]
+        reading = Lifecycle.of(image).at(self.ctx.now())
         if image.get("kind") == "copy":
-            if now >= self.end_of(image):
-                out["ImageState"] = CREATEFAILED if image.get("fail") else NORMAL
-                out["SyncPercent"] = int(100 * FAIL_AT) if image.get("fail") else 100
-            else:
-                out["ImageState"] = SYNCING
-                out["SyncPercent"] = max(0, min(99, int(100 * elapsed / image["duration"])))
+            out["ImageState"] = {Phase.RUNNING: SYNCING, Phase.DONE: NORMAL, Phase.FAILED: CREATEFAILED}[reading.phase]
+            out["SyncPercent"] = reading.progress
             return out
         imported = image.get("kind") == "import"
-        if now < self.end_of(image):
+        if reading.phase is Phase.RUNNING:
             out["ImageState"] = IMPORTING if imported else CREATING
-        elif image.get("fail"):
+        elif reading.phase is Phase.FAILED:
             out["ImageState"] = IMPORTFAILED if imported else CREATEFAILED
         else:
-            syncing = any(now < self.end_of(c) for c in image.get("copies", []))
+            syncing = any(self.reading(c) is Phase.RUNNING for c in image.get("copies", []))
             out["ImageState"] = SYNCING if syncing else NORMAL
         out["SyncPercent"] = None
         return out
@@ -237,7 +243,7 @@ class CvmModel:
         inst = self._instance(region, instance_id)
         if inst["InstanceState"] not in ("RUNNING", "STOPPED"):
             raise fail("InvalidInstanceState", f"The instance `{instance_id}` is {inst['InstanceState']}.")
-        if inst.get("op_until") is not None and self.ctx.now() < inst["op_until"]:
+        if self.busy(inst):
             raise fail("OperationDenied.InstanceOperationInProgress",
                        f"The instance `{instance_id}` is busy with {inst['LatestOperation']}; retry when it ends.")
         owned = {d["DiskId"]: d for d in inst["DataDisks"]}
@@ -282,8 +288,8 @@ class CvmModel:
                                         image_id, name, plan["encrypted"])]
             bound += [self.own_snapshot(region, "DATA_DISK", d["DiskId"], d["DiskSize"], os_, image_id, name,
                                          bool(d.get("Encrypt"))) for d in plan["data"]]
-            inst.update(LatestOperation="CreateImage", op_until=now + plan["duration"] * (FAIL_AT if failing else 1.0),
-                        op_failed=failing, LatestOperationRequestId=None)
+            inst.update(LatestOperation="CreateImage", LatestOperationRequestId=None,
+                        **{LIFECYCLE: Lifecycle.start(now, plan["duration"], failing, FAIL_AT).record()})
             self.store.put(VENDOR, region, "instance", inst["InstanceId"], inst)
             source = {"source_instance": inst["InstanceId"]}
         else:
@@ -299,7 +305,7 @@ class CvmModel:
             "ImageSource": "CREATE_IMAGE", "SyncPercent": None, "IsSupportCloudinit": os_ is seeds.LINUX,
             "SnapshotSet": bound, "Tags": tags, "LicenseType": "TencentCloud", "ImageFamily": str(p.get("ImageFamily") or ""),
             "ImageDeprecated": False, "CdcCacheStatus": "",
-            "kind": "capture", "started_at": now, "duration": plan["duration"], "fail": failing,
+            "kind": "capture", LIFECYCLE: Lifecycle.start(now, plan["duration"], failing, FAIL_AT).record(),
             "encrypted": plan["encrypted"], "os": os_["os"], "copies": [], **source,
         }
         self.store.put(VENDOR, region, "image", image_id, image)

@@ -2,7 +2,7 @@
 
 Per seeded region (`gz` ap-guangzhou, `sh` ap-shanghai, `bj` ap-beijing):
   ins-{p}lnx001  Linux instance, RUNNING; system disk disk-{p}lnx001, data disk disk-{p}lnxd01
-  ins-{p}win001  Windows instance, RUNNING; system disk disk-{p}win001
+  ins-{p}win001  Windows instance, RUNNING; system disk disk-{p}win001, data disk disk-{p}wind01
   snap-{p}sys001 system-disk snapshot of the Linux instance
   snap-{p}dat001 data-disk snapshot of the Linux instance
   snap-{p}win001 system-disk snapshot of the Windows instance
@@ -44,7 +44,7 @@ def _disk(disk_id: str, size: int, encrypted: bool = False) -> dict[str, Any]:
 
 def instances(region: str, p: str) -> list[dict[str, Any]]:
     out = []
-    for os_, tag, data in ((LINUX, "lnx", [_disk(f"disk-{p}lnxd01", 100)]), (WINDOWS, "win", [])):
+    for os_, tag, data in ((LINUX, "lnx", [_disk(f"disk-{p}lnxd01", 100)]), (WINDOWS, "win", [_disk(f"disk-{p}wind01", 100)])):
         out.append({
             "Placement": {"Zone": zone(region), "ProjectId": 0}, "InstanceId": f"ins-{p}{tag}001",
             "InstanceType": "S5.MEDIUM4", "CPU": 2, "Memory": 4, "RestrictState": "NORMAL",

@@ -3,15 +3,18 @@
 The source reads SYNCING until every copy has finished; a copy reads SYNCING with a rising
 SyncPercent in its destination region, then NORMAL (or CREATEFAILED when a `fail` fault names it).
 Encrypted images are refused, and the source region may not be a destination (except for an
-encrypted copy, which Tencent makes only inside the source region).
+encrypted copy, Encrypt with an optional KmsKeyId, which Tencent makes only inside the source
+region). Image names are unique per region: a destination where the copy's name is taken refuses
+the whole call with InvalidImageName.Duplicate, before any copy starts.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from ..core import ids
+from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle
 from . import seeds
-from .model import NAME_MAX, NORMAL, SYNCING, VENDOR, CvmModel, as_bool, copy_seconds, fail, iso, public
+from .model import FAIL_AT, NAME_MAX, NORMAL, SYNCING, VENDOR, CvmModel, as_bool, copy_seconds, fail, iso, public
 from .regions import CVM_REGIONS, FINANCE_REGIONS
 
 
@@ -37,9 +40,9 @@ class ImageSync:
         if len(set(dests)) != len(dests):
             raise fail("InvalidParameterValue", "DestinationRegions contains a region twice.")
         for dest in dests:
-            if dest in FINANCE_REGIONS:
+            if dest in FINANCE_REGIONS and dest != region:
                 raise fail("InvalidRegion.Unavailable", f"Images cannot be synced to {dest}.")
-            if dest not in CVM_REGIONS:
+            if dest not in CVM_REGIONS and dest != region:
                 raise fail("InvalidRegion.NotFound", f"The region `{dest}` does not exist.")
             if dest == region and not encrypt:
                 raise fail("InvalidParameterValue.InvalidRegion", f"The destination `{dest}` is the image's own region.")
@@ -50,10 +53,13 @@ class ImageSync:
         name = str(p.get("ImageName") or source["ImageName"])
         if len(name) > NAME_MAX:
             raise fail("InvalidParameterValue.TooLong", f"`ImageName` must be at most {NAME_MAX} characters.")
+        for dest in dests:
+            self.model._check_name(dest, name)  # InvalidImageName.Duplicate, the source's own name included
         if as_bool(p.get("DryRun")):
             raise fail("DryRunOperation", "The request would have succeeded, but DryRun was set.")
+        kms = str(p.get("KmsKeyId") or "") if encrypt else ""  # KmsKeyId counts only with Encrypt
         failing = self._failing_destinations(region, dests)
-        made = [self._start_copy(source, region, dest, name, encrypt, dest in failing) for dest in dests]
+        made = [self._start_copy(source, region, dest, name, encrypt, kms, dest in failing) for dest in dests]
         source["copies"] = [*source.get("copies", []), *made]
         self.model.store.put(VENDOR, region, "image", source["ImageId"], source)
         return [{"ImageId": c["image_id"], "Region": c["region"]} for c in made]
@@ -73,7 +79,7 @@ class ImageSync:
             failing.add(named if named in dests else dests[0])
         return failing
 
-    def _start_copy(self, source: dict[str, Any], region: str, dest: str, name: str, encrypt: bool,
+    def _start_copy(self, source: dict[str, Any], region: str, dest: str, name: str, encrypt: bool, kms: str,
                     failing: bool) -> dict[str, Any]:
         now = self.model.ctx.now()
         image_id = ids.prefixed(self.model.store, "cvm.image", "img-", 8)
@@ -82,7 +88,8 @@ class ImageSync:
                  for s in source["SnapshotSet"]]
         image = {**public(source), "ImageId": image_id, "ImageName": name, "CreatedTime": iso(now),
                  "ImageState": SYNCING, "SyncPercent": 0, "SnapshotSet": bound, "Tags": [],
-                 "kind": "copy", "started_at": now, "duration": copy_seconds(dest), "fail": failing,
-                 "encrypted": encrypt, "os": source.get("os"), "synced_from": {"ImageId": source["ImageId"], "Region": region}}
+                 "kind": "copy", LIFECYCLE: Lifecycle.start(now, copy_seconds(dest), failing, FAIL_AT).record(),
+                 "encrypted": encrypt or bool(source.get("encrypted")), "kms_key_id": kms, "os": source.get("os"),
+                 "synced_from": {"ImageId": source["ImageId"], "Region": region}}
         self.model.store.put(VENDOR, dest, "image", image_id, image)
-        return {"region": dest, "image_id": image_id, "started_at": now, "duration": image["duration"], "fail": failing}
+        return {"region": dest, "image_id": image_id, LIFECYCLE: image[LIFECYCLE]}

@@ -94,7 +94,6 @@ def test_check_refuses_a_file_azure_would_refuse_without_a_call(server: Provider
     ({"object": {"bucket": "golden/vhds", "key": "a.qcow2"}}, "object.key", "must end with '.vhd'"),
     ({"options": {}}, "options.resource_group", "is required"),
     ({"options": {"resource_group": "rg."}}, "options.resource_group", "do not end with '.'"),
-    ({"options": {"resource_group": RG, "gallery": "g"}}, "options", "unknown Azure import option(s) ['gallery']"),
     ({"options": {"resource_group": RG, "blob_uri": "https://golden.blob.core.windows.net/vhds/x/disk.vhd?sv=2024&sig=x"}},
      "options.blob_uri", "without a SAS token"),
     ({"options": {"resource_group": RG, "blob_uri": "https://golden.blob.core.windows.net/vhds/other.vhd"}},
@@ -119,6 +118,18 @@ def test_rules_name_the_rule_and_the_fix(extra: dict[str, Any], field: str, says
     failures = RULES.validate_import({**imp("web", format="vhd"), **extra})
     assert [f.field for f in failures] == [field], failures
     assert says in failures[0].reason
+
+
+def test_options_azure_does_not_take_are_refused_by_the_declaration(server: ProviderServer, quiet_sim: Simulator) -> None:
+    mark = quiet_sim.mark()
+    _, failures = server.check(ImportedImageProvider(), imp("web", format="vhd", options={"resource_group": RG,
+                                                                                          "gallery": "g"}))
+    assert [f for f, _ in failures] == ["options.gallery"] and "has no option 'gallery'" in failures[0][1]
+    _, failures = server.check(ImportedImageProvider(), imp("web", format="vhd", platform="Ubuntu"))
+    assert [f for f, _ in failures] == ["platform"] and "Fix: remove platform" in failures[0][1]
+    _, failures = server.check(ImportedImageProvider(), imp("web", format="vhd", options={}))
+    assert [f for f, _ in failures] == ["options.resource_group"]
+    assert quiet_sim.requests(VENDOR, since=mark) == []
 
 
 @pytest.mark.parametrize("extra", [

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 
+from imageforge.providers.azure import scripts
 from imageforge.simulator.azure.model import run_command_log
 from imageforge.simulator.core.simulator import Simulator
 
@@ -50,34 +51,98 @@ def test_power_off_deallocate_generalize_then_start_refused(compute: Any, azsim:
     assert code_of(refused.value) == "OperationNotAllowed" and "generalized" in message_of(refused.value)
 
 
-def test_run_command_linux_and_windows_results_and_log(compute: Any, azsim: Simulator) -> None:
+def test_run_command_results_carry_no_exit_code_and_the_log_keeps_it(compute: Any, azsim: Simulator) -> None:
     linux, _ = fresh_vm(azsim)
     result = compute.virtual_machines.begin_run_command(
         RG, linux, {"commandId": "RunShellScript", "script": ["echo hello", "waagent -deprovision+user -force"]}).result()
     message = result.value[0].message
     assert message.startswith("Enable succeeded") and "hello" in message and "azureuser account" in message
-    failed = compute.virtual_machines.begin_run_command(RG, linux, {"commandId": "RunShellScript", "script": ["exit 3"]}).result()
-    assert "exit status=3" in failed.value[0].message
+    failed = compute.virtual_machines.begin_run_command(RG, linux, {"commandId": "RunShellScript",
+                                                                    "script": ["echo half", "exit 3"]}).result()
+    # like Azure's action Run Command: a failing script still "succeeds", with no exit status anywhere
+    assert [v.code for v in failed.value] == ["ProvisioningState/succeeded"]
+    assert failed.value[0].message == "Enable succeeded: \n[stdout]\nhalf\n[stderr]\n\n" and "3" not in failed.value[0].message
     windows, _ = fresh_vm(azsim, "Windows")
     out = compute.virtual_machines.begin_run_command(
-        RG, windows, {"commandId": "RunPowerShellScript", "script": ["Write-Output 'ready'"]}).result()
+        RG, windows, {"commandId": "RunPowerShellScript", "script": ["Write-Output 'ready'", "exit 5"]}).result()
     assert [v.code for v in out.value] == ["ComponentStatus/StdOut/succeeded", "ComponentStatus/StdErr/succeeded"]
     assert out.value[0].message == "ready"
     log = [r for r in run_command_log(azsim.store) if r["vm_name"] in (linux, windows)]
-    assert [(r["vm_name"], r["exit_code"]) for r in log] == [(linux, 0), (linux, 3), (windows, 0)]
+    assert [(r["vm_name"], r["exit_code"]) for r in log] == [(linux, 0), (linux, 3), (windows, 5)]
     assert log[0]["script"] == ["echo hello", "waagent -deprovision+user -force"]
     with pytest.raises(HttpResponseError) as wrong:
         compute.virtual_machines.begin_run_command(RG, linux, {"commandId": "RunPowerShellScript", "script": ["dir"]})
     assert code_of(wrong.value) == "InvalidParameter"
 
 
-def test_sysprep_shuts_the_windows_vm_down(compute: Any, azsim: Simulator) -> None:
+@pytest.mark.parametrize("os_type", [scripts.LINUX, scripts.WINDOWS])
+def test_our_wrapper_prints_the_exit_code_of_the_script_inside(compute: Any, azsim: Simulator, os_type: str) -> None:
+    name, _ = fresh_vm(azsim, os_type.capitalize())
+    lines = ["echo licensing", "exit 4"] if os_type == scripts.LINUX else ["Write-Output licensing", "exit 4"]
+    body = {"commandId": scripts.COMMAND_ID[os_type], "script": scripts.wrapped(os_type, lines)}
+    raw = compute.virtual_machines.begin_run_command(RG, name, body).result()
+    read = scripts.result(os_type, raw.as_dict())
+    assert (read.exit_code, read.stdout_tail) == (4, "licensing")
+    body["script"] = scripts.wrapped(os_type, ["echo fine" if os_type == scripts.LINUX else "Write-Output fine"])
+    ok = scripts.result(os_type, compute.virtual_machines.begin_run_command(RG, name, body).result().as_dict())
+    assert (ok.exit_code, ok.stdout_tail) == (0, "fine")
+
+
+def test_a_second_run_command_while_one_runs_is_a_409_conflict(compute: Any, azsim: Simulator) -> None:
+    name, _ = fresh_vm(azsim, "Windows")  # Sysprep runs for minutes (each request here moves the clock a minute)
+    sysprep = scripts.wrapped(scripts.WINDOWS, scripts.generalize(scripts.WINDOWS))
+    compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript", "script": sysprep},
+                                               polling=False)
+    with pytest.raises(ResourceExistsError) as busy:
+        compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript", "script": ["dir"]})
+    assert code_of(busy.value) == "Conflict" and "Run command extension execution is in progress" in message_of(busy.value)
+    azsim.advance(300)
+    assert compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript",
+                                                                 "script": ["dir"]}).result().value
+
+
+def test_linux_probe_reads_the_agent_state(compute: Any, azsim: Simulator) -> None:
+    name, _ = fresh_vm(azsim)
+    body = {"commandId": "RunShellScript", "script": scripts.wrapped(scripts.LINUX, scripts.probe(scripts.LINUX))}
+    before = scripts.result(scripts.LINUX, compute.virtual_machines.begin_run_command(RG, name, body).result().as_dict())
+    assert (before.exit_code, before.stdout_tail) == (scripts.NOT_GENERALIZED, "waagent=provisioned")
+    generalize = {"commandId": "RunShellScript", "script": scripts.wrapped(scripts.LINUX, scripts.generalize(scripts.LINUX))}
+    done = scripts.result(scripts.LINUX, compute.virtual_machines.begin_run_command(RG, name, generalize).result().as_dict())
+    assert done.exit_code == 0 and done.stdout_tail.endswith("waagent=deprovisioned")
+    after = scripts.result(scripts.LINUX, compute.virtual_machines.begin_run_command(RG, name, body).result().as_dict())
+    assert (after.exit_code, after.stdout_tail) == (0, "waagent=deprovisioned")
+
+
+def test_sysprep_quit_seals_the_image_state_and_leaves_the_vm_running(compute: Any, azsim: Simulator) -> None:
     name, _ = fresh_vm(azsim, "Windows")
-    compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript", "script": [
+    body = {"commandId": "RunPowerShellScript", "script": scripts.wrapped(scripts.WINDOWS, scripts.probe(scripts.WINDOWS))}
+    before = scripts.result(scripts.WINDOWS, compute.virtual_machines.begin_run_command(RG, name, body).result().as_dict())
+    assert (before.exit_code, before.stdout_tail) == (scripts.NOT_GENERALIZED, "ImageState=IMAGE_STATE_COMPLETE")
+    generalize = {"commandId": "RunPowerShellScript",
+                  "script": scripts.wrapped(scripts.WINDOWS, scripts.generalize(scripts.WINDOWS))}
+    done = scripts.result(scripts.WINDOWS, compute.virtual_machines.begin_run_command(RG, name, generalize).result().as_dict())
+    assert done.exit_code == 0 and done.stdout_tail == f"ImageState={scripts.SEALED}"
+    azsim.advance(600)
+    assert "PowerState/running" in codes(compute.virtual_machines.instance_view(RG, name))
+
+
+def test_sysprep_inside_an_encrypted_vm_fails_and_says_why(compute: Any, azsim: Simulator) -> None:
+    name, _ = fresh_vm(azsim, "Windows", encrypted=True)
+    body = {"commandId": "RunPowerShellScript",
+            "script": scripts.wrapped(scripts.WINDOWS, scripts.generalize(scripts.WINDOWS))}
+    read = scripts.result(scripts.WINDOWS, compute.virtual_machines.begin_run_command(RG, name, body).result().as_dict())
+    assert read.exit_code == 1 and "BitLocker" in read.stderr_tail and "Sysprep exited 1" in read.stderr_tail
+
+
+def test_sysprep_shutdown_stops_the_vm_mid_command_and_no_result_returns(compute: Any, azsim: Simulator) -> None:
+    name, _ = fresh_vm(azsim, "Windows")
+    poller = compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript", "script": [
         r"Remove-Item -Path 'C:\Windows\Panther' -Recurse -Force",
         r"Start-Process -FilePath C:\Windows\System32\Sysprep\Sysprep.exe -ArgumentList '/generalize','/oobe','/shutdown','/mode:vm'",
-    ]}).result()
-    azsim.advance(300)
+    ]})
+    with pytest.raises(HttpResponseError) as lost:
+        poller.result()
+    assert "VMAgentStatusCommunicationError" in str(lost.value)
     assert "PowerState/stopped" in codes(compute.virtual_machines.instance_view(RG, name))
     with pytest.raises(ResourceExistsError) as stopped:
         compute.virtual_machines.begin_run_command(RG, name, {"commandId": "RunPowerShellScript", "script": ["dir"]})

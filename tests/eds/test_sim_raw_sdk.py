@@ -214,15 +214,18 @@ def test_create_image_rules_allow_the_documented_cases(ecd: Ecd) -> None:
 
 
 # failures and fault injection -------------------------------------------------------------
-def test_injected_capture_failure_ends_create_failed_with_restart_reason(sim: Simulator, ecd: Ecd) -> None:
+def test_injected_capture_failure_ends_create_failed_keeping_its_description(sim: Simulator, ecd: Ecd) -> None:
     client = ecd(HZ)
-    sim.inject("alibaba-eds", "CreateImage", "fail", params={"reason": "restarted"})
-    image_id = capture(client, desktop_id=WIN)
-    sim.advance(6 * MIN)
+    sim.inject("alibaba-eds", "CreateImage", "fail")
+    image_id = capture(client, desktop_id=WIN, description="desk [imageforge:0123456789abcdef01234567]")
+    sim.advance(4 * MIN)
+    assert image(client, image_id).status == "Creating"
+    sim.advance(2 * MIN)
     failed = image(client, image_id)
-    assert failed.status == "CreateFailed"
-    assert "restarted" in failed.description and WIN in failed.description
+    assert (failed.status, failed.progress) == ("CreateFailed", "50%")
+    assert failed.description == "desk [imageforge:0123456789abcdef01234567]"  # what a re-run finds it by
     client.delete_images(m.DeleteImagesRequest(region_id=HZ, image_id=[image_id]))  # a failed image can be deleted
+    assert client.describe_images(m.DescribeImagesRequest(region_id=HZ, image_id=[image_id])).body.images == []
 
 
 def test_injected_copy_failure_in_one_destination(sim: Simulator, ecd: Ecd) -> None:
@@ -277,3 +280,13 @@ def test_request_log_records_eds_actions_and_ecs_requests_stay_with_ecs(sim: Sim
     assert eds[0].params["DesktopId"] == WIN and eds[0].params["ImageName"] == "logged"
     assert [r.action for r in sim.requests("alibaba-ecs", since=mark)] == ["DescribeImages"]
     assert image_id.startswith("m-") and len(image_id) == 19
+
+
+def test_images_an_earlier_simulator_version_stored_still_read(sim: Simulator, ecd: Ecd) -> None:
+    legacy = {"ImageId": "m-legacyimage00001", "Name": "legacy", "Description": "kept", "ImageType": "CUSTOM",
+              "OsType": "Windows", "Size": 80, "started_at": sim.ctx.now() - 3600, "duration": 600.0, "fail": False,
+              "fail_note": "", "CopiedFromImageId": ""}
+    sim.store.put("alibaba-eds", HZ, "image", legacy["ImageId"], legacy)
+    found = image(ecd(HZ), str(legacy["ImageId"]))
+    assert (found.name, found.description, found.status, found.size) == ("legacy", "kept", "Available", 80)
+    ecd(HZ).delete_images(m.DeleteImagesRequest(region_id=HZ, image_id=[legacy["ImageId"]]))

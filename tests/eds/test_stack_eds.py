@@ -29,8 +29,11 @@ EDS_TARGET = """
 """
 
 
-def eds_config(**target_changes: Any) -> dict[str, str]:
+def eds_config(tags: bool = False, **target_changes: Any) -> dict[str, str]:
+    """The sample stack with only the EDS target; the release-wide tags dropped unless asked (EDS refuses tags)."""
     config = load_stack_config(STACKS / "Pulumi.sim.yaml")
+    if not tags:
+        config.pop("imageforge:tags", None)
     target = yaml.safe_load(EDS_TARGET)[0]
     target.update(target_changes)
     config["imageforge:targets"] = json.dumps([target])
@@ -58,4 +61,15 @@ def test_linux_computer_with_data_disks_and_cleanup_fails_check_before_any_call(
     with pytest.raises(offline.CheckFailed) as caught:
         offline.run(STACKS / "__main__.py", config)
     assert [f for f, _ in caught.value.failures] == ["clean_personal_data"]
+    assert sim.requests(since=mark) == []
+
+
+def test_release_wide_tags_are_refused_for_the_eds_target_before_any_call(sim: Simulator) -> None:
+    config = eds_config(tags=True)
+    assert json.loads(config["imageforge:tags"])  # the sample stack tags every target
+    mark = sim.mark()
+    with pytest.raises(offline.CheckFailed) as caught:
+        offline.run(STACKS / "__main__.py", config)
+    assert [f for f, _ in caught.value.failures] == ["tags"]
+    assert all("TagResources covers cloud computers only" in reason for _, reason in caught.value.failures)
     assert sim.requests(since=mark) == []

@@ -1,26 +1,26 @@
-"""ImsAdapter against the simulator: jobs, lifecycles, the five-copy limit and error mapping."""
+"""ImsAdapter against the simulator: single calls, jobs read once per call, per-region copy outcomes, typed errors."""
 from __future__ import annotations
 
-import dataclasses
-import random
 import subprocess
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from imageforge.providers.core.errors import (InvalidArgument, InvalidState, NotFound, OperationFailed, Throttled,
+from imageforge.providers.core.errors import (CloudError, InvalidArgument, InvalidState, NotFound, Throttled,
                                               Unsupported)
-from imageforge.providers.core.model import CaptureRequest, CopyRequest, ImageInfo, ImageStatus, Scope, Source, Target
+from imageforge.providers.core.model import (TAG_KEY, CaptureRequest, CopyRequest, Deferred, Identity, ImageStatus,
+                                             ImportRequest, JobStatus, Scope, Source, Started, Target)
+from imageforge.providers.core.protocol import ImageCopier, ImageImporter
 from imageforge.providers.core.registry import adapter_for
-from imageforge.providers.core.waiting import Backoff, Done, Pending, Waiter
 from imageforge.providers.huawei.ims import ImsAdapter
 from imageforge.simulator.core.simulator import Simulator
 from imageforge.simulator.huawei.model import ImsModel
+from imageforge.simulator.huawei.regions import vault_id
 
-from .conftest import BIG, BJ4, LINUX, SEVEN, VAULT, VENDOR, WINDOWS, copy_jobs_in_flight, shared
+from .conftest import BIG, BJ4, LINUX, SEVEN, SH3, VAULT, VENDOR, WINDOWS, copy_jobs_in_flight, shared
 
+KEY = "0123456789abcdef01234567"
+IDENTITY = Identity(KEY)
 AGENCY = {"agency_name": "ims_admin_agency"}
 
 
@@ -31,135 +31,150 @@ def sim(module_sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> Simulator:
     return simulator
 
 
-class SimClock:
-    """The waiter's clock is the simulator's: sleeping advances simulated time, instantly."""
-
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        self.slept = 0.0
-
-    def now(self) -> float:
-        return self.sim.clock.now()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self.sim.advance(seconds)
-
-
 @pytest.fixture
-def clock(sim: Simulator) -> SimClock:
-    return SimClock(sim)
+def ims(sim: Simulator) -> ImsAdapter:
+    adapter = adapter_for(Target("huawei", "ims", BJ4, "sim"), ImageImporter)
+    assert isinstance(adapter, ImsAdapter)
+    return adapter
 
 
-@pytest.fixture
-def waiter(clock: SimClock) -> Waiter:
-    return Waiter(clock=clock, rng=random.Random(7))
+def request(name: str, server: str = LINUX, key: str = KEY, **kw: object) -> CaptureRequest:
+    tags = {**dict(kw.pop("tags", {})), TAG_KEY: key}  # type: ignore[call-overload]
+    return CaptureRequest(name=name, source=Source(instance=server), tags=tags, **kw)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def ims(waiter: Waiter) -> ImsAdapter:
-    return adapter_for(Target("huawei", "ims", BJ4, "sim"), waiter=waiter)  # type: ignore[no-any-return]
+def started_image(sim: Simulator, ims: ImsAdapter, started: Started) -> str:
+    """What the resource's waiter does: follow the job until it names the image."""
+    for _ in range(10):
+        status = ims.follow_job(started.job_id)
+        if status.image_id:
+            return status.image_id
+        sim.advance(10)
+    raise AssertionError("the job never named its image")
 
 
-def request(name: str, server: str = LINUX, **kw: Any) -> CaptureRequest:
-    return CaptureRequest(name=name, source=Source(instance=server), **kw)
-
-
-def settle(waiter: Waiter, describe: Callable[[], ImageInfo | None]) -> ImageInfo:
-    def poll() -> Pending | Done[ImageInfo]:
-        info = describe()
-        assert info is not None
-        return Done(info) if info.status.settled else Pending(info.progress, info.raw_status)
-
-    return waiter.wait("settle", poll, 7200)
-
-
-def active(ims: ImsAdapter, waiter: Waiter, name: str, server: str = LINUX) -> str:
-    image_id = ims.capture(request(name, server))
-    assert settle(waiter, lambda: ims.describe_images([image_id]).get(image_id)).status is ImageStatus.AVAILABLE
+def active(sim: Simulator, ims: ImsAdapter, name: str, server: str = LINUX, **kw: object) -> str:
+    image_id = started_image(sim, ims, ims.start_capture(request(name, server, key=name.ljust(24, "0"), **kw)))
+    sim.advance(1300)
+    assert ims.describe_images([image_id])[image_id].status is ImageStatus.AVAILABLE
     return image_id
 
 
-# capture ------------------------------------------------------------------------------
-def test_capture_returns_the_id_as_soon_as_the_job_names_it(sim: Simulator, ims: ImsAdapter, clock: SimClock) -> None:
-    image_id = ims.capture(request("golden-early", tags={"team": "web"}, description="web tier"))
-    assert clock.slept < 60  # the job names its image after ~30 s of a 10-minute capture
+# capture and jobs -------------------------------------------------------------------------
+def test_start_capture_is_one_call_and_returns_the_job(sim: Simulator, ims: ImsAdapter) -> None:
+    mark = sim.mark()
+    started = ims.start_capture(request("golden-early", tags={"team": "web"}, description="web tier"))
+    assert started.job_id and not started.image_id and started.request_id
+    assert [r.action for r in sim.requests(VENDOR, since=mark)] == ["CreateImage"]
+    params = sim.requests(VENDOR, "CreateImage")[-1].params
+    assert {t["key"]: t["value"] for t in params["image_tags"]} == {"team": "web", TAG_KEY: KEY}
+    assert ims.follow_job(started.job_id) == JobStatus(state=JobStatus.RUNNING, progress=None)  # INIT: no image yet
+    [found] = ims.find_images(IDENTITY)  # listed from the start, so a lost reply is found again
+    assert found.status is ImageStatus.CREATING and found.raw_status == "queued" and found.tags["team"] == "web"
+    sim.advance(15)
+    running = ims.follow_job(started.job_id)
+    assert running.state == JobStatus.RUNNING and running.image_id == found.image_id
+    assert running.progress is not None and 0 < running.progress < 10
+    sim.advance(700)
+    assert ims.follow_job(started.job_id).state == JobStatus.SUCCEEDED
+    info = ims.describe_images([found.image_id])[found.image_id]
+    assert info.status is ImageStatus.AVAILABLE and info.description == "web tier" and info.size_gb == 40
+    assert all(r.action in ("ShowJobProgress", "ListImages") for r in sim.requests(VENDOR, since=mark)[1:])
+
+
+def test_describe_reads_list_images_only(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = started_image(sim, ims, ims.start_capture(request("golden-describe", key="d" * 24)))
+    mark = sim.mark()
     info = ims.describe_images([image_id])[image_id]
-    assert info.status is ImageStatus.CREATING and info.raw_status in ("queued", "saving")
-    assert info.progress is not None and 0 < info.progress < 20
-    assert info.tags == {"team": "web"} and info.description == "web tier" and info.name == "golden-early"
-    assert [r.action for r in sim.requests(VENDOR)][:2] == ["ShowServer", "CreateImage"]
+    assert info.status is ImageStatus.CREATING and info.progress is None
+    assert [r.action for r in sim.requests(VENDOR, since=mark)] == ["ListImages"]
 
 
-def test_capture_reaches_active_as_the_clock_advances(ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = ims.capture(request("golden-active", WINDOWS))
-    info = settle(waiter, lambda: ims.describe_images([image_id]).get(image_id))
-    assert info.status is ImageStatus.AVAILABLE and info.raw_status == "active"
-    assert info.os_type == "windows" and info.size_gb == 60 and info.architecture == "x86" and not info.encrypted
-    assert waiter.polls < 40
-
-
-def test_whole_ecs_image_uses_the_vault(sim: Simulator, ims: ImsAdapter) -> None:
-    image_id = ims.capture(request("golden-whole", scope=Scope.SYSTEM_AND_DATA, options={"vault_id": VAULT}))
-    created = sim.requests(VENDOR, "CreateWholeImage")
-    assert created[-1].params["vault_id"] == VAULT and image_id in ims.describe_images([image_id])
-
-
-def test_failed_job_named_image_is_reported_with_job_id_and_reason(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
+def test_a_failed_job_reports_state_reason_and_code(sim: Simulator, ims: ImsAdapter) -> None:
     sim.inject(VENDOR, "CreateImage", "fail", message="The system disk snapshot failed.", params={"after": 120})
-    image_id = ims.capture(request("golden-doomed"))
-    info = settle(waiter, lambda: ims.describe_images([image_id]).get(image_id))
-    job_id = sim.requests(VENDOR, "ShowJob")[-1].params["id"]
-    assert info.status is ImageStatus.FAILED and info.raw_status == "killed"
-    assert job_id in info.failure and "The system disk snapshot failed." in info.failure and "IMG.0014" in info.failure
+    started = ims.start_capture(request("golden-doomed", key="f" * 24))
+    image_id = started_image(sim, ims, started)
+    sim.advance(200)
+    status = ims.follow_job(started.job_id)
+    assert status.state == JobStatus.FAILED and status.code == "IMG.0014" and status.image_id == image_id
+    assert status.reason == "The system disk snapshot failed."
+    info = ims.describe_images([image_id])[image_id]
+    assert info.status is ImageStatus.FAILED and info.raw_status == "killed" and "killed" in info.failure
     ims.delete_image(image_id)
     assert ims.describe_images([image_id]) == {}
 
 
-def test_job_failing_while_capture_waits_deletes_its_image_and_names_job_and_reason(sim: Simulator, clock: SimClock) -> None:
-    slow = Waiter(clock=clock, backoff=Backoff(initial=60, factor=1, jitter=0))
-    adapter = ImsAdapter(Target("huawei", "ims", BJ4, "sim"), slow)
-    sim.inject(VENDOR, "CreateImage", "fail", message="Disk I/O error.", params={"after": 45})
-    before = {i["id"] for i in sim.store.list(VENDOR, BJ4, "image")}
-    with pytest.raises(OperationFailed) as caught:
-        adapter.capture(request("golden-fails-early"))
-    err = caught.value
-    assert err.resource_id and err.resource_id in str(err) and "Disk I/O error." in str(err) and err.code == "IMG.0014"
-    assert sim.requests(VENDOR, "CreateImage")[-1].status == 200
-    assert sim.requests(VENDOR, "GlanceDeleteImage")[-1].status == 204
-    assert {i["id"] for i in sim.store.list(VENDOR, BJ4, "image")} == before
-
-
-def test_job_failing_before_naming_an_image_leaves_none(sim: Simulator, ims: ImsAdapter) -> None:
+def test_a_job_failing_in_init_names_no_image(sim: Simulator, ims: ImsAdapter) -> None:
     sim.inject(VENDOR, "CreateImage", "fail", params={"after": 5})
-    before = len(sim.store.list(VENDOR, BJ4, "image"))
-    with pytest.raises(OperationFailed) as caught:
-        ims.capture(request("golden-never"))
-    assert "failed" in caught.value.message and caught.value.code == "IMG.0014"
-    assert len([i for i in ImsModel(sim.ctx).images(BJ4) if i["name"] == "golden-never"]) == 0
-    assert len(sim.store.list(VENDOR, BJ4, "image")) == before + 1  # the sim's record, never listed
+    started = ims.start_capture(request("golden-never", key="e" * 24))
+    sim.advance(10)
+    status = ims.follow_job(started.job_id)
+    assert status.state == JobStatus.FAILED and status.image_id == "" and status.code == "IMG.0014"
+    assert ims.find_images(Identity("e" * 24)) == []
 
 
-def test_capture_errors_are_typed(ims: ImsAdapter) -> None:
-    with pytest.raises(NotFound) as caught:
-        ims.capture(request("golden-x", "no-such-server"))
-    assert caught.value.code == "Ecs.0114" and caught.value.request_id and caught.value.vendor == "huawei-ims"
+def test_full_ecs_and_encrypted_captures(sim: Simulator, ims: ImsAdapter) -> None:
+    whole = ims.start_capture(request("golden-whole", WINDOWS, key="w" * 24, scope=Scope.SYSTEM_AND_DATA,
+                                      options={"vault_id": VAULT}))
+    assert whole.job_id and sim.requests(VENDOR, "CreateWholeImage")[-1].params["vault_id"] == VAULT
+    encrypted = active(sim, ims, "golden-encrypted", encrypted=True, options={"cmk_id": "kms-key-1"})
+    assert sim.requests(VENDOR, "CreateImage")[-1].params["cmk_id"] == "kms-key-1"
+    assert ims.describe_images([encrypted])[encrypted].encrypted is True
+
+
+def test_a_busy_server_adopts_this_identitys_image_or_retries(sim: Simulator, ims: ImsAdapter) -> None:
+    """IMG.0010: the earlier start of this same capture (its reply lost) is adopted; another's is waited out."""
+    first = ims.start_capture(request("golden-busy", key="b" * 24))
+    again = ims.start_capture(request("golden-busy", key="b" * 24))
+    assert again.image_id and again.image_id == started_image(sim, ims, first)
+    with pytest.raises(InvalidState) as caught:
+        ims.start_capture(request("golden-other", key="c" * 24))
+    assert caught.value.retryable and caught.value.code == "IMG.0010"
+    assert [i["name"] for i in ImsModel(sim.ctx).images(BJ4)].count("golden-busy") == 1
+
+
+def test_prepare_capture_reads_the_server(sim: Simulator, ims: ImsAdapter) -> None:
+    assert ims.prepare_capture(request("p", WINDOWS)) == []  # SHUTOFF
+    assert "running" in ims.prepare_capture(request("p", LINUX))[0]
+    with pytest.raises(NotFound) as missing:
+        ims.prepare_capture(request("p", "no-such-server"))
+    assert missing.value.code == "Ecs.0114" and missing.value.request_id and missing.value.vendor == "huawei-ims"
+    record = sim.store.get(VENDOR, BJ4, "server", WINDOWS)
+    assert record is not None
+    sim.store.put(VENDOR, BJ4, "server", WINDOWS, {**record, "status": "REBOOT"})
+    try:
+        with pytest.raises(InvalidState) as rebooting:
+            ims.prepare_capture(request("p", WINDOWS))
+        assert "REBOOT" in rebooting.value.message
+    finally:
+        sim.store.put(VENDOR, BJ4, "server", WINDOWS, record)
+
+
+def test_capture_refusals_are_typed(ims: ImsAdapter) -> None:
     with pytest.raises(InvalidArgument) as bad:
-        ims.capture(request("bad/name"))
-    assert bad.value.code == "IMG.0003"
-    with pytest.raises(InvalidArgument):
-        ims.capture(CaptureRequest(name="snap", source=Source(snapshot="s-1")))
+        ims.start_capture(request("bad/name"))
+    assert bad.value.code == "IMG.0003" and not bad.value.retryable
 
 
-# describe, find, update, delete ------------------------------------------------------------
-def test_update_find_and_delete(ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-upd")
-    ims.update_image(image_id, "golden-renamed", "patched", {"team": "web", "imageforge-key": "k123"})
+# import ------------------------------------------------------------------------------------
+def test_start_import_sends_the_file_and_the_identity(sim: Simulator, ims: ImsAdapter) -> None:
+    started = ims.start_import(ImportRequest(name="imported", bucket="golden-images", key="web/disk.raw", format="raw",
+                                             tags={TAG_KEY: "i" * 24}, options={"is_config": True}))
+    params = sim.requests(VENDOR, "CreateImage")[-1].params
+    assert params["image_url"] == "golden-images:web/disk.raw" and params["is_config"] is True
+    assert params["image_tags"] == [{"key": TAG_KEY, "value": "i" * 24}] and started.job_id
+    assert [i.name for i in ims.find_images(Identity("i" * 24))] == ["imported"]
+
+
+# describe, find, update, delete -------------------------------------------------------------
+def test_update_find_and_delete(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-upd", tags={"team": "web", "tier": "gold"})
+    ims.update_image(image_id, "golden-renamed", "patched", {"team": "ops", "owner": "me"})
     info = ims.describe_images([image_id])[image_id]
-    assert info.name == "golden-renamed" and info.description == "patched" and info.tags["team"] == "web"
-    assert [i.image_id for i in ims.find_images({"imageforge-key": "k123", "team": "web"})] == [image_id]
-    assert ims.find_images({"imageforge-key": "k123", "team": "ops"}) == []
-    other = active(ims, waiter, "golden-other")
+    assert info.name == "golden-renamed" and info.description == "patched"
+    assert info.tags == {"team": "ops", "owner": "me", TAG_KEY: "golden-upd".ljust(24, "0")}
+    assert [i.image_id for i in ims.find_images(Identity("golden-upd".ljust(24, "0")))] == [image_id]
+    other = active(sim, ims, "golden-other")
     assert set(ims.describe_images([image_id, other, "missing"])) == {image_id, other}
     ims.delete_image(image_id)
     with pytest.raises(NotFound) as gone:
@@ -167,15 +182,15 @@ def test_update_find_and_delete(ims: ImsAdapter, waiter: Waiter) -> None:
     assert gone.value.code == "IMG.0144" and gone.value.request_id
 
 
-def test_delete_while_saving_is_invalid_state(ims: ImsAdapter) -> None:
-    image_id = ims.capture(request("golden-busy", WINDOWS))
+def test_delete_while_saving_is_invalid_state(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = started_image(sim, ims, ims.start_capture(request("golden-saving", WINDOWS, key="s" * 24)))
     with pytest.raises(InvalidState) as caught:
         ims.delete_image(image_id)
     assert caught.value.code == "IMG.0090"
 
 
-def test_429_maps_to_throttled_and_the_waiter_rides_it_out(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-429")
+def test_429_maps_to_throttled(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-429")
     sim.inject(VENDOR, "ListImages", "throttle")
     with pytest.raises(Throttled) as get_err:
         ims.describe_images([image_id])
@@ -184,8 +199,6 @@ def test_429_maps_to_throttled_and_the_waiter_rides_it_out(sim: Simulator, ims: 
     with pytest.raises(Throttled) as patch_err:
         ims.update_image(image_id, None, "x", None)
     assert patch_err.value.code == "APIGW.0308" and patch_err.value.request_id
-    sim.inject(VENDOR, "ListImages", "throttle", times=3)
-    assert waiter.call("describe", lambda: ims.describe_images([image_id]))[image_id].status is ImageStatus.AVAILABLE
 
 
 def test_unimplemented_api_is_unsupported(ims: ImsAdapter) -> None:
@@ -198,86 +211,113 @@ def test_unimplemented_api_is_unsupported(ims: ImsAdapter) -> None:
 
 
 # copies ----------------------------------------------------------------------------------------
-def publish(ims: ImsAdapter, waiter: Waiter, sim: Simulator, request_: CopyRequest) -> tuple[dict[str, str], int]:
-    """What the resource layer does: start, re-offer queued regions as slots free, wait for all."""
-    copies = ims.copy_image(request_)
-    most = copy_jobs_in_flight(sim)
-
-    def poll() -> Pending | Done[dict[str, ImageInfo]]:
-        nonlocal most
-        queued = tuple(r for r, i in copies.items() if not i)
-        if queued:
-            copies.update({r: i for r, i in ims.copy_image(dataclasses.replace(request_, regions=queued)).items() if i})
-        most = max(most, copy_jobs_in_flight(sim))
-        infos = ims.describe_copies(copies)
-        assert set(infos) == set(copies)
-        if all(i.status is ImageStatus.AVAILABLE for i in infos.values()):
-            return Done(infos)
-        assert not any(i.status is ImageStatus.FAILED for i in infos.values())
-        return Pending(min(i.progress or 0 for i in infos.values()), "")
-
-    waiter.wait("publish", poll, 7200)
-    return copies, most
+def copies(image_id: str, name: str = "", **kw: object) -> CopyRequest:
+    description = IDENTITY.mark(str(kw.pop("description", "")))
+    options = {**AGENCY, **dict(kw.pop("options", {}))}  # type: ignore[call-overload]
+    return CopyRequest(image_id, BJ4, name=name, description=description, options=options,
+                       **kw)  # type: ignore[arg-type]
 
 
-def test_seven_regions_never_exceed_five_copy_jobs_and_all_complete(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-fanout")
-    first = ims.copy_image(CopyRequest(image_id, BJ4, SEVEN, options=AGENCY))
-    assert sorted(r for r, i in first.items() if i) == sorted(SEVEN[:5]) and first[SEVEN[5]] == first[SEVEN[6]] == ""
-    queued = ims.describe_copies(first)
-    assert queued[SEVEN[6]].status is ImageStatus.CREATING and queued[SEVEN[6]].progress == 0
-    copies, most = publish(ims, waiter, sim, CopyRequest(image_id, BJ4, SEVEN[5:], options=AGENCY))
-    copies.update({r: i for r, i in first.items() if i})
-    assert most <= 5 and sorted(copies) == sorted(SEVEN) and all(copies.values())
-    for region in SEVEN:
-        landed = [i for i in ImsModel(sim.ctx).images(region) if i["name"] == "golden-fanout"]
-        assert [i["id"] for i in landed] == [copies[region]]  # exactly one copy each, none duplicated
-    starts = sim.requests(VENDOR, "CopyImageCrossRegion")
-    assert len([s for s in starts if s.status == 200]) == 7
-    assert all(s.error in ("", "IMG.0060") for s in starts)
+def test_seven_regions_start_five_and_defer_the_rest_until_a_slot(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-fanout")
+    copier: ImageCopier = ims
+    outcomes = copier.start_copies(copies(image_id), SEVEN)
+    assert all(isinstance(outcomes[r], Started) and outcomes[r].job_id for r in SEVEN[:5])  # type: ignore[union-attr]
+    assert outcomes[SEVEN[5]] == outcomes[SEVEN[6]] and isinstance(outcomes[SEVEN[5]], Deferred)
+    assert outcomes[SEVEN[5]].until_slot and "IMG.0060" in outcomes[SEVEN[5]].reason  # type: ignore[union-attr]
+    assert copy_jobs_in_flight(sim) == 5
+    assert [r.error for r in sim.requests(VENDOR, "CopyImageCrossRegion")][-6:] == [""] * 5 + ["IMG.0060"]
+    sim.advance(1000)
+    later = ims.start_copies(copies(image_id), SEVEN[5:])
+    assert all(isinstance(o, Started) for o in later.values())
+    sim.advance(1000)
 
 
-def test_copy_failure_names_job_and_reason(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-copyfail")
-    sim.inject(VENDOR, "CopyImageCrossRegion", "fail", region="cn-east-3", message="Agency has no permission.")
-    copies = ims.copy_image(CopyRequest(image_id, BJ4, ("cn-east-3", "ap-southeast-1"), name="c", options=AGENCY))
-    info = settle(waiter, lambda: ims.describe_copies(copies).get("cn-east-3"))
-    assert info.status is ImageStatus.FAILED and "Agency has no permission." in info.failure and "IMS job" in info.failure
-    assert settle(waiter, lambda: ims.describe_copies(copies).get("ap-southeast-1")).status is ImageStatus.AVAILABLE
-    ims.delete_copy("cn-east-3", copies["cn-east-3"])
-    assert "cn-east-3" not in ims.describe_copies(copies)
+def test_a_throttled_start_is_that_regions_error_and_the_rest_wait_a_poll(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-throttled")
+    sim.inject(VENDOR, "CopyImageCrossRegion", "throttle")
+    outcomes = ims.start_copies(copies(image_id), ("cn-east-3", "cn-south-1"))
+    assert isinstance(outcomes["cn-east-3"], Throttled) and outcomes["cn-east-3"].retryable
+    assert outcomes["cn-south-1"] == Deferred("not tried after APIGW.0308 in cn-east-3", False)
 
 
-def test_copy_refusals_and_cancel(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-refusals")
-    with pytest.raises(InvalidArgument):
-        ims.copy_image(CopyRequest(image_id, BJ4, ("cn-east-3",)))
-    big = active(ims, waiter, "golden-big", BIG)
-    with pytest.raises(InvalidArgument) as too_big:
-        ims.copy_image(CopyRequest(big, BJ4, ("cn-east-3",), options=AGENCY))
-    assert too_big.value.code == "IMG.0059" and not too_big.value.retryable and too_big.value.partial == {}  # type: ignore[attr-defined]
-    copies = ims.copy_image(CopyRequest(image_id, BJ4, ("cn-east-3",), options=AGENCY))
-    with pytest.raises(InvalidState):
-        ims.cancel_copy("cn-east-3", copies["cn-east-3"])  # IMS cannot cancel: the caller waits, then deletes
-    ims.cancel_copy("cn-south-1", "")  # a queued region never started: nothing to cancel
-    with pytest.raises(NotFound):
-        ims.delete_copy("cn-south-1", "")
+def test_copy_jobs_are_followed_in_the_source_region_then_labelled(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-copy")
+    request_ = copies(image_id, description="published", tags={"team": "web"})
+    [started] = ims.start_copies(request_, ("cn-east-3",)).values()
+    assert isinstance(started, Started)
+    params = sim.requests(VENDOR, "CopyImageCrossRegion")[-1].params
+    assert params["name"] == "golden-copy" and params["description"] == f"published {IDENTITY.marker}"
+    assert params["project_name"] == "cn-east-3" and params["agency_name"] == "ims_admin_agency"
+    sim.advance(20)
+    status = ims.follow_copy_job("cn-east-3", started.job_id)
+    assert status.state == JobStatus.RUNNING and status.image_id
+    assert sim.requests(VENDOR, "ShowJobProgress")[-1].region == BJ4
+    ims.label_copy(request_, "cn-east-3", status.image_id)
+    info = ims.describe_copies({"cn-east-3": status.image_id})["cn-east-3"]
+    assert info.tags == {"team": "web", TAG_KEY: KEY} and info.status is ImageStatus.CREATING
+    with pytest.raises(Unsupported):
+        ims.cancel_copy("cn-east-3", status.image_id)
+    sim.advance(1000)
+    ims.delete_copy("cn-east-3", status.image_id)
+    assert ims.describe_copies({"cn-east-3": status.image_id}) == {}
 
 
-def test_copy_start_throttled_is_retried_without_duplicates(sim: Simulator, ims: ImsAdapter, waiter: Waiter) -> None:
-    image_id = active(ims, waiter, "golden-throttle-copy")
-    sim.inject(VENDOR, "CopyImageCrossRegion", "throttle", times=2)
-    sim.inject(VENDOR, "ShowJob", "throttle", times=2)
-    sim.inject(VENDOR, "BatchAddOrDeleteTags", "throttle", times=1)
-    copies = ims.copy_image(CopyRequest(image_id, BJ4, ("cn-east-3", "cn-north-1"), tags={"team": "web"}, options=AGENCY))
-    assert all(copies.values())
-    for region in ("cn-east-3", "cn-north-1"):
-        assert len([i for i in ImsModel(sim.ctx).images(region) if i["name"] == "golden-throttle-copy"]) == 1
-    assert all(info.tags == {"team": "web"} for info in ims.describe_copies(copies).values())
+def test_find_copies_by_marker_labels_an_unlabelled_one(sim: Simulator, ims: ImsAdapter) -> None:
+    image_id = active(sim, ims, "golden-find")
+    request_ = copies(image_id, name="golden-find-copy", tags={"team": "web"})
+    ims.start_copies(request_, ("cn-south-1",))
+    [found] = ims.find_copies(request_, ["cn-south-1"], IDENTITY)["cn-south-1"]
+    assert found.status is ImageStatus.CREATING and found.tags == {"team": "web", TAG_KEY: KEY}
+    assert ims.find_copies(request_, ["cn-east-2"], IDENTITY) == {"cn-east-2": []}
+    sim.advance(1000)
+    ims.update_copy("cn-south-1", found.image_id, "renamed", None, None)
+    assert [i.image_id for i in ims.find_copies(request_, ["cn-south-1"], IDENTITY)["cn-south-1"]] == [found.image_id]
 
 
-def test_importing_rules_and_mapping_loads_no_sdk() -> None:
-    code = ("import sys, imageforge.providers.huawei.rules, imageforge.providers.huawei.mapping; "
-            "print(sorted(m for m in sys.modules if m.startswith('huaweicloud')))")
+def test_copy_refusals_are_per_region_and_never_raise(sim: Simulator, ims: ImsAdapter) -> None:
+    big = active(sim, ims, "golden-big", BIG)
+    outcomes = ims.start_copies(copies(big), ("cn-east-3", "cn-south-1"))
+    assert all(isinstance(o, InvalidArgument) and "128 GB" in o.message for o in outcomes.values())
+    encrypted = active(sim, ims, "golden-enc", encrypted=True, options={"cmk_id": "kms-key-1"})
+    outcome = ims.start_copies(copies(encrypted), ("cn-east-3",))["cn-east-3"]
+    assert isinstance(outcome, InvalidArgument) and "encrypted" in outcome.message
+    missing = ims.start_copies(copies("no-such-image"), ("cn-east-3", "cn-south-1"))
+    assert all(isinstance(o, NotFound) for o in missing.values())
+    plain = active(sim, ims, "golden-plain")
+    outcome = ims.start_copies(copies(plain, options={"vault_ids": {"cn-east-3": vault_id("cn-east-3")}}),
+                               ("cn-east-3",))["cn-east-3"]
+    assert isinstance(outcome, InvalidArgument) and "not a full-ECS image" in outcome.message
+    agency = ims.start_copies(CopyRequest(plain, BJ4, description=IDENTITY.mark("")), ("cn-east-3",))["cn-east-3"]
+    assert isinstance(agency, CloudError) and agency.code == "IMG.0001"
+
+
+def test_a_full_ecs_copy_takes_the_destinations_vault(sim: Simulator, ims: ImsAdapter) -> None:
+    started = ims.start_capture(request("golden-whole-copy", key="v" * 24, scope=Scope.SYSTEM_AND_DATA,
+                                        options={"vault_id": VAULT}))
+    image_id = started_image(sim, ims, started)
+    sim.advance(1300)
+    outcome = ims.start_copies(copies(image_id), (SH3,))[SH3]
+    assert isinstance(outcome, InvalidArgument) and "options.vault_ids" in outcome.message
+    outcome = ims.start_copies(copies(image_id, options={"vault_ids": {SH3: vault_id(SH3)}}), (SH3,))[SH3]
+    assert isinstance(outcome, Started)
+    assert sim.requests(VENDOR, "CopyImageCrossRegion")[-1].params["vault_id"] == vault_id(SH3)
+    sim.advance(1000)
+
+
+def test_importing_rules_spec_and_mapping_loads_no_sdk() -> None:
+    code = ("import sys, imageforge.providers.huawei.rules, imageforge.providers.huawei.mapping, "
+            "imageforge.providers.huawei.spec; print(sorted(m for m in sys.modules if m.startswith('huaweicloud')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_project_ids_from_options_sign_the_regions_requests(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imageforge.providers.core.errors import AuthFailed
+    from imageforge.providers.huawei import client
+
+    monkeypatch.setattr(client, "_PROJECT_IDS", {})
+    adapter = ImsAdapter(Target("huawei", "ims", BJ4, "sim"))
+    with pytest.raises(AuthFailed) as caught:
+        adapter.prepare_capture(request("p", options={"project_ids": {BJ4: "0" * 32}}))
+    assert caught.value.code == "APIGW.0301" and "0" * 32 in caught.value.message

@@ -51,17 +51,15 @@ def test_a_good_import_passes_and_unknowns_pass() -> None:
     assert RULES.validate_import(inputs(object=rpc.UNKNOWN, options=rpc.UNKNOWN, disk_size_gb=rpc.UNKNOWN)) == []
 
 
-@pytest.mark.parametrize("source, fragment", [
-    ({"bucket": "golden-images"}, "{'bucket': '<OBS bucket>', 'key': '<object name>'}"),
-    ("golden-images:web/disk.raw", "image_url '<bucket>:<object name>'"),
-    ({"bucket": "obs://Golden", "key": "disk.raw"}, "no 'obs://'"),
-    ({"bucket": "golden..images", "key": "disk.raw"}, "no '..'"),
-    ({"bucket": "golden-images", "key": "/web/disk.raw"}, "does not start with '/'"),
-    ({"bucket": "golden-images", "key": "web/"}, "names a folder"),
+@pytest.mark.parametrize("source, field, fragment", [
+    ({"bucket": "obs://Golden", "key": "disk.raw"}, "object.bucket", "no 'obs://'"),
+    ({"bucket": "golden..images", "key": "disk.raw"}, "object.bucket", "no '..'"),
+    ({"bucket": "golden-images", "key": "/web/disk.raw"}, "object.key", "does not start with '/'"),
+    ({"bucket": "golden-images", "key": "web/"}, "object.key", "names a folder"),
 ])
-def test_object_is_an_obs_bucket_and_object_name(source: object, fragment: str) -> None:
+def test_object_is_an_obs_bucket_and_object_name(source: object, field: str, fragment: str) -> None:
     failures = RULES.validate_import(inputs(format="raw", object=source))
-    assert fields(failures) == ["object"] and fragment in failures[0].reason
+    assert fields(failures) == [field] and fragment in failures[0].reason
     assert "Standard storage class" in failures[0].reason
 
 
@@ -69,16 +67,14 @@ def test_disk_size_is_min_disk_of_at_most_1024_gb() -> None:
     failures = RULES.validate_import(inputs(format="raw", disk_size_gb=2048))
     assert fields(failures) == ["disk_size_gb"]
     assert "40-1024 GB" in failures[0].reason and "qemu-img resize --shrink" in failures[0].reason
-    assert fields(RULES.validate_import(inputs(format="raw", disk_size_gb=0))) == ["disk_size_gb"]
     assert RULES.validate_import(inputs(format="raw", disk_size_gb=1)) == []  # raised to 40 by the adapter
 
 
 def test_quick_import_takes_raw_only() -> None:
     failures = RULES.validate_import(inputs(format="qcow2", options={"quick_import": True}))
-    assert fields(failures) == ["options"]
-    assert "RAW (or ZVHD2)" in failures[0].reason and "qemu-img convert -O raw" in failures[0].reason
-    failures = RULES.validate_import(inputs(format="raw", options={"quick_import": "yes"}))
-    assert fields(failures) == ["options"] and "true or false" in failures[0].reason
+    assert fields(failures) == ["options.quick_import"]
+    assert "RAW (with its bitmap file) or ZVHD2" in failures[0].reason
+    assert "qemu-img convert -O raw" in failures[0].reason
 
 
 @pytest.mark.parametrize("extra, field, fragment", [
@@ -86,16 +82,33 @@ def test_quick_import_takes_raw_only() -> None:
     ({"architecture": "mips"}, "architecture", "'x86' or 'arm'"),
     ({"boot_mode": "UEFI"}, "boot_mode", "BIOS boot, not UEFI"),
     ({"architecture": "arm", "boot_mode": "BIOS"}, "boot_mode", "boots arm images with UEFI"),
-    ({"platform": "Ubuntu"}, "platform", "options.os_version"),
-    ({"os_type": "windows", "options": {"os_version": "Ubuntu 22.04 server 64bit"}}, "options", "does not match"),
-    ({"options": {"os_version": ""}}, "options", "ListOsVersions"),
-    ({"options": {"cmk_id": ""}}, "options", "KMS key"),
-    ({"options": {"project_ids": {BJ4: "nope"}}}, "options", "32 lowercase hex"),
+    ({"os_type": "windows", "options": {"os_version": "Ubuntu 22.04 server 64bit"}}, "options.os_version",
+     "does not match"),
+    ({"options": {"os_version": " "}}, "options.os_version", "ListOsVersions"),
+    ({"options": {"project_ids": {BJ4: "nope"}}}, f"options.project_ids.{BJ4}", "32 lowercase hex"),
     ({"name": "bad/name"}, "name", "'/'"),
 ])
 def test_each_rule_names_its_field_and_fix(extra: dict[str, Any], field: str, fragment: str) -> None:
     failures = RULES.validate_import(inputs(format="raw", **extra))
     assert fields(failures) == [field] and fragment in failures[0].reason
+
+
+@pytest.mark.parametrize("extra, field, fragment", [
+    ({"object": {"bucket": "golden-images"}}, "object.key", "required"),
+    ({"object": "golden-images:web/disk.raw"}, "object", "{'bucket': 'golden-images', 'key': 'web/disk.qcow2'}"),
+    ({"disk_size_gb": 0}, "disk_size_gb", "from 1 to 65536"),
+    ({"platform": "Ubuntu"}, "platform", "options.os_version"),
+    ({"options": {"quick_import": "yes"}}, "options.quick_import", "true or false"),
+    ({"options": {"cmk_id": ""}}, "options.cmk_id", "must not be empty"),
+    ({"options": {"project_ids": {"mars-1": "0" * 32}}}, "options.project_ids", "not IMS region ids"),
+])
+def test_the_declarations_refuse_shapes_and_inputs_ims_does_not_take(server: ProviderServer, sim: Simulator,
+                                                                     extra: dict[str, Any], field: str,
+                                                                     fragment: str) -> None:
+    mark = sim.mark()
+    _, failures = server.check(ImportedImageProvider(), inputs(format="raw", **extra))
+    assert [f for f, _ in failures] == [field] and fragment in failures[0][1]
+    assert sim.requests(since=mark) == []
 
 
 def test_create_image_fields_map_the_request() -> None:
@@ -153,12 +166,18 @@ def test_windows_import_sends_its_os_version_and_disk(server: ProviderServer, si
 @pytest.mark.parametrize("after", [None, 5.0])
 def test_failed_import_leaves_no_image(server: ProviderServer, sim: Simulator, tmp_path: Path,
                                        after: float | None) -> None:
-    """Half-way the job has named a (killed) image the resource deletes; at 5 s it never made one."""
-    sim.inject(VENDOR, "CreateImage", "fail", **({"params": {"after": after}} if after else {}))
+    """Half-way the job has named a (killed) image the resource deletes; failing in INIT (5 s) it never made one."""
+    sim.inject(VENDOR, "CreateImage", "fail", message="The OBS object is unreadable.",
+               **({"params": {"after": after}} if after else {}))
     with pytest.raises(ProviderError) as caught:
         server.up(ImportedImageProvider(), inputs(raw_disk(tmp_path / "disk.raw")))
-    assert "IMG.0014" in caught.value.details
-    assert ("retry the import" if after is None else "no image is left behind") in caught.value.details
+    [job] = sim.store.list(VENDOR, BJ4, "job")
+    if after is None:
+        assert job["image_id"] in caught.value.details and "killed" in caught.value.details
+        assert "retry the import" in caught.value.details
+    else:
+        assert job["job_id"] in caught.value.details and "IMG.0014" in caught.value.details
+        assert "The OBS object is unreadable." in caught.value.details and not job["image_id"]
     assert images(sim) == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from imageforge.providers.core import errors
-from imageforge.providers.core.model import ImageStatus, Target
+from imageforge.providers.core.model import ImageStatus, JobStatus, Target
 from imageforge.providers.huawei import client as hw_client, mapping
 from imageforge.providers.huawei.client import Clients
 
@@ -28,22 +28,29 @@ OTHER = "fedcba9876543210fedcba9876543210"
     ("IMG.9999", 404, errors.NotFound),
     ("IMG.9999", 403, errors.AuthFailed),
     ("IMG.9999", 400, errors.CloudError),
+    ("SDK.ConnectionError", None, errors.ServiceUnavailable),
+    ("SDK.Timeout", None, errors.ServiceUnavailable),
 ])
-def test_error_table(code: str, status: int, cls: type[errors.CloudError]) -> None:
-    assert mapping.error_class(code, status) is cls
+def test_error_table(code: str, status: int | None, cls: type[errors.CloudError]) -> None:
+    assert mapping.TABLE.classify(code, status) is cls
 
 
-def test_throttling_and_5xx_are_retryable() -> None:
-    assert mapping.error_class("APIGW.0308", 429)("x").retryable
-    assert mapping.error_class("X", 502)("x").retryable
-    assert not mapping.error_class("IMG.0144", 400)("x").retryable
+def test_errors_are_built_once_typed_and_redacted() -> None:
+    err = mapping.TABLE.build("slow down", code="APIGW.0308", status=429, vendor="huawei-ims", operation="ListImages",
+                              request_id="r-1")
+    assert isinstance(err, errors.Throttled) and err.retryable and err.request_id == "r-1" and err.code == "APIGW.0308"
+    assert mapping.TABLE.build("x", code="X", status=502).retryable
+    assert not mapping.TABLE.build("x", code="IMG.0144", status=400).retryable
 
 
 def test_status_tables_default_to_unknown() -> None:
     assert [mapping.image_status(s) for s in ("queued", "saving", "active", "killed", "deleted")] == [
         ImageStatus.CREATING, ImageStatus.CREATING, ImageStatus.AVAILABLE, ImageStatus.FAILED, ImageStatus.DELETED]
     assert mapping.image_status("melting") is ImageStatus.UNKNOWN
-    assert mapping.job_state("INIT") is mapping.JobState.RUNNING and mapping.job_state("?") is mapping.JobState.UNKNOWN
+    assert [mapping.job_state(s) for s in ("INIT", "RUNNING", "SUCCESS", "FAIL")] == [
+        JobStatus.RUNNING, JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED]
+    assert mapping.job_state("PAUSED") == JobStatus.RUNNING  # not an end: the waiter keeps looking, within its deadline
+    assert mapping.job_percent(0.42) == 42.0 and mapping.job_percent(None) is None and mapping.job_percent("x") is None
 
 
 def test_tags_and_sizes() -> None:

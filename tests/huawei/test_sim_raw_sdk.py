@@ -14,11 +14,11 @@ from huaweicloudsdkims.v2 import (BatchAddOrDeleteTagsRequest, BatchAddOrDeleteT
                                   CopyImageCrossRegionRequest, CopyImageCrossRegionRequestBody, CreateImageRequest,
                                   CreateImageRequestBody, CreateWholeImageRequest, CreateWholeImageRequestBody,
                                   GlanceDeleteImageRequest, GlanceDeleteImageRequestBody, ListImagesRequest,
-                                  ListImageTagsRequest, ResourceTag, ShowJobRequest, TagKeyValue, UpdateImageRequest,
-                                  UpdateImageRequestBody)
+                                  ListImageTagsRequest, ResourceTag, ShowJobProgressRequest, ShowJobRequest,
+                                  TagKeyValue, UpdateImageRequest, UpdateImageRequestBody)
 
 from imageforge.simulator.core.simulator import Simulator
-from imageforge.simulator.huawei.regions import REGIONS, server_id
+from imageforge.simulator.huawei.regions import REGIONS, server_id, vault_id
 
 from .conftest import BIG, BJ4, HK, LINUX, SEVEN, SH3, VAULT, VENDOR, WINDOWS, shared
 
@@ -39,7 +39,13 @@ def capture(ims: Any, name: str = "golden", server: str = LINUX, **kw: Any) -> s
 
 
 def job(ims: Any, job_id: str) -> Any:
-    with warnings.catch_warnings():  # ShowJob is marked deprecated in the SDK and still the documented job query
+    """ShowJobProgress, the job query the SDK recommends."""
+    return ims.show_job_progress(ShowJobProgressRequest(job_id=job_id))
+
+
+def old_job(ims: Any, job_id: str) -> Any:
+    """ShowJob: deprecated in the SDK (it warns), still served with the same fields."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return ims.show_job(ShowJobRequest(job_id=job_id))
 
@@ -113,11 +119,17 @@ def test_capture_job_names_image_then_image_becomes_active(sim: Simulator, clien
     job_id = capture(ims, "golden-life", description="web tier", image_tags=[TagKeyValue(key="team", value="web")])
     first = job(ims, job_id)
     assert first.status == "INIT" and first.entities.image_id is None and first.begin_time
-    sim.advance(40)
+    [listed] = ims.list_images(ListImagesRequest(imagetype="private", name="golden-life")).images
+    assert listed.status == "queued" and listed.tags == ["team.web"]  # listed from the moment the job is accepted
+    sim.advance(15)
     running = job(ims, job_id)
     assert running.status == "RUNNING" and running.job_type == "createImageByInstance"
     image_id = running.entities.image_id
-    assert running.entities.image_name == "golden-life" and 0 < running.entities.process_percent < 1
+    assert image_id == listed.id and running.entities.image_name == "golden-life"
+    assert 0 < running.entities.process_percent < 1
+    old = old_job(ims, job_id)  # ShowJob answers the same
+    assert (old.status, old.job_type, old.entities.image_id, old.entities.process_percent) == (
+        running.status, running.job_type, image_id, running.entities.process_percent)
     seen = image(ims, image_id)
     assert seen.status == "queued" and seen.description == "web tier" and seen.tags == ["team.web"]
     assert seen.imagetype == "private" and seen.os_type == "Linux" and seen.min_disk == 40
@@ -129,6 +141,14 @@ def test_capture_job_names_image_then_image_becomes_active(sim: Simulator, clien
     done = job(ims, job_id)
     assert done.status == "SUCCESS" and done.end_time and done.fail_reason is None
     assert image(ims, image_id).status == "active"
+
+
+def test_job_progress_is_read_in_the_project_of_the_jobs_region(sim: Simulator, clients: Clients) -> None:
+    job_id = capture(clients(), "golden-where")
+    err = refused(lambda: job(clients(SH3), job_id))
+    assert err.error_code == "IMG.0023"
+    assert sim.requests(VENDOR, "ShowJobProgress")[-1].region == SH3
+    sim.advance(700)
 
 
 def test_windows_capture_takes_longer(sim: Simulator, clients: Clients) -> None:
@@ -311,7 +331,7 @@ def test_throttled_get_loses_its_body_in_the_sdk(sim: Simulator, clients: Client
 
 
 def test_server_error_raises_server_response_exception(sim: Simulator, clients: Clients) -> None:
-    sim.inject(VENDOR, "ShowJob", "5xx", code="IMG.0061", message="Unknown system error.", status=500)
+    sim.inject(VENDOR, "ShowJobProgress", "5xx", code="IMG.0061", message="Unknown system error.", status=500)
     err = refused(lambda: job(clients(), "0" * 32), ServerResponseException)
     assert err.status_code == 500 and err.error_code == "IMG.0061"
 
@@ -345,3 +365,39 @@ def test_copy_limit_holds_under_concurrent_requests(sim: Simulator, clients: Cli
         outcomes = list(pool.map(attempt, regions))
     assert sum(1 for o in outcomes if HEX32.match(o)) == 5 and outcomes.count("IMG.0060") == 3
     sim.advance(1000)
+
+
+def test_a_job_failing_in_init_makes_no_image(sim: Simulator, clients: Clients) -> None:
+    ims = clients(SH3)
+    sim.inject(VENDOR, "CreateImage", "fail", region=SH3, message="Quota checked late.", params={"after": 5})
+    job_id = capture(ims, "never-made", server_id(SH3, "linux"))
+    assert ims.list_images(ListImagesRequest(imagetype="private", name="never-made")).images == []
+    sim.advance(10)
+    failed = job(ims, job_id)
+    assert failed.status == "FAIL" and failed.entities.image_id is None and failed.fail_reason == "Quota checked late."
+    assert ims.list_images(ListImagesRequest(imagetype="private", name="never-made")).images == []
+
+
+def test_full_ecs_images_show_their_backup_and_copy_only_with_a_vault(sim: Simulator, clients: Clients) -> None:
+    ims = clients()
+    body = CreateWholeImageRequestBody(name="whole-copy", instance_id=LINUX, vault_id=VAULT)
+    job_id = ims.create_whole_image(CreateWholeImageRequest(body=body)).job_id
+    sim.advance(1300)
+    image_id = job(ims, job_id).entities.image_id
+    assert image(ims, image_id).backup_id and image(ims, image_id).status == "active"
+    assert "vault_id" in refused(lambda: copy(ims, image_id, SH3)).error_msg
+    assert refused(lambda: copy(ims, image_id, SH3, vault_id=VAULT)).error_code == "IMG.0184"  # the source's vault
+    copy_job = copy(ims, image_id, SH3, vault_id=vault_id(SH3))
+    sim.advance(20)
+    copied = clients(SH3).list_images(ListImagesRequest(imagetype="private", id=job(ims, copy_job).entities.image_id))
+    assert copied.images[0].backup_id and copied.images[0].backup_id != image(ims, image_id).backup_id
+    sim.advance(1000)
+
+
+def test_an_encrypted_image_is_not_copied(sim: Simulator, clients: Clients) -> None:
+    ims = clients()
+    job_id = capture(ims, "encrypted", cmk_id="kms-key-1")
+    sim.advance(700)
+    image_id = job(ims, job_id).entities.image_id
+    assert image(ims, image_id).system__cmkid == "kms-key-1"
+    assert refused(lambda: copy(ims, image_id, SH3)).error_code == "IMG.0105"

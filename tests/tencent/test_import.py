@@ -10,7 +10,7 @@ from tencentcloud.cvm.v20170312 import models
 from imageforge.providers import ImportedImageProvider
 from imageforge.providers.core import errors
 from imageforge.providers.core.endpoints import load_sim_endpoints
-from imageforge.providers.core.model import ImportRequest, Target
+from imageforge.providers.core.model import Identity, ImportRequest, Target
 from imageforge.providers.core.simclock import SimulatorClock
 from imageforge.providers.core.waiting import Backoff, Waiter
 from imageforge.providers.tencent import mapping
@@ -57,6 +57,11 @@ def test_check_refuses_a_gpt_uefi_file_and_bad_inputs_without_calls(server: Prov
     assert "Use Vhdx" in reasons["format"] and "EFI" in reasons["boot_mode"]
     assert "APPID" in reasons["object.bucket"] and "options.image_url" in reasons["object.bucket"]
     assert "'win.vhdx'" in reasons["object.key"] and "Windows Server 2012" in reasons["options"]
+    _, failures = server.check(ImportedImageProvider(), import_inputs(
+        None, format="raw", disk_size_gb=40, options={"os_version": "2012", "forc": True, "license_type": "OEM"}))
+    reasons = dict(failures)
+    assert "reads it from the file" in reasons["disk_size_gb"]
+    assert "force" in reasons["options.forc"] and "'BYOL'" in reasons["options.license_type"]
     assert sim.requests(since=mark) == []
 
 
@@ -92,52 +97,56 @@ def test_failed_import_leaves_no_image(server: ProviderServer, sim: Simulator, t
 # the adapter ------------------------------------------------------------------------------
 @pytest.fixture
 def adapter(tc_sim: Simulator) -> CvmAdapter:
-    waiter = Waiter(clock=SimulatorClock(load_sim_endpoints()), backoff=Backoff(initial=30, cap=120))
-    return CvmAdapter(Target("tencent", "cvm", REGION, "sim"), waiter)
+    return CvmAdapter(Target("tencent", "cvm", REGION, "sim"))
 
 
-def test_linux_import_with_a_url_override_and_a_retried_call_adopts(tc_sim: Simulator, adapter: CvmAdapter) -> None:
+def test_linux_import_with_a_url_override_is_one_call_naming_no_image(tc_sim: Simulator, adapter: CvmAdapter) -> None:
     url = "https://mirror-1250000000.cos.ap-shanghai.myqcloud.com/centos/7.qcow2"
     req = ImportRequest(name="centos7", bucket=BUCKET, key="centos/7.qcow2", format="qcow2", platform="centos",
                         architecture="arm64", boot_mode="BIOS", tags={"imageforge-key": "k-1"},
-                        options={"os_version": 7, "image_url": url, "license_type": "BYOL"})
-    image_id = adapter.import_image(req)
+                        options={"os_version": 7, "image_url": url, "license_type": "BYOL", "force": True,
+                                 "image_family": "base"})
+    assert adapter.prepare_import(req) == []
+    mark = tc_sim.mark()
+    started = adapter.start_import(req)
+    assert [r.action for r in tc_sim.requests(since=mark)] == ["ImportImage"]  # no wait, no look-up
+    assert started.image_id == "" and started.request_id  # the reply names no image
     params = tc_sim.requests(VENDOR, "ImportImage")[0].params
     assert params["ImageUrl"] == url and (params["OsType"], params["OsVersion"]) == ("CentOS", "7")
     assert (params["Architecture"], params["BootMode"], params["LicenseType"]) == ("arm_64", "Legacy BIOS", "BYOL")
-    assert adapter.import_image(req) == image_id  # same name and key: adopted, not imported twice
+    assert params["Force"] is True and params["ImageFamily"] == "base"
+    (found,) = adapter.find_images(Identity("k-1"))
+    assert found.name == "centos7" and found.raw_status == "IMPORTING"
+    again = adapter.start_import(req)  # a start whose reply was lost meets its own image's name: adopted
+    assert again.image_id == found.image_id
     with pytest.raises(errors.Conflict) as caught:
-        adapter.import_image(ImportRequest(name="centos7", bucket=BUCKET, key="k", format="raw",
+        adapter.start_import(ImportRequest(name="centos7", bucket=BUCKET, key="k", format="raw",
                                            tags={"imageforge-key": "k-2"}))
-    assert image_id in caught.value.message and caught.value.operation == "ImportImage"
+    assert found.image_id in caught.value.message and caught.value.operation == "ImportImage"
+    assert len([r for r in tc_sim.requests(VENDOR, "ImportImage") if not r.error]) == 1
+
+
+def test_prepare_import_refuses_what_the_region_does_not_import_before_any_import(tc_sim: Simulator,
+                                                                                 adapter: CvmAdapter) -> None:
     with pytest.raises(errors.InvalidArgument) as refused:
-        adapter.import_image(ImportRequest(name="u22", bucket=BUCKET, key="k", format="raw", platform="Ubuntu",
-                                           options={"os_version": "22"}))
+        adapter.prepare_import(ImportRequest(name="u22", bucket=BUCKET, key="k", format="raw", platform="Ubuntu",
+                                             options={"os_version": "22"}))
     assert refused.value.code == "InvalidImageOsVersion.Unsupported" and "10, 12, 14, 16" in refused.value.message
     with pytest.raises(errors.InvalidArgument) as nowhere:
-        adapter.import_image(ImportRequest(name="nowhere", bucket="", key="", format="raw"))
+        adapter.prepare_import(ImportRequest(name="nowhere", bucket="", key="", format="raw"))
     assert "options.image_url" in nowhere.value.message
-    assert len(tc_sim.requests(VENDOR, "ImportImage")) == 3  # the refused ones never reached ImportImage
+    assert tc_sim.requests(VENDOR, "ImportImage") == []
 
 
-def test_an_image_slow_to_show_is_waited_for_and_one_that_never_shows_is_explained(
-        tc_sim: Simulator, adapter: CvmAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
-    lookups: list[str] = []
-    real = adapter._named
+def test_the_lifecycle_finds_an_import_by_its_tag_when_the_reply_names_none(tc_sim: Simulator, adapter: CvmAdapter) -> None:
+    from imageforge.providers.resources import lifecycle
 
-    def late(name: str, tags: dict) -> list[dict]:
-        lookups.append(name)
-        return [] if len(lookups) < 3 else real(name, tags)
-
-    monkeypatch.setattr(adapter, "_named", late)
+    wait = Waiter(clock=SimulatorClock(load_sim_endpoints()), backoff=Backoff(initial=30, cap=120)).bound(3600)
     req = ImportRequest(name="late", bucket=BUCKET, key="late.raw", format="raw", tags={"imageforge-key": "k-3"})
-    image_id = adapter.import_image(req)
-    assert lookups == ["late"] * 3 and image_id == own_images(tc_sim)[0]["ImageId"]
-    monkeypatch.setattr(adapter, "_named", lambda name, tags: [])
-    with pytest.raises(errors.OperationFailed) as caught:
-        adapter.import_image(ImportRequest(name="lost", bucket=BUCKET, key="lost.raw", format="raw"))
-    assert "imageforge-key" in caught.value.message and caught.value.request_id
-    assert not caught.value.retryable  # a retry would start a second import
+    started = lifecycle.start(wait, "start", lambda: adapter.start_import(req), lambda: adapter.find_images(Identity("k-3")))
+    image_id = lifecycle.resolve(adapter, wait, started, Identity("k-3"), "the import")
+    assert image_id == own_images(tc_sim)[0]["ImageId"]
+    assert lifecycle.settle(adapter, wait, image_id, "import").raw_status == "NORMAL"
 
 
 # pure rules -------------------------------------------------------------------------------
@@ -170,8 +179,8 @@ def test_rules_accept_a_good_import_and_say_how_to_fix_a_bad_url() -> None:
     bad = {**good, "architecture": "ppc64", "object": {"bucket": "any", "key": "k"},
            "options": {"os_version": "2012", "image_url": "ftp://x/y", "forc": True}}
     reasons = {f.field: f.reason for f in RULES.validate_import(bad)}
-    assert set(reasons) == {"architecture", "options", "options.image_url"}
-    assert "myqcloud.com/<key>" in reasons["options.image_url"] and "forc" in reasons["options"]
+    assert set(reasons) == {"architecture", "options.image_url"}  # an unknown option is the declarations' to refuse
+    assert "myqcloud.com/<key>" in reasons["options.image_url"]
     assert "arm64" in reasons["architecture"]
     assert [f.field for f in RULES.validate_import({**good, "object": None})] == ["object"]
     assert RULES.validate_import({**good, "object": None, "options": {"os_version": "2012", "image_url": URL}}) == []

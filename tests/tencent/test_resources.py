@@ -77,7 +77,29 @@ def test_description_change_updates_in_place_and_source_change_replaces(server: 
     assert verdict.kind == "replace" and verdict.replaces == ["source"]
     checked, _ = server.check(provider, image_inputs(description="web tier, patched", tags={"team": "platform"},
                                                      timeouts={"create": "90m"}), olds=outs)
-    assert server.diff(image_id, outs, checked).kind == "none"
+    assert server.diff(image_id, outs, checked).kind == "update"  # recorded in state, without a cloud call
+    mark = sim.mark()
+    recorded = server.update(image_id, outs, checked)
+    assert recorded["timeouts"] == {"create": "90m"} and recorded["status"] == "available"
+    assert sim.requests(since=mark) == []
+
+
+def test_check_refuses_what_cvm_does_not_take_with_the_way_that_does(server: ProviderServer, sim: Simulator) -> None:
+    mark = sim.mark()
+    _, failures = server.check(CustomImageProvider(), image_inputs(
+        clean_personal_data=True, encrypted=True, architecture="x86_64", options={"vault_id": "v"}))
+    reasons = dict(failures)
+    assert "sysprep=true" in reasons["clean_personal_data"]
+    assert "SyncImages with Encrypt" in reasons["encrypted"] and "ImageRegionSet(encrypted=True" in reasons["encrypted"]
+    assert "its source's" in reasons["architecture"] and "image_family" in reasons["options.vault_id"]
+    _, failures = server.check(CustomImageProvider(), image_inputs(source={"desktop": "ecd-123"}))
+    assert "service='eds'" in dict(failures)["source.desktop"]
+    _, failures = server.check(CustomImageProvider(), image_inputs(sysprep=False, clean_personal_data=False))
+    assert failures == []  # false is what CVM does anyway
+    _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", [{"region": "ap-tokyo",
+                                                                                          "replicas": 2}]))
+    assert "replicas" in dict(failures)["regions[0]"]
+    assert sim.requests(since=mark) == []
 
 
 def test_delete_during_creation_waits_then_deletes(server: ProviderServer, sim: Simulator) -> None:
@@ -149,15 +171,54 @@ def test_publish_to_four_regions_in_one_call_then_remove_one(server: ProviderSer
     assert len(images_in(sim, REGION)) == 1  # the source image is not the set's to delete
 
 
-def test_check_refuses_source_region_and_encrypted_images(server: ProviderServer, sim: Simulator) -> None:
+def test_check_refuses_the_source_region_unencrypted_and_other_regions_encrypted(server: ProviderServer,
+                                                                                 sim: Simulator) -> None:
     mark = sim.mark()
     _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", [REGION, "ap-tokyo"]))
-    assert failures and failures[0][0] == "regions" and "source region" in failures[0][1]
-    _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", FOUR, encrypted=True))
-    assert [f for f, _ in failures] == ["encrypted"] and "cannot be synced" in failures[0][1]
+    assert [f for f, _ in failures] == ["regions[0]"] and "source region" in failures[0][1]
+    _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", FOUR, encrypted=True,
+                                                                        name="golden-enc"))
+    assert [f for f, _ in failures] == [f"regions[{n}]" for n in range(4)]
+    assert "encrypted copy only in the image's own region" in failures[0][1]
     _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", ["ap-shanghai-fsi"]))
     assert [f for f, _ in failures] == ["regions[0]"] and "finance" in failures[0][1]
+    _, failures = server.check(ImageRegionSetProvider(), publish_inputs("img-abcdefgh", FOUR, options={"kms_key_id": "k"}))
+    assert [f for f, _ in failures] == ["options.kms_key_id"]
     assert sim.requests(since=mark) == []
+
+
+def test_an_encrypted_copy_in_the_source_region(server: ProviderServer, sim: Simulator) -> None:
+    image_id = captured(server)
+    set_id, state = server.up(ImageRegionSetProvider(), publish_inputs(
+        image_id, [REGION], encrypted=True, name="golden-web-enc", options={"kms_key_id": "kms-web"}))
+    (sync,) = sim.requests(VENDOR, "SyncImages")
+    assert (sync.params["Encrypt"], sync.params["KmsKeyId"], sync.params["ImageName"]) == (True, "kms-web", "golden-web-enc")
+    copy_id = state["images"][REGION]["image_id"]
+    assert copy_id != image_id and state["images"][REGION]["status"] == "available"
+    stored = sim.store.get(VENDOR, REGION, "image", copy_id)
+    assert stored["encrypted"] and stored["ImageName"] == "golden-web-enc"
+    server.delete(set_id, state)
+    assert [i["ImageId"] for i in images_in(sim, REGION)] == [image_id]
+
+
+def test_create_adopts_copies_an_interrupted_run_started(server: ProviderServer, sim: Simulator) -> None:
+    """The earlier run's SyncImages went through, then its process died before tagging the copies."""
+    from imageforge.providers.core.model import CopyRequest, Target
+    from imageforge.providers.tencent.cvm import CvmAdapter
+
+    image_id = captured(server)
+    checked, _ = server.check(ImageRegionSetProvider(), publish_inputs(image_id, FOUR[:2], tags={"team": "web"}))
+    earlier = CvmAdapter(Target("tencent", "cvm", REGION, "sim")).start_copies(CopyRequest(
+        image_id, REGION, tags={"imageforge-key": checked["key"], "team": "web"}), FOUR[:2])
+    mark = sim.mark()
+    _, state = server.create(checked)
+    assert sim.requests(VENDOR, "SyncImages", since=mark) == []
+    assert {r: v["image_id"] for r, v in state["images"].items()} == {r: s.image_id for r, s in earlier.items()}  # type: ignore[union-attr]
+    for region in FOUR[:2]:
+        (copy,) = images_in(sim, region)
+        assert {t["Key"]: t["Value"] for t in copy["Tags"]} == {"imageforge-key": checked["key"], "team": "web"}
+    source = sim.store.get(VENDOR, REGION, "image", image_id)
+    assert not any(t["Key"].startswith("imageforge-sync.") for t in source["Tags"])
 
 
 def test_a_failed_region_is_named_and_no_copy_is_left(server: ProviderServer, sim: Simulator) -> None:

@@ -60,7 +60,6 @@ def test_snapshots_must_not_be_combined_with_an_instance():
 
 def test_source_shape_and_id_formats():
     assert "source.instance" in capture(source={})["source"]
-    assert "eds" in capture(source={"desktop": "ecd-123"})["source"]
     assert "ins-xxxxxxxx" in capture(source={"instance": "i-bp1imageforgelnx01"})["source.instance"]
     assert "snap-xxxxxxxx" in capture(source={"snapshots": ["s-123"]})["source.snapshots"]
 
@@ -77,29 +76,40 @@ def test_instance_only_flags_refused_for_snapshot_sources():
     assert "source.instance" in failures["sysprep"] and "source.instance" in failures["force_poweroff"]
 
 
-def test_unsupported_inputs_say_so():
-    assert "cleanup" in capture(clean_personal_data=True)["clean_personal_data"]
-    assert capture(clean_personal_data=False) == {}
-    assert "image_family" in capture(options={"vault_id": "v"})["options"]
+def test_tags_follow_the_tag_api_limits():
     assert "reserves" in capture(tags={"qcloud:owner": "x"})["tags"]
+    assert "127" in capture(tags={"k" * 128: "x"})["tags"]
+    assert "1 to 255" in capture(tags={"team": ""})["tags.team"]
+    assert "255" in capture(tags={"team": "v" * 256})["tags.team"]
+    assert "at most 48" in capture(tags={f"t{n}": "v" for n in range(49)})["tags"]
+    assert capture(tags={f"t{n}": "v" * 255 for n in range(48)}) == {}
     assert "ap-guangzhou" in capture(region="ap-atlantis")["region"]
 
 
-def test_source_region_is_not_a_destination():
+def test_source_region_is_a_destination_only_for_an_encrypted_copy():
     reason = copy(regions=["ap-shanghai", "ap-guangzhou"])["regions[1]"]
-    assert "source region" in reason
+    assert "source region" in reason and "encrypted=true" in reason
+    assert copy(regions=["ap-guangzhou"], encrypted=True, name="golden-enc", options={"kms_key_id": "kms-1"}) == {}
+    assert copy(regions=[{"region": "ap-guangzhou"}], encrypted=True, name="golden-enc") == {}
 
 
-def test_encrypted_image_cannot_be_synced():
-    assert "encrypted" in copy(encrypted=True)["encrypted"]
+def test_an_encrypted_copy_stays_in_the_source_region_and_needs_a_name():
+    failures = copy(encrypted=True, regions=["ap-guangzhou", "ap-tokyo"])
+    assert "only in the image's own region" in failures["regions[1]"] and "'ap-guangzhou'" in failures["regions[1]"]
+    assert "regions[0]" not in failures
+    assert "give the copy a name" in failures["name"]
     assert copy(encrypted=False) == {}
 
 
+def test_a_kms_key_needs_an_encrypted_copy():
+    assert "encrypted=true" in copy(options={"kms_key_id": "kms-1"})["options.kms_key_id"]
+
+
 def test_destinations_are_public_region_ids():
-    failures = copy(regions=["ap-shanghai-fsi", "mars-north-1", {"region": "ap-tokyo", "replicas": 2}])
+    failures = copy(regions=["ap-shanghai-fsi", "mars-north-1", {"region": "ap-tokyo"}])
     assert "finance" in failures["regions[0]"]
     assert "not a Tencent Cloud CVM region" in failures["regions[1]"]
-    assert "Azure-only" in failures["regions[2]"]
+    assert "regions[2]" not in failures
     assert "img-xxxxxxxx" in copy(image_id="m-123")["image_id"]
     assert "name" in copy(name="n" * 61)
 

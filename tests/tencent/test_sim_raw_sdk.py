@@ -9,7 +9,7 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312 import models
 
-from imageforge.simulator.tencent.model import VENDOR, copy_seconds
+from imageforge.simulator.tencent.model import VENDOR
 from imageforge.simulator.tencent.wire import PARAMETERS
 
 from .helpers import request
@@ -130,45 +130,6 @@ def test_modify_image_attribute_updates_name_and_description(tc_sim, cvm):
     assert reply.RequestId
     image = state(client, image_id)
     assert (image.ImageName, image.ImageDescription) == ("renamed", "new text")
-
-
-# sync ------------------------------------------------------------------------------
-def test_sync_images_to_four_regions_in_one_call(tc_sim, cvm):
-    client = cvm()
-    image_id = ready_image(tc_sim, client)
-    mark = tc_sim.mark()
-    reply = client.SyncImages(request(models.SyncImagesRequest, ImageIds=[image_id], DestinationRegions=FOUR,
-                                      ImageSetRequired=True))
-    copies = {c.Region: c.ImageId for c in reply.ImageSet}
-    assert sorted(copies) == sorted(FOUR) and image_id not in copies.values()
-    assert [r.params["DestinationRegions"] for r in tc_sim.requests(VENDOR, "SyncImages", since=mark)] == [FOUR]
-    assert state(client, image_id).ImageState == "SYNCING"
-    tc_sim.advance(150)
-    copy = state(cvm("ap-tokyo"), copies["ap-tokyo"])
-    assert copy.ImageState == "SYNCING" and 0 < copy.SyncPercent < 100 and copy.ImageName == "golden-linux"
-    tc_sim.advance(max(copy_seconds(r) for r in FOUR))
-    for region, copy_id in copies.items():
-        done = state(cvm(region), copy_id)
-        assert (done.ImageState, done.SyncPercent) == ("NORMAL", 100)
-    assert state(client, image_id).ImageState == "NORMAL"
-
-
-def test_sync_without_image_set_required_returns_no_ids(tc_sim, cvm):
-    client = cvm()
-    image_id = ready_image(tc_sim, client)
-    reply = client.SyncImages(request(models.SyncImagesRequest, ImageIds=[image_id], DestinationRegions=["ap-beijing"]))
-    assert reply.ImageSet is None and reply.RequestId
-
-
-def test_injected_sync_failure_fails_only_the_named_region(tc_sim, cvm):
-    client = cvm()
-    image_id = ready_image(tc_sim, client)
-    tc_sim.inject(VENDOR, "SyncImages", "fail", params={"region": "ap-singapore"})
-    reply = client.SyncImages(request(models.SyncImagesRequest, ImageIds=[image_id], DestinationRegions=FOUR,
-                                      ImageSetRequired=True))
-    tc_sim.advance(3600)
-    states = {c.Region: state(cvm(c.Region), c.ImageId).ImageState for c in reply.ImageSet}
-    assert states == {"ap-shanghai": "NORMAL", "ap-beijing": "NORMAL", "ap-singapore": "CREATEFAILED", "ap-tokyo": "NORMAL"}
 
 
 def test_injected_capture_failure_ends_createfailed(tc_sim, cvm):
@@ -293,29 +254,6 @@ def test_modify_image_attribute_errors(tc_sim, cvm):
     tc_sim.advance(601)
     _raises("InvalidImageName.Duplicate", client.ModifyImageAttribute,
             request(models.ModifyImageAttributeRequest, ImageId=first, ImageName="second"))
-
-
-def test_sync_images_errors(tc_sim, cvm):
-    client = cvm()
-    creating = capture(client)
-    sync = models.SyncImagesRequest
-    _raises("InvalidImageId.IncorrectState", client.SyncImages, request(sync, ImageIds=[creating], DestinationRegions=["ap-beijing"]))
-    tc_sim.advance(601)
-    _raises("InvalidParameterValue.InvalidRegion", client.SyncImages,
-            request(sync, ImageIds=[creating], DestinationRegions=["ap-beijing", "ap-guangzhou"]))
-    _raises("InvalidRegion.NotFound", client.SyncImages, request(sync, ImageIds=[creating], DestinationRegions=["mars-north-1"]))
-    _raises("InvalidRegion.Unavailable", client.SyncImages, request(sync, ImageIds=[creating], DestinationRegions=["ap-shanghai-fsi"]))
-    _raises("InvalidParameterValue.LimitExceeded", client.SyncImages,
-            request(sync, ImageIds=[creating, creating], DestinationRegions=["ap-beijing"]))
-    _raises("UnauthorizedOperation.ImageNotBelongToAccount", client.SyncImages,
-            request(sync, ImageIds=["img-eb30mz89"], DestinationRegions=["ap-beijing"]))
-    encrypted = capture(client, InstanceId=None, SnapshotIds=["snap-gzenc001"], ImageName="enc")
-    tc_sim.advance(421)
-    err = _raises("UnsupportedOperation.EncryptedImagesNotSupported", client.SyncImages,
-                  request(sync, ImageIds=[encrypted], DestinationRegions=["ap-beijing"]))
-    assert "encrypted" in err.message
-    client.SyncImages(request(sync, ImageIds=[creating], DestinationRegions=["ap-beijing"]))
-    _raises("InvalidImageId.IncorrectState", client.SyncImages, request(sync, ImageIds=[creating], DestinationRegions=["ap-tokyo"]))
 
 
 def test_delete_images_refuses_creating_and_syncing_images(tc_sim, cvm):

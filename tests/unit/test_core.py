@@ -54,9 +54,9 @@ def test_ecs_status_and_error_tables() -> None:
     assert ecs_mapping.image_status("CreateFailed") is ImageStatus.FAILED
     assert ecs_mapping.image_status("SomethingNew") is ImageStatus.UNKNOWN
     assert ecs_mapping.progress("57%") == 57 and ecs_mapping.progress("") is None
-    assert ecs_mapping.error_class("Throttling.User", 400) is errors.Throttled
-    assert ecs_mapping.error_class("InvalidImageId.NotFound", 404) is errors.NotFound
-    assert ecs_mapping.error_class("Whatever", 503) is errors.ServiceUnavailable
+    assert ecs_mapping.TABLE.classify("Throttling.User", 400) is errors.Throttled
+    assert ecs_mapping.TABLE.classify("InvalidImageId.NotFound", 404) is errors.NotFound
+    assert ecs_mapping.TABLE.classify("Whatever", 503) is errors.ServiceUnavailable
     assert errors.Throttled("x").retryable and not errors.NotFound("x").retryable
 
 
@@ -86,7 +86,7 @@ def test_a_missing_vendor_sdk_names_the_extra_to_install() -> None:
     registry.SERVICES[("tencent", "cvm")] = fake
     try:
         with pytest.raises(errors.Unsupported) as caught:
-            registry.adapter_for(Target("tencent", "cvm", "ap-guangzhou"))
+            registry.adapter_for(Target("tencent", "cvm", "ap-guangzhou"), object)
         assert "pip install 'imageforge[tencent]'" in str(caught.value)
     finally:
         registry.SERVICES[("tencent", "cvm")] = real

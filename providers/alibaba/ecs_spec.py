@@ -1,0 +1,115 @@
+"""What Alibaba ECS takes (API 2014-05-26): each input and option and the request parameter it becomes.
+
+Parameter names are those of aliyun-python-sdk-ecs's CreateImage, CopyImage and ImportImage
+requests; `logged` is where the simulator's request log shows each one.
+"""
+from __future__ import annotations
+
+from ..core.schema import Change, Choice, Text
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+
+LABEL = "Alibaba Cloud ECS"
+_TAGS = "Tag.N.Key / Tag.N.Value"
+ENCRYPT_ELSEWHERE = ("publish an encrypted copy instead: ImageRegionSet(encrypted=True, options={'kms_key_id': ...}) "
+                     "sends CopyImage with Encrypted and KMSKeyId")
+
+CAPTURE = OperationSpec(
+    inputs=(
+        Param("name", "CreateImage.ImageName", example="golden-contract", logged="CreateImage:ImageName"),
+        Param("description", "CreateImage.Description", example="contract row", logged="CreateImage:Description"),
+        Param("tags", f"CreateImage.{_TAGS}", example={"team": "web"}, logged="CreateImage:Tag.1.Key"),
+        Param("source", "CreateImage.InstanceId / SnapshotId", example={"snapshot": "s-bp1imageforgesys01"},
+              logged="CreateImage:SnapshotId"),
+        Param("scope", "(every disk of an instance; the system disk of a snapshot)", example="system",
+              doc="'system+data' for an instance (CreateImage snapshots every disk), 'system' for a snapshot"),
+        Param("architecture", "CreateImage.Architecture", "i386, x86_64 or arm64, for a snapshot source",
+              example="arm64", logged="CreateImage:Architecture"),
+    ),
+    source=(
+        Param("instance", "CreateImage.InstanceId", "an ECS instance (every disk is captured)",
+              example="i-bp1imageforgelnx01", logged="CreateImage:InstanceId"),
+        Param("snapshot", "CreateImage.SnapshotId", "a system-disk snapshot", example="s-bp1imageforgesys01",
+              logged="CreateImage:SnapshotId"),
+    ),
+    options=(
+        Param("image_family", "CreateImage.ImageFamily", "the image family (DescribeImageFromFamily finds its newest)",
+              Text(max_len=128), example="web-golden", logged="CreateImage:ImageFamily"),
+        Param("image_version", "CreateImage.ImageVersion", "a version label", Text(max_len=40), example="2026.11",
+              logged="CreateImage:ImageVersion"),
+        Param("resource_group_id", "CreateImage.ResourceGroupId", "the resource group the image joins", Text(),
+              example="rg-aek2contract", logged="CreateImage:ResourceGroupId"),
+        Param("boot_mode", "CreateImage.BootMode", "BIOS, UEFI or UEFI-Preferred",
+              Choice(("BIOS", "UEFI", "UEFI-Preferred")), example="UEFI", logged="CreateImage:BootMode"),
+        Param("detection_strategy", "CreateImage.DetectionStrategy", "image check: Standard or Advanced",
+              Choice(("Standard", "Advanced")), Change.RECORD, example="Standard", logged="CreateImage:DetectionStrategy"),
+    ),
+    refusals=(
+        Refusal("sysprep", "has no Sysprep step in CreateImage.", "run Sysprep in the guest before the capture and "
+                "remove sysprep.", accepts=False),
+        Refusal("encrypted", "CreateImage cannot encrypt an image.", ENCRYPT_ELSEWHERE + ".", accepts=False),
+        Refusal("force_poweroff", "CreateImage takes no power-off flag (it snapshots the disks as they are).",
+                "stop the instance before the capture for a consistent image, and remove force_poweroff.", accepts=False),
+        Refusal("clean_personal_data", "does not clean personal data (Elastic Desktop Service images do).",
+                "remove clean_personal_data, or use service='eds' for a cloud computer.", accepts=False),
+        Refusal("source.desktop", "captures instances and snapshots; cloud computers belong to Elastic Desktop Service.",
+                "use service='eds' for source.desktop."),
+        Refusal("source.snapshots", "takes one system-disk snapshot.", "give source.snapshot, or capture the instance "
+                "(source.instance) to include every disk."),
+        Refusal("source.data_snapshots", "captures data disks with the instance (every disk of source.instance).",
+                "capture source.instance to include its data disks."),
+        Refusal("source.data_disks", "captures every disk of an instance; it cannot pick disks.",
+                "remove source.data_disks: source.instance includes every disk."),
+    ),
+)
+
+COPY = OperationSpec(
+    inputs=(
+        Param("image_id", "CopyImage.ImageId", logged="CopyImage:ImageId"),
+        Param("regions", "CopyImage.DestinationRegionId (one call per region)", logged="CopyImage:DestinationRegionId"),
+        Param("name", "CopyImage.DestinationImageName", example="golden-copy", logged="CopyImage:DestinationImageName"),
+        Param("description", "CopyImage.DestinationDescription", example="contract row",
+              logged="CopyImage:DestinationDescription"),
+        Param("tags", f"CopyImage.{_TAGS}", example={"team": "web"}, logged="CopyImage:Tag.1.Key"),
+        Param("encrypted", "CopyImage.Encrypted", "encrypt the copies (with options.kms_key_id, or the default key)",
+              example=True, logged="CopyImage:Encrypted"),
+    ),
+    options=(
+        Param("kms_key_id", "CopyImage.KMSKeyId", "the KMS key that encrypts the copies (with encrypted)", Text(),
+              example="key-hzz65contract", logged="CopyImage:KMSKeyId"),
+        Param("resource_group_id", "CopyImage.ResourceGroupId", "the resource group the copies join", Text(),
+              example="rg-aek2contract", logged="CopyImage:ResourceGroupId"),
+    ),
+)
+
+IMPORT = OperationSpec(
+    inputs=(
+        Param("name", "ImportImage.ImageName", example="imported-contract", logged="ImportImage:ImageName"),
+        Param("description", "ImportImage.Description", example="contract row", logged="ImportImage:Description"),
+        Param("tags", f"ImportImage.{_TAGS}", example={"team": "web"}, logged="ImportImage:Tag.1.Key"),
+        Param("object", "ImportImage.DiskDeviceMapping.1.OSSBucket / OSSObject",
+              logged="ImportImage:DiskDeviceMapping.1.OSSBucket"),
+        Param("format", "ImportImage.DiskDeviceMapping.1.Format", example="qcow2",
+              logged="ImportImage:DiskDeviceMapping.1.Format"),
+        Param("os_type", "ImportImage.OSType", "linux or windows", example="linux", logged="ImportImage:OSType"),
+        Param("platform", "ImportImage.Platform", "the distribution, e.g. Ubuntu", example="Ubuntu",
+              logged="ImportImage:Platform"),
+        Param("architecture", "ImportImage.Architecture", "x86_64 or arm64", example="x86_64",
+              logged="ImportImage:Architecture"),
+        Param("boot_mode", "ImportImage.BootMode", "BIOS or UEFI", example="BIOS", logged="ImportImage:BootMode"),
+        Param("disk_size_gb", "ImportImage.DiskDeviceMapping.1.DiskImageSize", example=40,
+              logged="ImportImage:DiskDeviceMapping.1.DiskImageSize"),
+    ),
+    options=(
+        Param("license_type", "ImportImage.LicenseType", "Auto, Aliyun or BYOL", Choice(("Auto", "Aliyun", "BYOL")),
+              example="BYOL", logged="ImportImage:LicenseType"),
+        Param("detection_strategy", "ImportImage.DetectionStrategy", "image check: Standard or Advanced",
+              Choice(("Standard", "Advanced")), Change.RECORD, example="Standard", logged="ImportImage:DetectionStrategy"),
+        Param("resource_group_id", "ImportImage.ResourceGroupId", "the resource group the image joins", Text(),
+              example="rg-aek2contract", logged="ImportImage:ResourceGroupId"),
+        Param("role_name", "ImportImage.RoleName", "the RAM role ECS assumes to read the OSS object", Text(),
+              Change.RECORD, example="AliyunECSImageImportDefaultRole", logged="ImportImage:RoleName"),
+    ),
+)
+
+SPEC = ServiceSpec("alibaba", "ecs", LABEL, Traits(recognised_by="tag", copies_recognised_by="tag",
+                                                   copies_cancellable=True), capture=CAPTURE, copy=COPY, imports=IMPORT)

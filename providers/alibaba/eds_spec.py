@@ -1,0 +1,91 @@
+"""What Alibaba Cloud Elastic Desktop Service takes (ecd 2020-09-30): each input and the request parameter it becomes.
+
+Parameter names are those of alibabacloud_ecd20200930's CreateImageRequest and CopyImageRequest;
+`logged` is where the simulator's request log shows each one. EDS images take no tags and
+CreateImage no idempotency token, so what imageforge makes carries its identity as a marker
+at the end of the description.
+"""
+from __future__ import annotations
+
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+
+LABEL = "Alibaba Cloud Elastic Desktop Service"
+MARKED = "with imageforge's identity marker '[imageforge:<key>]' appended"
+NO_TAGS = Refusal("tags", "images cannot carry tags (TagResources covers cloud computers only), and a tag that "
+                  "is not applied would be ignored.",
+                  "remove tags; put what they say in the name or the description (EDS images are found by their "
+                  "description's identity marker), or tag the cloud computers themselves outside imageforge.")
+
+CAPTURE = OperationSpec(
+    inputs=(
+        Param("name", "CreateImage.ImageName", example="golden-contract", logged="CreateImage:ImageName"),
+        Param("description", f"CreateImage.Description, {MARKED}", "at most 218 characters: EDS takes 256 and the "
+              "marker needs 38", example="contract row", logged="CreateImage:Description"),
+        Param("source", "CreateImage.DesktopId / SnapshotId", example={"desktop": "ecd-hzimageforgewin01"},
+              logged="CreateImage:DesktopId"),
+        Param("scope", "CreateImage.DiskType", "'system' (the default: SYSTEM, computers made from the image get "
+              "empty data disks) or 'system+data' (ALL)", example="system+data", logged="CreateImage:DiskType"),
+        Param("clean_personal_data", "CreateImage.AutoCleanUserdata", "on unless false (adds about 20 minutes); "
+              "not available for encrypted computers, nor for Linux computers with scope 'system+data'",
+              example=False, logged="CreateImage:AutoCleanUserdata"),
+    ),
+    source=(
+        Param("desktop", "CreateImage.DesktopId", "a cloud computer (ecd-...), Running or Stopped",
+              example="ecd-hzimageforgewin01", logged="CreateImage:DesktopId"),
+        Param("snapshot", "CreateImage.SnapshotId", "a system-disk snapshot of a cloud computer (s-...)",
+              example="s-hzimageforgesys01", logged="CreateImage:SnapshotId"),
+        Param("data_snapshots", "CreateImage.DataSnapshotIds.N",
+              "data-disk snapshots to include with source.snapshot (scope 'system+data')",
+              example=["s-hzimageforgedat01"], logged="CreateImage:DataSnapshotIds.1"),
+        Param("os_type", "(a fact about the source, checked against DescribeDesktops / DescribeSnapshots OsType)",
+              "Windows or Linux: lets check refuse clean_personal_data for Linux with data disks"),
+        Param("disk_type", "(a fact about source.snapshot, checked against DescribeSnapshots SourceDiskType)",
+              "system or data: lets check refuse a data-disk snapshot as the source"),
+        Param("encrypted", "(a fact about the source, checked against VolumeEncryptionEnabled)",
+              "whether the cloud computer's disks are encrypted: lets check refuse clean_personal_data"),
+    ),
+    refusals=(
+        NO_TAGS,
+        Refusal("encrypted", "has no encryption setting in CreateImage: an image's disk encryption comes from its "
+                "source cloud computer (DescribeImages reports it as VolumeEncryptionEnabled).",
+                "remove encrypted; state the source computer's encryption as source.encrypted (true or false) so "
+                "check can apply the rules that depend on it."),
+        Refusal("sysprep", "prepares images itself (see clean_personal_data); CreateImage has no Sysprep step.",
+                "remove sysprep.", accepts=False),
+        Refusal("force_poweroff", "CreateImage takes no power-off flag: it captures a Running or Stopped computer.",
+                "stop the cloud computer first if you want it stopped, and remove force_poweroff.", accepts=False),
+        Refusal("architecture", "reads the architecture from the cloud computer; CreateImage takes none.",
+                "remove architecture."),
+        Refusal("source.instance", "captures cloud computers; ECS instances belong to ECS.",
+                "use service='ecs' for source.instance, or give source.desktop (ecd-...)."),
+        Refusal("source.snapshots", "takes one system-disk snapshot.",
+                "give source.snapshot (s-...), and list data-disk snapshots in source.data_snapshots."),
+        Refusal("source.data_disks", "cannot pick a cloud computer's disks.",
+                "remove source.data_disks: scope 'system+data' captures every data disk of source.desktop, and "
+                "source.data_snapshots adds data disks to source.snapshot."),
+        Refusal("source.os_state", "images need no generalization state: EDS prepares them itself.",
+                "remove source.os_state."),
+    ),
+)
+
+COPY = OperationSpec(
+    inputs=(
+        Param("image_id", "CopyImage.ImageId", logged="CopyImage:ImageId"),
+        Param("regions", "CopyImage.DestinationRegionId (one call per region)", logged="CopyImage:DestinationRegionId"),
+        Param("name", "CopyImage.DestinationImageName", "the copies' name; the source image's name when omitted "
+              "(EDS requires one)", example="golden-copy", logged="CopyImage:DestinationImageName"),
+        Param("description", f"CopyImage.DestinationDescription, {MARKED}", "at most 218 characters",
+              example="contract row", logged="CopyImage:DestinationDescription"),
+    ),
+    refusals=(
+        NO_TAGS,
+        Refusal("encrypted", "has no encryption setting in CopyImage, so imageforge cannot make the copies encrypted.",
+                "remove encrypted; an image's disk encryption comes from the cloud computer it was captured from "
+                "(DescribeImages reports it as VolumeEncryptionEnabled)."),
+    ),
+)
+
+SPEC = ServiceSpec("alibaba", "eds", LABEL,
+                   Traits(recognised_by="description", copies_recognised_by="description", copies_cancellable=True,
+                          tags=False),
+                   capture=CAPTURE, copy=COPY)

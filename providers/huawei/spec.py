@@ -1,0 +1,160 @@
+"""What Huawei Cloud IMS takes: each input and option and the request parameter it becomes.
+
+Parameter names are those of huaweicloudsdkims's CreateImageRequestBody, CreateWholeImageRequestBody,
+CopyImageCrossRegionRequestBody and BatchAddOrDeleteTagsRequestBody; `logged` is where the
+simulator's request log shows each one (the JSON body, nested keys joined by ".").
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..core.schema import Change, Flag, Text
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+from ..core.validation import Failure, is_unknown
+from . import mapping
+from .rules import REGIONS
+
+LABEL = "Huawei Cloud IMS"
+ONLY_ECS = "captures an ECS (source.instance); "
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    """A map of IMS region id -> a non-empty string (a project id, a project name or a vault id per region)."""
+
+    label: str = "a map of IMS region ids to strings"
+
+    def check(self, path: str, value: object) -> list[Failure]:
+        if is_unknown(value):
+            return []
+        if not isinstance(value, Mapping):
+            return [Failure(path, f"must be {self.label}, for example {{'cn-east-3': '...'}}; got {value!r}.")]
+        strangers = sorted(str(k) for k in value if k not in REGIONS)
+        out = [Failure(path, f"has {', '.join(map(repr, strangers))}, not IMS region ids; its keys are regions such "
+                             "as 'cn-east-3'.")] if strangers else []
+        return out + [Failure(f"{path}.{key}", f"must be a non-empty string; got {item!r}.")
+                      for key, item in value.items()
+                      if not is_unknown(item) and not (isinstance(item, str) and item.strip())]
+
+
+PROJECT_IDS = Param("project_ids", "(the X-Project-Id each region's requests are signed with, not a request parameter)",
+                    "region -> project id, where IAM should not be asked (32 hex characters each)", RegionMap(),
+                    Change.RECORD)
+
+CAPTURE = OperationSpec(
+    inputs=(
+        Param("source", "CreateImage.instance_id / CreateWholeImage.instance_id", logged="CreateImage:instance_id"),
+        Param("name", "CreateImage.name / CreateWholeImage.name", example="golden-contract",
+              logged="CreateWholeImage:name"),
+        Param("description", "CreateImage.description / CreateWholeImage.description", "at most 1024 characters, "
+              "no '<', '>' or line breaks", example="contract row", logged="CreateWholeImage:description"),
+        Param("tags", "CreateImage.image_tags / CreateWholeImage.image_tags (with the imageforge-key tag)",
+              example={"team": "web"}, logged="CreateWholeImage:image_tags.1.key"),
+        Param("scope", "the action: CreateImage for 'system' (the default), CreateWholeImage for 'system+data' (a "
+              "full-ECS image, with options.vault_id)", example="system+data", logged="CreateWholeImage:instance_id"),
+        Param("encrypted", "CreateImage.cmk_id (the key given in options.cmk_id)",
+              "encrypt the image with options.cmk_id (scope 'system')", example=True, logged="CreateImage:cmk_id"),
+    ),
+    source=(
+        Param("instance", "CreateImage.instance_id", "the ECS (server id) to capture",
+              example="22222222-0000-4000-8000-000000000001", logged="CreateImage:instance_id"),
+    ),
+    options=(
+        Param("vault_id", "CreateWholeImage.vault_id", "the CBR vault of the server's backup (scope 'system+data')",
+              Text(), example="44444444-0000-4000-8000-000000000001", logged="CreateWholeImage:vault_id"),
+        Param("cmk_id", "CreateImage.cmk_id", "the KMS key that encrypts the image (scope 'system'); the image is "
+              "encrypted with it", Text(), example="kms-contract-key", logged="CreateImage:cmk_id"),
+        PROJECT_IDS,
+    ),
+    refusals=(
+        Refusal("sysprep", "runs no Sysprep: it captures the disks as they are.", "generalize Windows in the guest "
+                "(Cloudbase-Init and Sysprep) before the capture and remove sysprep.", accepts=False),
+        Refusal("clean_personal_data", "does not clean personal data (Alibaba Elastic Desktop Service images do).",
+                "remove users' data in the guest before the capture and remove clean_personal_data.", accepts=False),
+        Refusal("force_poweroff", "takes no power-off flag: it captures a running or stopped ECS as it is.",
+                "stop the ECS before the capture for a consistent image, and remove force_poweroff.", accepts=False),
+        Refusal("architecture", "reads the architecture from the ECS; CreateImage takes it only for an imported file.",
+                "remove architecture."),
+        Refusal("source.desktop", ONLY_ECS + "cloud computers belong to Alibaba Elastic Desktop Service.",
+                "give source.instance, the ECS's server id."),
+        Refusal("source.snapshot", ONLY_ECS + "IMS makes no image from an EVS snapshot.",
+                "give source.instance, the ECS the snapshot's disk belongs to."),
+        Refusal("source.snapshots", ONLY_ECS + "IMS makes no image from EVS snapshots.",
+                "give source.instance, and scope 'system+data' to include its data disks."),
+        Refusal("source.data_snapshots", ONLY_ECS + "data disks come with scope 'system+data' (a full-ECS image).",
+                "give source.instance and set scope 'system+data'."),
+        Refusal("source.data_disks", ONLY_ECS + "it cannot pick data disks.",
+                "give source.instance and set scope 'system+data' to include every disk."),
+    ),
+)
+
+COPY = OperationSpec(
+    inputs=(
+        Param("image_id", "CopyImageCrossRegion image_id (path)", logged="CopyImageCrossRegion:id"),
+        Param("regions", "CopyImageCrossRegion.region (one call per region)", logged="CopyImageCrossRegion:region"),
+        Param("name", "CopyImageCrossRegion.name (default: the source image's name)", example="golden-copy",
+              logged="CopyImageCrossRegion:name"),
+        Param("description", "CopyImageCrossRegion.description (with the identity marker, 38 characters)",
+              "at most 986 characters: IMS allows 1024 and imageforge appends its marker", example="contract row",
+              logged="CopyImageCrossRegion:description"),
+        Param("tags", "BatchAddOrDeleteTags.tags on each copy once its job names it (the call takes no tags)",
+              example={"team": "web"}, logged="BatchAddOrDeleteTags:tags.1.key"),
+    ),
+    options=(
+        Param("agency_name", "CopyImageCrossRegion.agency_name", "the IAM agency that lets IMS copy across regions "
+              "(for example 'ims_admin_agency')", Text(), Change.RECORD, example="ims_admin_agency",
+              logged="CopyImageCrossRegion:agency_name", required=True),
+        Param("project_names", "CopyImageCrossRegion.project_name", "region -> the destination project's name "
+              "(default: the region id, the name of its default project)", RegionMap(), Change.RECORD,
+              example={"cn-east-3": "cn-east-3"}, logged="CopyImageCrossRegion:project_name"),
+        Param("vault_ids", "(CopyImageCrossRegion.vault_id, sent only for a full-ECS source: proven in tests/huawei, "
+              "as the contract's source is a system-disk image)", "region -> a CBR vault in that region, for a "
+              "full-ECS image (scope 'system+data')", RegionMap(), example={"cn-east-3": "44444444-0000-4000-8000-"
+              "000000000002"}),
+        PROJECT_IDS,
+    ),
+    refusals=(
+        Refusal("encrypted", "does not copy encrypted images across regions, nor encrypt a copy "
+                "(CopyImageCrossRegion takes no key).", "publish an image captured without encryption and remove "
+                "encrypted.", accepts=False),
+    ),
+)
+
+IMPORT = OperationSpec(
+    inputs=(
+        Param("name", "CreateImage.name", example="imported-contract", logged="CreateImage:name"),
+        Param("description", "CreateImage.description", example="contract row", logged="CreateImage:description"),
+        Param("tags", "CreateImage.image_tags (with the imageforge-key tag)", example={"team": "web"},
+              logged="CreateImage:image_tags.1.key"),
+        Param("object", "CreateImage.image_url ('<bucket>:<object>')", logged="CreateImage:image_url"),
+        Param("format", "(IMS reads the format from the file; checked: quick import takes raw)", example="raw"),
+        Param("os_type", "(picks CreateImage.os_version when options.os_version is not given)", "linux or windows",
+              example="linux"),
+        Param("architecture", "CreateImage.architecture", "x86 or arm (x86_64, arm64 and aarch64 are read as those)",
+              example="x86_64", logged="CreateImage:architecture"),
+        Param("boot_mode", "CreateImage.hw_firmware_type", "BIOS or UEFI", example="BIOS",
+              logged="CreateImage:hw_firmware_type"),
+        Param("disk_size_gb", "CreateImage.min_disk (at least 40)", example=60, logged="CreateImage:min_disk"),
+    ),
+    options=(
+        Param("os_version", "CreateImage.os_version", "the OS as IMS lists it (ListOsVersions), e.g. "
+              "'Ubuntu 22.04 server 64bit'", Text(max_len=255), example="CentOS 7.9 64bit",
+              logged="CreateImage:os_version"),
+        Param("quick_import", "CreateImage.is_quick_import", "IMS quick import of a RAW file (with its bitmap) or "
+              "ZVHD2, up to 1 TB", Flag(), example=True, logged="CreateImage:is_quick_import"),
+        Param("is_config", "CreateImage.is_config", "let IMS configure the guest's drivers and network after import",
+              Flag(), example=True, logged="CreateImage:is_config"),
+        Param("cmk_id", "CreateImage.cmk_id", "the KMS key that encrypts the image", Text(), example="kms-contract-key",
+              logged="CreateImage:cmk_id"),
+        PROJECT_IDS,
+    ),
+    refusals=(
+        Refusal("platform", "takes no platform: it reads the OS from the OS version.",
+                "remove platform and set options.os_version (for example 'Ubuntu 22.04 server 64bit')."),
+    ),
+)
+
+SPEC = ServiceSpec("huawei", "ims", LABEL, Traits(
+    recognised_by="tag", copies_recognised_by="description", copies_cancellable=False, copy_slots=mapping.COPY_SLOTS,
+    jobs=True, tags=True), capture=CAPTURE, copy=COPY, imports=IMPORT)
