@@ -78,3 +78,17 @@ def test_a_stopped_simulator_is_a_clear_error(tmp_path: Path) -> None:
         assert "imageforge sim serve" in last
     finally:
         server.close()
+
+
+def test_outputs_derived_from_a_secret_input_are_marked_secret() -> None:
+    """image_tags (from tags) and commands (from finalize_scripts) carry another name than their input."""
+    import pulumi
+
+    from imageforge.providers.resources.common import secret_derived
+
+    secret = pulumi.Output.secret({"cost-centre": "4711"})
+    marked = secret_derived(None, {"image_tags": secret, "commands": ["echo plain"]})
+    assert marked.additional_secret_outputs == ["image_tags"]
+    nested = secret_derived(pulumi.ResourceOptions(protect=True), {"commands": [["echo", secret]]})
+    assert nested.additional_secret_outputs == ["commands"] and nested.protect is True
+    assert secret_derived(None, {"image_tags": {"team": "web"}}) is None

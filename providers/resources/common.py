@@ -203,5 +203,29 @@ def described(description: str, ident: Identity, carry: bool) -> str:
     return ident.mark(description) if carry else description
 
 
+def secret_derived(opts: Any, derived: Mapping[str, Any]) -> Any:
+    """Resource options that mark outputs secret when the input they are derived from may be a secret.
+
+    The engine keeps an output secret only when an input of the same name was; `image_tags` (from
+    `tags`) and `commands` (from `finalize_scripts`) carry another name. Whether an Output is secret is
+    known only later, so any input given as an Output marks its derived output secret.
+    """
+    import pulumi
+
+    def maybe_secret(value: Any) -> bool:
+        if isinstance(value, pulumi.Output):
+            return True
+        if isinstance(value, Mapping):
+            return any(maybe_secret(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(maybe_secret(v) for v in value)
+        return False
+
+    marked = sorted(name for name, source in derived.items() if maybe_secret(source))
+    if not marked:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=marked))
+
+
 def names(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))

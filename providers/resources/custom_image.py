@@ -220,7 +220,8 @@ class CustomImage(Resource, module="imageforge", name="CustomImage"):
             "timeouts": timeouts, "endpoint": endpoint, "owner": _owner(resource_name),
         }
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
-        super().__init__(CustomImageProvider(), resource_name, {**outputs, **props}, opts)
+        super().__init__(CustomImageProvider(), resource_name, {**outputs, **props},
+                         common.secret_derived(opts, {"image_tags": tags}))
 
 
 def _owner(resource_name: str) -> str:

@@ -297,4 +297,5 @@ class GeneralizedVM(Resource, module="imageforge", name="GeneralizedVM"):
             "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
         }
         outs = dict.fromkeys((*OUTPUT_KEYS, "key"))
-        super().__init__(GeneralizedVMProvider(), resource_name, {**outs, **props}, opts)
+        super().__init__(GeneralizedVMProvider(), resource_name, {**outs, **props},
+                         common.secret_derived(opts, {"commands": finalize_scripts}))

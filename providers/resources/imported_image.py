@@ -146,4 +146,5 @@ class ImportedImage(Resource, module="imageforge", name="ImportedImage"):
             "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
         }
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key", "inspection"))
-        super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props}, opts)
+        super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props},
+                         common.secret_derived(opts, {"image_tags": tags}))
