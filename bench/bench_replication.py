@@ -31,7 +31,7 @@ def main() -> None:
     from imageforge.simulator.alibaba.ecs_model import EcsModel, copy_seconds
 
     with Simulator(home, speed=0.0) as sim:
-        source = EcsModel(sim.ctx).create_image("cn-hangzhou", {"InstanceId": "i-bp1imageforgelnx01", "ImageName": "golden"})
+        source = EcsModel(sim.ctx).create_image("cn-hangzhou", instance="i-bp1imageforgelnx01", name="golden")
         sim.advance(3600)
         provider = ImageRegionSetProvider()
         provider.configure(ConfigureRequest(Config({"imageforge:endpoint": "sim"}, "imageforge")))

@@ -83,7 +83,7 @@ def test_delete_waits_out_creating_then_deletes(server: ProviderServer, sim: Sim
     checked, _ = server.check(provider, image_inputs())
     from imageforge.simulator.alibaba.ecs_model import EcsModel
 
-    image_id = EcsModel(sim.ctx).create_image("cn-hangzhou", {"InstanceId": LINUX, "ImageName": "golden-web"})
+    image_id = EcsModel(sim.ctx).create_image("cn-hangzhou", instance=LINUX, name="golden-web")
     state = {**checked, "image_id": image_id}
     mark = sim.mark()
     server.delete(image_id, state)
@@ -192,8 +192,9 @@ def test_throttled_copy_and_describe_make_no_duplicates(server: ProviderServer, 
 
 def test_refresh_notices_drift_and_a_deleted_copy(server: ProviderServer, sim: Simulator) -> None:
     image_id, state = server.up(CustomImageProvider(), image_inputs())
-    image = sim.store.get(VENDOR, "cn-hangzhou", "image", image_id)
-    sim.store.put(VENDOR, "cn-hangzhou", "image", image_id, {**image, "Description": "changed by hand"})
+    from imageforge.simulator.alibaba.ecs_model import EcsModel
+
+    EcsModel(sim.ctx).modify("cn-hangzhou", image_id=image_id, name=None, description="changed by hand")  # out of band
     _, refreshed = server.read(image_id, state)
     assert refreshed["description"] == "changed by hand"
     checked, _ = server.check(CustomImageProvider(), image_inputs(), olds=refreshed)

@@ -182,13 +182,12 @@ def test_state_survives_a_restart(tmp_path: Any) -> None:
     first.start()
     from imageforge.simulator.alibaba.ecs_model import EcsModel
 
-    image_id = EcsModel(first.ctx).create_image("cn-hangzhou", {"InstanceId": "i-bp1imageforgelnx01", "ImageName": "golden"})
+    image_id = EcsModel(first.ctx).create_image("cn-hangzhou", instance="i-bp1imageforgelnx01", name="golden")
     first.advance(120)
     first.stop()
     second = Simulator(tmp_path / "home", speed=0)
     try:
-        image = second.store.get(VENDOR, "cn-hangzhou", "image", image_id)
-        assert image is not None
-        assert EcsModel(second.ctx).view(image)["Progress"] == "20%"
+        image = EcsModel(second.ctx).image("cn-hangzhou", image_id)
+        assert image.view(second.clock.now())["Progress"] == "20%"
     finally:
         second.store.close()

@@ -1,13 +1,19 @@
-"""Alibaba ECS images, instances and snapshots: state, lifecycles and ECS error codes."""
+"""Alibaba ECS images, instances and snapshots: records, rules, lazy lifecycles and ECS error codes.
+
+The model takes typed arguments (ecs_wire.py parses the vendor's parameters) and keeps dataclass
+records; how far a capture, an import or a copy has gone is read from the shared Lifecycle.
+"""
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
-from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
+from ..core.lifecycle import Lifecycle, Phase
 from ..core.wire import SimError
 from .regions import ECS_REGIONS
 
@@ -16,6 +22,9 @@ CAPTURE_SECONDS = 600.0
 IMPORT_SECONDS = 1200.0
 IMPORT_FORMATS = ("RAW", "VHD", "QCOW2", "VMDK")
 CREATING, AVAILABLE, FAILED = "Creating", "Available", "CreateFailed"
+STATUS = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}
+UNSTARTED = Lifecycle(0.0, 0.0)  # a new image's lifecycle until _new_image starts it
+SEEDED_REGIONS: dict[str, str] = {"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "ap-southeast-1": "t4n"}
 
 
 def copy_seconds(region: str) -> float:
@@ -27,6 +36,145 @@ def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
+@dataclass(frozen=True)
+class Instance:
+    """A seeded instance to capture from; stored as DescribeInstances shows it (the seeds never change)."""
+
+    instance_id: str
+    name: str
+    region: str
+    status: str
+    os_type: str
+    os_name: str
+    system_disk_size: int
+    image_id: str = "aliyun_3_x64_20G_alibase_20260101.vhd"
+    instance_type: str = "ecs.g7.large"
+
+    def to_record(self) -> dict[str, Any]:
+        return {"ImageId": self.image_id, "InstanceId": self.instance_id, "InstanceName": self.name,  # sorted, as stored
+                "InstanceType": self.instance_type, "OSName": self.os_name, "OSType": self.os_type,
+                "RegionId": self.region, "Status": self.status, "SystemDiskSize": self.system_disk_size,
+                "ZoneId": self.region + "-a"}
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "Instance":
+        return cls(r["InstanceId"], r["InstanceName"], r["RegionId"], r["Status"], r["OSType"], r["OSName"],
+                   int(r["SystemDiskSize"]), r["ImageId"], r["InstanceType"])
+
+    view = to_record
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A seeded disk snapshot; stored as DescribeSnapshots shows it (the API spells the size as a string)."""
+
+    snapshot_id: str
+    name: str
+    region: str
+    disk_type: str  # "system" or "data"
+    disk_id: str
+    size: int
+    encrypted: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        return {"Encrypted": self.encrypted, "Progress": "100%", "RegionId": self.region,  # sorted, as stored
+                "SnapshotId": self.snapshot_id, "SnapshotName": self.name, "SourceDiskId": self.disk_id,
+                "SourceDiskSize": str(self.size), "SourceDiskType": self.disk_type, "Status": "accomplished"}
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "Snapshot":
+        return cls(r["SnapshotId"], r["SnapshotName"], r["RegionId"], r["SourceDiskType"], r["SourceDiskId"],
+                   int(r["SourceDiskSize"]), bool(r.get("Encrypted")))
+
+    view = to_record
+
+
+# Image fields and the DescribeImages keys they answer as; earlier versions stored the image under these keys.
+IMAGE_KEYS: tuple[tuple[str, str], ...] = (
+    ("image_id", "ImageId"), ("region", "RegionId"), ("name", "ImageName"), ("description", "Description"),
+    ("created", "CreationTime"), ("os_type", "OSType"), ("os_name", "OSName"), ("size", "Size"),
+    ("platform", "Platform"), ("architecture", "Architecture"), ("family", "ImageFamily"),
+    ("version", "ImageVersion"), ("resource_group", "ResourceGroupId"), ("boot_mode", "BootMode"),
+    ("source_instance", "SourceInstanceId"), ("source_snapshot", "SourceSnapshotId"),
+    ("imported_from", "ImportedFrom"), ("copied_from", "CopiedFromImageId"),
+    ("copied_from_region", "CopiedFromRegionId"), ("encrypted", "IsEncrypted"), ("kms_key", "KMSKeyId"),
+)
+
+
+@dataclass
+class Image:
+    """One custom image. An optional field left None is absent from DescribeImages, as only the calls that
+    set it (CreateImage: family, version...; CopyImage: the source; ImportImage: the OSS object) show it."""
+
+    image_id: str
+    region: str
+    name: str
+    description: str
+    created: str
+    lifecycle: Lifecycle
+    os_type: str = ""
+    os_name: str = ""
+    size: int = 0
+    platform: str = ""
+    architecture: str = "x86_64"
+    tags: dict[str, str] = field(default_factory=dict)
+    family: str | None = None
+    version: str | None = None
+    resource_group: str | None = None
+    boot_mode: str | None = None
+    source_instance: str | None = None
+    source_snapshot: str | None = None
+    imported_from: str | None = None
+    copied_from: str | None = None
+    copied_from_region: str | None = None
+    encrypted: bool | None = None
+    kms_key: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)  # the lifecycle nests under its own key, as Lifecycle.of reads it back
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "Image":
+        """Read this version's records and the vendor-shaped ones earlier versions stored (with the lifecycle
+        under `lifecycle` or in the flat started_at / duration / fail keys of 0.1.0)."""
+        if "ImageId" not in record:
+            return cls(**{**record, "lifecycle": Lifecycle.of(record), "tags": dict(record.get("tags") or {})})
+        values = {name: record[key] for name, key in IMAGE_KEYS if key in record}
+        tags = {t["TagKey"]: t["TagValue"] for t in (record.get("Tags") or {}).get("Tag", [])}
+        return cls(**values, lifecycle=Lifecycle.of(record), tags=tags)
+
+    @property
+    def is_copy(self) -> bool:
+        return bool(self.copied_from)
+
+    def status(self, now: float) -> tuple[str, int]:
+        reading = self.lifecycle.at(now)
+        return STATUS[reading.phase], reading.progress
+
+    def view(self, now: float) -> dict[str, Any]:
+        """As DescribeImages shows it; keys in the (sorted) order earlier versions answered with."""
+        out: dict[str, Any] = {key: getattr(self, name) for name, key in IMAGE_KEYS if getattr(self, name) is not None}
+        out.update(ImageOwnerAlias="self", Usage="none", IsCopied=self.is_copy,
+                   Tags={"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(self.tags.items())]})
+        status, progress = self.status(now)
+        return {**dict(sorted(out.items())), "Status": status, "Progress": f"{progress}%"}
+
+
+@dataclass(frozen=True)
+class ClientToken:
+    """A ClientToken already used in a region, and the image its call made (a retry gets that id back)."""
+
+    token: str
+    image_id: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {"ImageId": self.image_id}
+
+    @classmethod
+    def from_record(cls, token: str, record: Mapping[str, Any]) -> "ClientToken":
+        return cls(token, str(record["ImageId"]))
+
+
 class EcsModel:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
@@ -34,211 +182,211 @@ class EcsModel:
 
     # seeds ---------------------------------------------------------------------
     def seed(self) -> None:
-        for region, prefix in (("cn-hangzhou", "bp1"), ("cn-shanghai", "uf6"), ("ap-southeast-1", "t4n")):
+        for region, prefix in SEEDED_REGIONS.items():
             for os_type, tag in (("linux", "lnx"), ("windows", "win")):
-                iid = f"i-{prefix}imageforge{tag}01"
-                self.store.put(VENDOR, region, "instance", iid, {
-                    "InstanceId": iid, "InstanceName": f"golden-{os_type}", "RegionId": region,
-                    "ZoneId": region + "-a", "Status": "Running", "OSType": os_type,
-                    "OSName": "Alibaba Cloud Linux 3" if os_type == "linux" else "Windows Server 2022",
-                    "ImageId": "aliyun_3_x64_20G_alibase_20260101.vhd", "InstanceType": "ecs.g7.large",
-                    "SystemDiskSize": 40,
-                })
-            for kind, dtype in (("sys", "system"), ("data", "data")):
-                sid = f"s-{prefix}imageforge{kind}01"
-                self.store.put(VENDOR, region, "snapshot", sid, {
-                    "SnapshotId": sid, "SnapshotName": f"golden-{kind}", "SourceDiskType": dtype,
-                    "SourceDiskId": f"d-{prefix}imageforge{kind}01", "SourceDiskSize": "40", "Status": "accomplished",
-                    "Progress": "100%", "RegionId": region, "Encrypted": False,
-                })
+                os_name = "Alibaba Cloud Linux 3" if os_type == "linux" else "Windows Server 2022"
+                instance = Instance(f"i-{prefix}imageforge{tag}01", f"golden-{os_type}", region, "Running", os_type,
+                                    os_name, 40)
+                self.store.put(VENDOR, region, "instance", instance.instance_id, instance.to_record())
+            for kind, disk_type in (("sys", "system"), ("data", "data")):
+                snapshot = Snapshot(f"s-{prefix}imageforge{kind}01", f"golden-{kind}", region, disk_type,
+                                    f"d-{prefix}imageforge{kind}01", 40)
+                self.store.put(VENDOR, region, "snapshot", snapshot.snapshot_id, snapshot.to_record())
 
     # lookups -------------------------------------------------------------------
     def check_region(self, region: str) -> None:
         if region not in ECS_REGIONS:
             raise SimError("InvalidRegionId.NotFound", f"The specified RegionId {region!r} does not exist.", 404)
 
-    def instance(self, region: str, instance_id: str) -> dict[str, Any]:
+    def instances(self, region: str, *, instance_ids: list[str]) -> list[Instance]:
+        self.check_region(region)
+        found = [Instance.from_record(r) for r in self.store.list(VENDOR, region, "instance")]
+        return [i for i in found if not instance_ids or i.instance_id in instance_ids]
+
+    def instance(self, region: str, instance_id: str) -> Instance:
         found = self.store.get(VENDOR, region, "instance", instance_id)
         if found is None:
             raise SimError("InvalidInstanceId.NotFound", "The specified InstanceId does not exist.", 404)
-        return found
+        return Instance.from_record(found)
 
-    def instances(self, region: str) -> list[dict[str, Any]]:
-        return self.store.list(VENDOR, region, "instance")
+    def snapshots(self, region: str, *, snapshot_ids: list[str]) -> list[Snapshot]:
+        self.check_region(region)
+        found = [Snapshot.from_record(r) for r in self.store.list(VENDOR, region, "snapshot")]
+        return [s for s in found if not snapshot_ids or s.snapshot_id in snapshot_ids]
 
-    def snapshots(self, region: str) -> list[dict[str, Any]]:
-        return self.store.list(VENDOR, region, "snapshot")
-
-    def snapshot(self, region: str, snapshot_id: str) -> dict[str, Any]:
+    def snapshot(self, region: str, snapshot_id: str) -> Snapshot:
         found = self.store.get(VENDOR, region, "snapshot", snapshot_id)
         if found is None:
             raise SimError("InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.", 404)
-        return found
+        return Snapshot.from_record(found)
 
-    # image lifecycle -------------------------------------------------------------
-    def view(self, image: dict[str, Any], now: float | None = None) -> dict[str, Any]:
-        """The image as DescribeImages shows it now, computed from its lifecycle record."""
-        reading = Lifecycle.of(image).at(self.ctx.now() if now is None else now)
-        status = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}[reading.phase]
-        out = {k: v for k, v in image.items() if k[0].isupper()}
-        out.update(Status=status, Progress=f"{reading.progress}%")
+    def images(self, region: str, *, image_ids: list[str], statuses: list[str], name: str, tags: dict[str, str],
+               now: float) -> list[Image]:
+        """DescribeImages' filters, applied to the records before any view is built."""
+        self.check_region(region)
+        out = []
+        for record in self.store.list(VENDOR, region, "image"):
+            image = Image.from_record(record)
+            if (image_ids and image.image_id not in image_ids) or image.status(now)[0] not in statuses:
+                continue
+            if (name and image.name != name) or any(image.tags.get(k) != v for k, v in tags.items()):
+                continue
+            out.append(image)
         return out
 
-    def image(self, region: str, image_id: str) -> dict[str, Any]:
-        found = self.store.get(VENDOR, region, "image", image_id)
+    def image(self, region: str, image_id: str) -> Image:
+        found = self._find(region, image_id)
         if found is None:
             raise SimError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
         return found
 
-    def images(self, region: str) -> list[dict[str, Any]]:
-        return self.store.list(VENDOR, region, "image")
+    def _find(self, region: str, image_id: str) -> Image | None:
+        found = self.store.get(VENDOR, region, "image", image_id)
+        return None if found is None else Image.from_record(found)
+
+    def _put(self, image: Image) -> None:
+        self.store.put(VENDOR, image.region, "image", image.image_id, image.to_record())
 
     def _token(self, region: str, token: str) -> str | None:
-        if not token:
-            return None
-        found = self.store.get(VENDOR, region, "token", token)
-        if found and self.store.get(VENDOR, region, "image", found["ImageId"]) is not None:
-            return str(found["ImageId"])
-        return None
+        """The image an earlier call with this ClientToken made, while it still exists."""
+        found = self.store.get(VENDOR, region, "token", token) if token else None
+        used = None if found is None else ClientToken.from_record(token, found)
+        return used.image_id if used and self._find(region, used.image_id) is not None else None
 
-    def _new_image(self, region: str, fields: dict[str, Any], duration: float, action: str, token: str) -> str:
-        image_id = ids.prefixed(self.store, "ecs.image", "m-", 20)
-        fail = self.ctx.take_failure(VENDOR, action, region) is not None
-        image = {
-            "ImageId": image_id, "RegionId": region, "ImageOwnerAlias": "self", "Usage": "none",
-            "CreationTime": iso(self.ctx.now()), "IsCopied": False, "Tags": {"Tag": []},
-            LIFECYCLE: Lifecycle.start(self.ctx.now(), duration, fail).record(), **fields,
-        }
-        self.store.put(VENDOR, region, "image", image_id, image)
+    # images ----------------------------------------------------------------------
+    def _new_image(self, image: Image, duration: float, action: str, token: str) -> str:
+        """Store a new image; an injected `fail` fault (for this action and region) makes it fail half way."""
+        image.image_id = ids.prefixed(self.store, "ecs.image", "m-", 20)
+        fail = self.ctx.take_failure(VENDOR, action, image.region) is not None
+        now = self.ctx.now()
+        image.created, image.lifecycle = iso(now), Lifecycle.start(now, duration, fail)
+        self._put(image)
         if token:
-            self.store.put(VENDOR, region, "token", token, {"ImageId": image_id})
-        return image_id
+            self.store.put(VENDOR, image.region, "token", token, ClientToken(token, image.image_id).to_record())
+        return image.image_id
 
-    def create_image(self, region: str, p: dict[str, Any]) -> str:
+    def create_image(self, region: str, *, instance: str = "", snapshot: str = "", name: str = "",
+                     description: str = "", platform: str = "", architecture: str = "x86_64", family: str = "",
+                     version: str = "", resource_group: str = "", boot_mode: str = "",
+                     tags: dict[str, str] | None = None, token: str = "") -> str:
+        """CreateImage from a running or stopped instance, or from a system-disk snapshot."""
         self.check_region(region)
-        existing = self._token(region, p.get("ClientToken", ""))
+        existing = self._token(region, token)
         if existing:
             return existing
-        name = p.get("ImageName", "")
-        if name and (len(name) < 2 or len(name) > 128 or not name[0].isalpha() or name.startswith(("http://", "https://"))):
+        if name and (not 2 <= len(name) <= 128 or not name[0].isalpha() or name.startswith(("http://", "https://"))):
             raise SimError("InvalidImageName.Malformed", "The specified image name is wrongly formed.", 400)
-        if p.get("InstanceId") and p.get("SnapshotId"):
+        if instance and snapshot:
             raise SimError("InvalidParameter.Conflict", "InstanceId and SnapshotId cannot be specified together.", 400)
-        fields: dict[str, Any] = {"ImageName": name, "Description": p.get("Description", ""),
-                                  "Platform": p.get("Platform", ""), "Architecture": p.get("Architecture", "x86_64"),
-                                  "ImageFamily": p.get("ImageFamily", ""), "ImageVersion": p.get("ImageVersion", ""),
-                                  "ResourceGroupId": p.get("ResourceGroupId", ""), "BootMode": p.get("BootMode", "")}
-        if p.get("InstanceId"):
-            inst = self.instance(region, p["InstanceId"])
-            if inst["Status"] not in ("Running", "Stopped"):
-                raise SimError("IncorrectInstanceStatus", "The current status of the resource does not support this operation.", 403)
-            fields.update(OSType=inst["OSType"], OSName=inst["OSName"], Size=inst["SystemDiskSize"],
-                          SourceInstanceId=inst["InstanceId"], Platform=fields["Platform"] or ("Windows Server 2022" if inst["OSType"] == "windows" else "Aliyun"))
-        elif p.get("SnapshotId"):
-            snap = self.snapshot(region, p["SnapshotId"])
-            if snap["SourceDiskType"] != "system":
+        image = Image("", region, name, description, "", UNSTARTED, platform=platform,
+                      architecture=architecture, family=family, version=version, resource_group=resource_group,
+                      boot_mode=boot_mode, tags=dict(tags or {}))
+        if instance:
+            inst = self.instance(region, instance)
+            if inst.status not in ("Running", "Stopped"):
+                raise SimError("IncorrectInstanceStatus",
+                               "The current status of the resource does not support this operation.", 403)
+            image.os_type, image.os_name, image.size = inst.os_type, inst.os_name, inst.system_disk_size
+            image.source_instance = inst.instance_id
+            image.platform = platform or ("Windows Server 2022" if inst.os_type == "windows" else "Aliyun")
+        elif snapshot:
+            snap = self.snapshot(region, snapshot)
+            if snap.disk_type != "system":
                 raise SimError("InvalidSnapshotId.NotSystemDisk", "The specified snapshot is not of a system disk.", 400)
-            fields.update(OSType="linux", OSName="Linux", Size=int(snap["SourceDiskSize"]), SourceSnapshotId=snap["SnapshotId"])
+            image.os_type, image.os_name, image.size = "linux", "Linux", snap.size
+            image.source_snapshot = snap.snapshot_id
         else:
             raise SimError("MissingParameter", "InstanceId or SnapshotId is required.", 400)
-        image_id = self._new_image(region, fields, CAPTURE_SECONDS, "CreateImage", p.get("ClientToken", ""))
-        self.set_tags(region, image_id, p.get("_tags", {}))
-        return image_id
+        return self._new_image(image, CAPTURE_SECONDS, "CreateImage", token)
 
-    def import_image(self, region: str, p: dict[str, Any]) -> str:
+    def import_image(self, region: str, *, bucket: str, key: str, disk_format: str = "", size: int = 40,
+                     os_type: str = "", name: str = "", description: str = "", platform: str = "",
+                     architecture: str = "", boot_mode: str = "", tags: dict[str, str] | None = None,
+                     token: str = "") -> str:
         """ImportImage from an OSS object: the object is trusted to exist (the simulator has no OSS)."""
         self.check_region(region)
-        existing = self._token(region, p.get("ClientToken", ""))
+        existing = self._token(region, token)
         if existing:
             return existing
-        bucket, key = p.get("DiskDeviceMapping.1.OSSBucket"), p.get("DiskDeviceMapping.1.OSSObject")
         if not bucket or not key:
             raise SimError("MissingParameter", "DiskDeviceMapping.1.OSSBucket and OSSObject are required.", 400)
-        fmt = (p.get("DiskDeviceMapping.1.Format") or "").upper()
-        if fmt and fmt not in IMPORT_FORMATS:
-            raise SimError("InvalidParameter.Format", f"The specified format {fmt!r} is not supported.", 400)
-        os_type = p.get("OSType") or "linux"
-        size = int(p.get("DiskDeviceMapping.1.DiskImageSize") or 40)
-        fields: dict[str, Any] = {
-            "ImageName": p.get("ImageName", ""), "Description": p.get("Description", ""), "OSType": os_type,
-            "OSName": "Windows Server" if os_type == "windows" else "Linux", "Size": size,
-            "Platform": p.get("Platform") or ("Windows Server 2022" if os_type == "windows" else "Others Linux"),
-            "Architecture": p.get("Architecture") or "x86_64", "BootMode": p.get("BootMode") or "BIOS",
-            "ImportedFrom": f"oss://{bucket}/{key}",
-        }
-        image_id = self._new_image(region, fields, IMPORT_SECONDS, "ImportImage", p.get("ClientToken", ""))
-        self.set_tags(region, image_id, p.get("_tags", {}))
-        return image_id
+        if disk_format and disk_format.upper() not in IMPORT_FORMATS:
+            raise SimError("InvalidParameter.Format", f"The specified format {disk_format.upper()!r} is not supported.", 400)
+        os_type = os_type or "linux"
+        windows = os_type == "windows"
+        image = Image("", region, name, description, "", UNSTARTED, os_type=os_type,
+                      os_name="Windows Server" if windows else "Linux", size=size,
+                      platform=platform or ("Windows Server 2022" if windows else "Others Linux"),
+                      architecture=architecture or "x86_64", boot_mode=boot_mode or "BIOS",
+                      imported_from=f"oss://{bucket}/{key}", tags=dict(tags or {}))
+        return self._new_image(image, IMPORT_SECONDS, "ImportImage", token)
 
-    def set_tags(self, region: str, image_id: str, tags: dict[str, str]) -> None:
+    def set_tags(self, region: str, *, image_id: str, tags: dict[str, str]) -> None:
         if not tags:
             return
         image = self.image(region, image_id)
-        merged = {t["TagKey"]: t["TagValue"] for t in image["Tags"]["Tag"]}
-        merged.update(tags)
-        image["Tags"] = {"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(merged.items())]}
-        self.store.put(VENDOR, region, "image", image_id, image)
+        image.tags.update(tags)
+        self._put(image)
 
-    def remove_tags(self, region: str, image_id: str, keys: list[str]) -> None:
+    def remove_tags(self, region: str, *, image_id: str, keys: list[str]) -> None:
         image = self.image(region, image_id)
-        kept = [t for t in image["Tags"]["Tag"] if t["TagKey"] not in keys]
-        image["Tags"] = {"Tag": kept}
-        self.store.put(VENDOR, region, "image", image_id, image)
+        image.tags = {k: v for k, v in image.tags.items() if k not in keys}
+        self._put(image)
 
-    def modify(self, region: str, image_id: str, name: str | None, description: str | None) -> None:
+    def modify(self, region: str, *, image_id: str, name: str | None, description: str | None) -> None:
+        """None leaves a value as it is; an empty string clears it."""
         image = self.image(region, image_id)
         if name is not None:
-            image["ImageName"] = name
+            image.name = name
         if description is not None:
-            image["Description"] = description
-        self.store.put(VENDOR, region, "image", image_id, image)
+            image.description = description
+        self._put(image)
 
-    def _copies_in_flight(self, source_id: str) -> list[str]:
-        out = []
-        for region in ECS_REGIONS:
-            for image in self.images(region):
-                if image.get("CopiedFromImageId") == source_id and self.view(image)["Status"] == CREATING:
-                    out.append(image["ImageId"])
-        return out
+    def _copies_in_flight(self, source_id: str, now: float) -> list[str]:
+        return [image.image_id for region in ECS_REGIONS
+                for image in (Image.from_record(r) for r in self.store.list(VENDOR, region, "image"))
+                if image.copied_from == source_id and image.status(now)[0] == CREATING]
 
-    def delete_image(self, region: str, image_id: str, force: bool) -> None:
-        image = self.store.get(VENDOR, region, "image", image_id)
+    def delete_image(self, region: str, *, image_id: str, force: bool = False) -> None:
+        """`force` changes nothing here: no instance runs from a simulated image, and a Creating image or one
+        being copied is refused whatever it says."""
+        image = self._find(region, image_id)
         if image is None:
             return  # the real API ignores an unknown id
-        status = self.view(image)["Status"]
-        if status == CREATING:
+        now = self.ctx.now()
+        if image.status(now)[0] == CREATING:
             raise SimError("IncorrectImageStatus", "The image is being created and cannot be deleted.", 403)
-        if self._copies_in_flight(image_id):
+        if self._copies_in_flight(image_id, now):
             raise SimError("ImageIsCopying", "The specified image is being copied to another region.", 403)
         self.store.delete(VENDOR, region, "image", image_id)
 
-    def copy_image(self, region: str, p: dict[str, Any]) -> str:
+    def copy_image(self, region: str, *, image_id: str, destination: str, name: str = "", description: str = "",
+                   encrypted: bool = False, kms_key: str = "", tags: dict[str, str] | None = None,
+                   token: str = "") -> str:
+        """CopyImage: a new image in `destination`; the destination region's `fail` fault decides failure."""
         self.check_region(region)
-        dest = p.get("DestinationRegionId", "")
-        if not dest:
+        if not destination:
             raise SimError("MissingDestinationRegionId", "DestinationRegionId is mandatory for this action.", 400)
-        self.check_region(dest)
-        if dest == region:
+        self.check_region(destination)
+        if destination == region:
             raise SimError("InvalidDestinationRegion", "The destination region must differ from the source region.", 400)
-        source = self.image(region, p.get("ImageId", ""))
-        if self.view(source)["Status"] != AVAILABLE:
+        source = self.image(region, image_id)
+        if source.status(self.ctx.now())[0] != AVAILABLE:
             raise SimError("IncorrectImageStatus", "The image must be Available to be copied.", 403)
-        existing = self._token(dest, p.get("ClientToken", ""))
+        existing = self._token(destination, token)
         if existing:
             return existing
-        fields: dict[str, Any] = {k: source[k] for k in ("OSType", "OSName", "Size", "Platform", "Architecture") if k in source}
-        fields.update(ImageName=p.get("DestinationImageName") or source["ImageName"],
-                      Description=p.get("DestinationDescription") or source.get("Description", ""),
-                      IsCopied=True, CopiedFromImageId=source["ImageId"], CopiedFromRegionId=region,
-                      IsEncrypted=str(p.get("Encrypted", "")).lower() == "true", KMSKeyId=p.get("KMSKeyId", ""))
-        image_id = self._new_image(dest, fields, copy_seconds(dest), "CopyImage", p.get("ClientToken", ""))
-        self.set_tags(dest, image_id, p.get("_tags", {}))
-        return image_id
+        copy = Image("", destination, name or source.name, description or source.description, "",
+                     UNSTARTED, os_type=source.os_type, os_name=source.os_name, size=source.size,
+                     platform=source.platform, architecture=source.architecture, tags=dict(tags or {}),
+                     copied_from=source.image_id, copied_from_region=region, encrypted=encrypted, kms_key=kms_key)
+        return self._new_image(copy, copy_seconds(destination), "CopyImage", token)
 
-    def cancel_copy(self, region: str, image_id: str) -> None:
+    def cancel_copy(self, region: str, *, image_id: str) -> None:
+        """`region` is the destination: the copy in progress there is stopped and removed."""
         image = self.image(region, image_id)
-        if not image.get("IsCopied"):
+        if not image.is_copy:
             raise SimError("ImageCreatedNotFromCopy", "The specified image is not the target image of a copy action.", 400)
-        if self.view(image)["Status"] != CREATING:
+        if image.status(self.ctx.now())[0] != CREATING:
             raise SimError("IncorrectImageStatus", "The image is copied finished.", 400)
         self.store.delete(VENDOR, region, "image", image_id)

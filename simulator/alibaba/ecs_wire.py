@@ -1,13 +1,18 @@
-"""Alibaba ECS 2014-05-26 on the wire: `?Action=...&Version=2014-05-26`, JSON replies, ECS error codes."""
+"""Alibaba ECS 2014-05-26 on the wire: `?Action=...&Version=2014-05-26`, JSON replies, ECS error codes.
+
+Handlers parse the flat RPC parameters (`Tag.N.Key`, `ResourceId.N`, JSON id lists, `DiskDeviceMapping.1.*`)
+into typed model calls and render the records' views; the model never sees a request.
+"""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import rpc
-from .ecs_model import VENDOR, EcsModel
+from .ecs_model import AVAILABLE, VENDOR, EcsModel
 
 VERSION = "2014-05-26"
 Handler = Callable[[str, dict[str, str]], dict[str, Any]]
@@ -58,93 +63,86 @@ class EcsWire:
 
     # actions ---------------------------------------------------------------------
     def describe_instances(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.check_region(region)
-        items = self.model.instances(region)
-        wanted = _json_list(p.get("InstanceIds"))
-        if wanted:
-            items = [i for i in items if i["InstanceId"] in wanted]
+        items = self.model.instances(region, instance_ids=_json_list(p.get("InstanceIds")))
         chunk, number, size = rpc.page(items, p)
-        return {"TotalCount": len(items), "PageNumber": number, "PageSize": size, "Instances": {"Instance": chunk}}
+        return {"TotalCount": len(items), "PageNumber": number, "PageSize": size,
+                "Instances": {"Instance": [i.view() for i in chunk]}}
 
     def describe_snapshots(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.check_region(region)
-        items = self.model.snapshots(region)
-        wanted = _json_list(p.get("SnapshotIds"))
-        if wanted:
-            items = [s for s in items if s["SnapshotId"] in wanted]
+        items = self.model.snapshots(region, snapshot_ids=_json_list(p.get("SnapshotIds")))
         chunk, number, size = rpc.page(items, p)
-        return {"TotalCount": len(items), "PageNumber": number, "PageSize": size, "Snapshots": {"Snapshot": chunk}}
+        return {"TotalCount": len(items), "PageNumber": number, "PageSize": size,
+                "Snapshots": {"Snapshot": [s.view() for s in chunk]}}
 
     def create_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        p_any: dict[str, Any] = dict(p)
-        p_any["_tags"] = rpc.tags(p)
-        return {"ImageId": self.model.create_image(region, p_any)}
+        return {"ImageId": self.model.create_image(
+            region, instance=p.get("InstanceId", ""), snapshot=p.get("SnapshotId", ""), name=p.get("ImageName", ""),
+            description=p.get("Description", ""), platform=p.get("Platform", ""),
+            architecture=p.get("Architecture", "x86_64"), family=p.get("ImageFamily", ""),
+            version=p.get("ImageVersion", ""), resource_group=p.get("ResourceGroupId", ""),
+            boot_mode=p.get("BootMode", ""), tags=rpc.tags(p), token=p.get("ClientToken", ""))}
 
     def import_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        p_any: dict[str, Any] = dict(p)
-        p_any["_tags"] = rpc.tags(p)
-        return {"ImageId": self.model.import_image(region, p_any)}
+        disk = "DiskDeviceMapping.1."  # the simulator imports one disk, the system disk
+        return {"ImageId": self.model.import_image(
+            region, bucket=p.get(disk + "OSSBucket", ""), key=p.get(disk + "OSSObject", ""),
+            disk_format=p.get(disk + "Format", ""), size=int(p.get(disk + "DiskImageSize") or 40),
+            os_type=p.get("OSType", ""), name=p.get("ImageName", ""), description=p.get("Description", ""),
+            platform=p.get("Platform", ""), architecture=p.get("Architecture", ""), boot_mode=p.get("BootMode", ""),
+            tags=rpc.tags(p), token=p.get("ClientToken", ""))}
 
     def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.check_region(region)
-        statuses = [s for s in (p.get("Status") or "Available").split(",") if s]
-        ids = [i for i in (p.get("ImageId") or "").split(",") if i]
-        wanted_tags = rpc.tags(p)
-        views = []
-        for image in self.model.images(region):
-            view = self.model.view(image)
-            if ids and view["ImageId"] not in ids:
-                continue
-            if view["Status"] not in statuses:
-                continue
-            if p.get("ImageName") and view.get("ImageName") != p["ImageName"]:
-                continue
-            have = {t["TagKey"]: t["TagValue"] for t in view["Tags"]["Tag"]}
-            if any(have.get(k) != v for k, v in wanted_tags.items()):
-                continue
-            views.append(view)
-        chunk, number, size = rpc.page(views, p)
-        return {"TotalCount": len(views), "PageNumber": number, "PageSize": size, "RegionId": region,
-                "Images": {"Image": chunk}}
+        now = self.ctx.now()  # one instant for the status filter and the views
+        images = self.model.images(
+            region, image_ids=[i for i in (p.get("ImageId") or "").split(",") if i],
+            statuses=[s for s in (p.get("Status") or AVAILABLE).split(",") if s], name=p.get("ImageName", ""),
+            tags=rpc.tags(p), now=now)
+        chunk, number, size = rpc.page(images, p)
+        return {"TotalCount": len(images), "PageNumber": number, "PageSize": size, "RegionId": region,
+                "Images": {"Image": [i.view(now) for i in chunk]}}
 
     def modify_image_attribute(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.modify(region, p.get("ImageId", ""), p.get("ImageName"), p.get("Description"))
+        self.model.modify(region, image_id=p.get("ImageId", ""), name=p.get("ImageName"),
+                          description=p.get("Description"))
         return {}
 
     def tag_resources(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        if p.get("ResourceType", "").lower() != "image":
-            raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
-        for image_id in rpc.indexed(p, "ResourceId"):
-            self.model.set_tags(region, image_id, rpc.tags(p))
+        for image_id in _image_ids(p):
+            self.model.set_tags(region, image_id=image_id, tags=rpc.tags(p))
         return {}
 
     def untag_resources(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        if p.get("ResourceType", "").lower() != "image":
-            raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
-        for image_id in rpc.indexed(p, "ResourceId"):
-            self.model.remove_tags(region, image_id, rpc.indexed(p, "TagKey"))
+        for image_id in _image_ids(p):
+            self.model.remove_tags(region, image_id=image_id, keys=rpc.indexed(p, "TagKey"))
         return {}
 
     def delete_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.delete_image(region, p.get("ImageId", ""), rpc.boolean(p.get("Force")))
+        self.model.delete_image(region, image_id=p.get("ImageId", ""), force=rpc.boolean(p.get("Force")))
         return {}
 
     def copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        p_any: dict[str, Any] = dict(p)
-        p_any["_tags"] = rpc.tags(p)
-        return {"ImageId": self.model.copy_image(region, p_any)}
+        return {"ImageId": self.model.copy_image(
+            region, image_id=p.get("ImageId", ""), destination=p.get("DestinationRegionId", ""),
+            name=p.get("DestinationImageName", ""), description=p.get("DestinationDescription", ""),
+            encrypted=rpc.boolean(p.get("Encrypted")), kms_key=p.get("KMSKeyId", ""), tags=rpc.tags(p),
+            token=p.get("ClientToken", ""))}
 
     def cancel_copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        self.model.cancel_copy(region, p.get("ImageId", ""))
+        self.model.cancel_copy(region, image_id=p.get("ImageId", ""))
         return {}
+
+
+def _image_ids(p: dict[str, str]) -> list[str]:
+    """`ResourceId.N` of a TagResources or UntagResources call; the simulator tags only images."""
+    if p.get("ResourceType", "").lower() != "image":
+        raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
+    return rpc.indexed(p, "ResourceId")
 
 
 def _json_list(value: str | None) -> list[str]:
     """ECS passes id lists as a JSON array string: `["i-1","i-2"]`."""
     if not value:
         return []
-    import json
-
     try:
         parsed = json.loads(value)
     except ValueError:

@@ -53,6 +53,12 @@ def key(rid: str) -> str:
     return rid.lower()
 
 
+def subscription_of(rid: str) -> str:
+    """The subscription an ARM id names (`/subscriptions/{s}/...`), as written in the id."""
+    parts = rid.split("/")
+    return parts[2] if len(parts) > 2 else ""
+
+
 def parse(path: str) -> ArmPath | None:
     """Parse `/subscriptions/{s}[/resourceGroups/{rg}]/providers/Microsoft.Compute/...`; None if not ours."""
     segs = [s for s in path.split("/") if s]

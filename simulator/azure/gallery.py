@@ -1,306 +1,306 @@
-"""Azure Compute Gallery: galleries, image definitions and image versions with per-region replication."""
+"""Azure Compute Gallery: galleries, image definitions and image versions with per-region replication.
+
+The model takes typed requests (wire.py parses the ARM bodies) and keeps the records of
+gallery_records.py; a version's regions replicate on their own Lifecycles, after the capture in
+the version's own region.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..core.context import SimContext
+from ..core.lifecycle import Lifecycle
 from ..core.wire import SimError
 from . import arm
-from .images import CAPTURE_SECONDS
-from .lro import VENDOR
-from .model import DELETE_SECONDS, GALLERY, GENERALIZED_VM, LOCATION, RESOURCE_GROUP, SUBSCRIPTION, Base, VmModel
+from .gallery_records import (CAPTURE_SECONDS, FAIL_AT, SHORT_OP_SECONDS, Gallery, GalleryImage, GalleryVersion,
+                              Replica)
+from .lro import VENDOR, Operation, Operations
+from .model import GALLERY, GENERALIZED_VM, LOCATION, RESOURCE_GROUP, SUBSCRIPTION, VmModel
+from .records import Table, ends, gone
 from .regions import LOCATIONS, display_name, normalize, replication_seconds
+from .vm import DELETE_SECONDS, VirtualMachine
 
 GALLERY_NAME = re.compile(r"^[A-Za-z0-9_.]{1,80}$")
 VERSION_NAME = re.compile(r"^(\d{1,10})\.(\d{1,10})\.(\d{1,10})$")
 STORAGE_TYPES = ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
 REPLICA_CHANGE_SECONDS = 180.0
 MAX_REPLICAS = 100
-SHORT_OP_SECONDS = 5.0
 SEEDED_VERSION = "0.1.0"
+NESTED = "Can not delete resource before nested resources are deleted."
 
 
-class GalleryModel(Base):
-    def __init__(self, ctx: Any, ops: Any, vms: VmModel) -> None:
-        super().__init__(ctx, ops)
+@dataclass(frozen=True)
+class TargetRegion:
+    """One entry of publishingProfile.targetRegions; `name` as sent (display or short form)."""
+
+    name: str
+    replicas: int | None = None
+    storage: str = ""
+
+
+@dataclass(frozen=True)
+class VersionRequest:
+    """An image version's PUT or PATCH body: None, "" or [] where the body leaves a field out."""
+
+    location: str = ""
+    tags: dict[str, str] | None = None
+    source: str = ""  # storageProfile.source: virtualMachineId (or id)
+    replica_count: int | None = None
+    exclude_from_latest: bool = False
+    storage: str = ""
+    mode: str = ""
+    targets: list[TargetRegion] = field(default_factory=list)
+    allow_deletion: bool | None = None  # safetyProfile.allowDeletionOfReplicatedLocations
+    block_deletion: bool | None = None  # safetyProfile.blockDeletionBeforeEndOfLife
+
+
+@dataclass(frozen=True)
+class DefinitionRequest:
+    """An image definition's PUT body; `other` = its other properties, kept and shown as sent."""
+
+    location: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    os_type: str = ""
+    os_state: str = ""
+    identifier: dict[str, Any] = field(default_factory=dict)
+    hyperv: str = ""
+    architecture: str = ""
+    other: dict[str, Any] = field(default_factory=dict)
+
+
+class GalleryModel:
+    def __init__(self, ctx: SimContext, ops: Operations, vms: VmModel) -> None:
+        self.ctx = ctx
+        self.ops = ops
         self.vms = vms
+        self.galleries: Table[Gallery] = Table(ctx, "gallery", Gallery.from_record)
+        self.definitions: Table[GalleryImage] = Table(ctx, "gallery_image", GalleryImage.from_record)
+        self.versions: Table[GalleryVersion] = Table(ctx, "gallery_version", GalleryVersion.from_record)
 
     def seed(self) -> None:
         now = self.ctx.now()
         gid = arm.resource_id(SUBSCRIPTION, RESOURCE_GROUP, f"galleries/{GALLERY}")
-        self.save("gallery", {"id": gid, "name": GALLERY, "type": "Microsoft.Compute/galleries", "location": LOCATION,
-                              "tags": {}, "properties": {"description": "Golden images built by imageforge",
-                                                         "identifier": {"uniqueName": f"{SUBSCRIPTION}-{GALLERY.upper()}"},
-                                                         "provisioningState": "Succeeded"}, "_ready_at": now}, SUBSCRIPTION)
+        self.galleries.put(Gallery(gid, GALLERY, LOCATION, "Golden images built by imageforge",
+                                   f"{SUBSCRIPTION}-{GALLERY.upper()}", Lifecycle.start(now, 0.0)))
         for name, os_type, state in (("linux-generalized", "Linux", "Generalized"), ("linux-specialized", "Linux", "Specialized"),
                                      ("windows-generalized", "Windows", "Generalized")):
-            self.save("gallery_image", {
-                "id": f"{gid}/images/{name}", "name": name, "type": "Microsoft.Compute/galleries/images",
-                "location": LOCATION, "tags": {},
-                "properties": {"osType": os_type, "osState": state, "hyperVGeneration": "V2", "architecture": "x64",
-                               "identifier": {"publisher": "imageforge", "offer": f"golden-{os_type.lower()}", "sku": name},
-                               "provisioningState": "Succeeded"}, "_ready_at": now}, SUBSCRIPTION)
-        self._seed_version(gid, now)
+            identifier = {"publisher": "imageforge", "offer": f"golden-{os_type.lower()}", "sku": name}
+            self.definitions.put(GalleryImage(f"{gid}/images/{name}", name, LOCATION, os_type, state, identifier, "V2",
+                                              "x64", Lifecycle.start(now, 0.0)))
+        # Version 0.1.0 of linux-generalized, replicated in its own region long ago (copies start from it).
+        captured = Lifecycle(now - 86400, CAPTURE_SECONDS)
+        self.versions.put(GalleryVersion(
+            f"{gid}/images/linux-generalized/versions/{SEEDED_VERSION}", SEEDED_VERSION, LOCATION,
+            arm.resource_id(SUBSCRIPTION, RESOURCE_GROUP, f"virtualMachines/{GENERALIZED_VM}"), 30,
+            arm.iso(now - 86400), {LOCATION: Replica(1, "Standard_LRS", captured)}, captured, allow_deletion=True))
 
-    def _seed_version(self, gallery_id: str, now: float) -> None:
-        """Version 0.1.0 of linux-generalized, replicated in its own region long ago (copies start from it)."""
-        vm_id = arm.resource_id(SUBSCRIPTION, RESOURCE_GROUP, f"virtualMachines/{GENERALIZED_VM}")
-        self.save("gallery_version", {
-            "id": f"{gallery_id}/images/linux-generalized/versions/{SEEDED_VERSION}", "name": SEEDED_VERSION,
-            "type": "Microsoft.Compute/galleries/images/versions", "location": LOCATION, "tags": {},
-            "properties": {"publishingProfile": {"replicaCount": 1, "excludeFromLatest": False,
-                                                 "storageAccountType": "Standard_LRS", "replicationMode": "Full",
-                                                 "publishedDate": arm.iso(now - 86400)},
-                           "storageProfile": {"source": {"virtualMachineId": vm_id},
-                                              "osDiskImage": {"sizeInGB": 30, "hostCaching": "ReadWrite"}},
-                           "safetyProfile": {"allowDeletionOfReplicatedLocations": True,
-                                             "reportedForPolicyViolation": False}},
-            "_regions": {LOCATION: {"replicas": 1, "storage": "Standard_LRS", "start": now - 86400,
-                                    "duration": CAPTURE_SECONDS, "error": None}},
-            "_created_done_at": now - 86400 + CAPTURE_SECONDS}, SUBSCRIPTION)
+    # shared --------------------------------------------------------------------------
+    def _live(self, table: Table[Any], rid: str, subscription: str) -> Any:
+        found = table.get(rid, subscription)
+        return None if found is None or gone(found.deleting, self.ctx.now()) else found
 
-    # shared --------------------------------------------------------------------
-    def _get(self, kind: str, path: arm.ArmPath, depth: int, rtype: str) -> dict[str, Any]:
-        found = self.load(kind, path.resource_id(depth), path.subscription)
-        if found is None or self._gone(found):
-            raise arm.not_found(rtype, "/".join(path.names[:depth]), path.resource_group)
+    def _live_under(self, table: Table[Any], subscription: str, prefix: str) -> list[Any]:
+        now = self.ctx.now()
+        return [r for r in table.under(subscription, prefix) if not gone(r.deleting, now)]
+
+    def _delete(self, table: Table[Any], record: Any) -> Operation:
+        """A second delete while deleting reports the same end."""
+        now = self.ctx.now()
+        if record.deleting is None:
+            record.deleting = Lifecycle.start(now, DELETE_SECONDS)
+            table.put(record)
+        return self.ops.start(arm.subscription_of(record.id), record.location, ends(record.deleting) - now,
+                              target=record.id)
+
+    def _location(self, location: str) -> str:
+        location = normalize(location)
+        if not location:
+            raise SimError("LocationRequired", "The location property is required for this definition.", 400)
+        return location
+
+    def document(self, record: Gallery | GalleryImage) -> dict[str, Any]:
+        return record.document(self.ctx.now())
+
+    def version_document(self, version: GalleryVersion, *, replication_status: bool = False) -> dict[str, Any]:
+        return version.document(self.ctx.now(), replication_status)
+
+    # galleries and definitions ----------------------------------------------------------
+    def gallery(self, path: arm.ArmPath) -> Gallery:
+        found: Gallery | None = self._live(self.galleries, path.resource_id(1), path.subscription)
+        if found is None:
+            raise arm.not_found("galleries", path.names[0], path.resource_group)
         return found
 
-    def _gone(self, doc: dict[str, Any]) -> bool:
-        at = doc.get("_deleted_at")
-        return at is not None and self.ctx.now() >= at
-
-    def _children(self, kind: str, parent: dict[str, Any], sub: str) -> list[dict[str, Any]]:
-        prefix = parent["id"].lower() + "/"
-        return [d for d in self.all(kind, sub) if d["id"].lower().startswith(prefix) and not self._gone(d)]
-
-    def _simple_state(self, doc: dict[str, Any]) -> str:
-        if doc.get("_deleted_at") is not None:
-            return "Deleting"
-        return "Creating" if self.ctx.now() < doc["_ready_at"] else "Succeeded"
-
-    def listing(self, kind: str, sub: str, prefix: str) -> list[dict[str, Any]]:
-        docs = [d for d in self.all(kind, sub) if d["id"].lower().startswith(prefix.lower()) and not self._gone(d)]
-        return [self.version_document(d) if kind == "gallery_version" else self.simple_document(d) for d in docs]
-
-    def simple_document(self, doc: dict[str, Any]) -> dict[str, Any]:
-        out = self.public(doc)
-        out["properties"]["provisioningState"] = self._simple_state(doc)
-        return out
-
-    def _delete(self, kind: str, doc: dict[str, Any], sub: str) -> dict[str, Any]:
-        if doc.get("_deleted_at") is None:
-            doc["_deleted_at"] = self.ctx.now() + DELETE_SECONDS
-            self.save(kind, doc, sub)
-        return self.ops.start(sub, doc["location"], doc["_deleted_at"] - self.ctx.now(), target=doc["id"])
-
-    # galleries and definitions ----------------------------------------------------
-    def gallery(self, path: arm.ArmPath) -> dict[str, Any]:
-        return self._get("gallery", path, 1, "galleries")
-
-    def definition(self, path: arm.ArmPath) -> dict[str, Any]:
+    def definition(self, path: arm.ArmPath) -> GalleryImage:
         self.gallery(path)
-        return self._get("gallery_image", path, 2, "galleries/images")
+        found: GalleryImage | None = self._live(self.definitions, path.resource_id(2), path.subscription)
+        if found is None:
+            raise arm.not_found("galleries/images", "/".join(path.names[:2]), path.resource_group)
+        return found
 
-    def put_gallery(self, path: arm.ArmPath, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    def gallery_list(self, subscription: str, resource_group: str) -> list[Gallery]:
+        prefix = f"/subscriptions/{subscription}/" + (f"resourceGroups/{resource_group}/" if resource_group else "")
+        return self._live_under(self.galleries, subscription, prefix)
+
+    def definition_list(self, path: arm.ArmPath) -> list[GalleryImage]:
+        return self._live_under(self.definitions, path.subscription, self.gallery(path).id + "/")
+
+    def put_gallery(self, path: arm.ArmPath, *, location: str, tags: dict[str, str],
+                    description: str | None) -> tuple[int, Gallery, Operation]:
         if not GALLERY_NAME.match(path.name):
             raise arm.invalid(f"The gallery name '{path.name}' is invalid: use letters, digits, underscores and "
                               "periods (at most 80 characters).", "galleryName")
-        props = body.get("properties") or {}
-        return self._put_simple("gallery", path, body, {"description": props.get("description", ""),
-                                                       "identifier": {"uniqueName": f"{path.subscription}-{path.name.upper()}"}}, ())
+        location = self._location(location)
+        unique = f"{path.subscription}-{path.name.upper()}"
+        existing: Gallery | None = self._live(self.galleries, path.resource_id(), path.subscription)
+        if existing is not None:
+            existing.description, existing.unique_name, existing.tags = description, unique, dict(tags)
+            self.galleries.put(existing)
+            return 200, existing, self.ops.start(path.subscription, location, 0.0, target=existing.id)
+        now = self.ctx.now()
+        gallery = Gallery(path.resource_id(), path.name, location, description, unique,
+                          Lifecycle.start(now, SHORT_OP_SECONDS), dict(tags))
+        self.galleries.put(gallery)
+        return 201, gallery, self.ops.start(path.subscription, location, SHORT_OP_SECONDS, target=gallery.id)
 
-    def put_definition(self, path: arm.ArmPath, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
-        gallery = self.load("gallery", path.resource_id(1), path.subscription)
-        if gallery is None or self._gone(gallery):
+    def put_definition(self, path: arm.ArmPath, request: DefinitionRequest) -> tuple[int, GalleryImage, Operation]:
+        if self._live(self.galleries, path.resource_id(1), path.subscription) is None:
             raise arm.parent_not_found("galleries", path.names[0])
-        props = dict(body.get("properties") or {})
-        for required in ("osType", "osState", "identifier"):
-            if not props.get(required):
-                raise arm.invalid(f"Required parameter 'properties.{required}' is missing (null).", f"properties.{required}")
-        if props["osState"] not in ("Generalized", "Specialized"):
-            raise arm.invalid(f"osState must be Generalized or Specialized; got '{props['osState']}'.", "properties.osState")
-        props.setdefault("hyperVGeneration", "V1")
-        props.setdefault("architecture", "x64")
-        return self._put_simple("gallery_image", path, body, props, ("osType", "osState", "identifier", "hyperVGeneration"))
-
-    def _put_simple(self, kind: str, path: arm.ArmPath, body: dict[str, Any], props: dict[str, Any],
-                    fixed: tuple[str, ...]) -> tuple[int, dict[str, Any], dict[str, Any]]:
-        location = normalize(str(body.get("location") or ""))
-        if not location:
-            raise SimError("LocationRequired", "The location property is required for this definition.", 400)
-        existing = self.load(kind, path.resource_id(), path.subscription)
-        now = self.ctx.now()
-        if existing is not None and not self._gone(existing):
-            for name in fixed:
-                if name in props and props[name] != existing["properties"].get(name):
+        for name, value in (("osType", request.os_type), ("osState", request.os_state), ("identifier", request.identifier)):
+            if not value:
+                raise arm.invalid(f"Required parameter 'properties.{name}' is missing (null).", f"properties.{name}")
+        if request.os_state not in ("Generalized", "Specialized"):
+            raise arm.invalid(f"osState must be Generalized or Specialized; got '{request.os_state}'.", "properties.osState")
+        location = self._location(request.location)
+        hyperv, architecture = request.hyperv or "V1", request.architecture or "x64"
+        existing: GalleryImage | None = self._live(self.definitions, path.resource_id(), path.subscription)
+        if existing is not None:
+            for name, asked, has in (("osType", request.os_type, existing.os_type), ("osState", request.os_state, existing.os_state),
+                                     ("identifier", request.identifier, existing.identifier),
+                                     ("hyperVGeneration", hyperv, existing.hyperv)):
+                if asked != has:
                     raise arm.change_not_allowed(f"properties.{name}")
-            existing["properties"].update({k: v for k, v in props.items() if k not in fixed})
-            existing["tags"] = dict(body.get("tags") or {})
-            self.save(kind, existing, path.subscription)
-            return 200, existing, self.ops.start(path.subscription, location, 0.0, target=existing["id"])
-        rtype = "Microsoft.Compute/galleries" + ("/images" if kind == "gallery_image" else "")
-        doc: dict[str, Any] = {"id": path.resource_id(), "name": path.name, "type": rtype, "location": location,
-               "tags": dict(body.get("tags") or {}), "properties": props, "_ready_at": now + SHORT_OP_SECONDS}
-        self.save(kind, doc, path.subscription)
-        return 201, doc, self.ops.start(path.subscription, location, SHORT_OP_SECONDS, target=doc["id"])
-
-    def delete_gallery(self, path: arm.ArmPath) -> dict[str, Any] | None:
-        doc = self.load("gallery", path.resource_id(), path.subscription)
-        if doc is None or self._gone(doc):
-            return None
-        if self._children("gallery_image", doc, path.subscription):
-            raise SimError("CannotDeleteResource", "Can not delete resource before nested resources are deleted.", 409)
-        return self._delete("gallery", doc, path.subscription)
-
-    def delete_definition(self, path: arm.ArmPath) -> dict[str, Any] | None:
-        doc = self.load("gallery_image", path.resource_id(), path.subscription)
-        if doc is None or self._gone(doc):
-            return None
-        if self._children("gallery_version", doc, path.subscription):
-            raise SimError("CannotDeleteResource", "Can not delete resource before nested resources are deleted.", 409)
-        return self._delete("gallery_image", doc, path.subscription)
-
-    # versions --------------------------------------------------------------------
-    def version(self, path: arm.ArmPath) -> dict[str, Any]:
-        self.definition(path)
-        return self._get("gallery_version", path, 3, "galleries/images/versions")
-
-    def region_view(self, entry: dict[str, Any]) -> tuple[str, int, str]:
-        """State, percent and details of one target region now."""
+            existing.architecture, existing.tags = architecture, dict(request.tags)
+            existing.other.update(request.other)
+            self.definitions.put(existing)
+            return 200, existing, self.ops.start(path.subscription, location, 0.0, target=existing.id)
         now = self.ctx.now()
-        elapsed = now - entry["start"]
-        if entry.get("error") and elapsed >= entry["duration"] * 0.5:
-            return "Failed", int(50), entry["error"]["message"]
-        if elapsed >= entry["duration"]:
-            return "Completed", 100, ""
-        return "Replicating", max(0, min(99, int(100 * elapsed / entry["duration"]))), ""
+        definition = GalleryImage(path.resource_id(), path.name, location, request.os_type, request.os_state,
+                                  dict(request.identifier), hyperv, architecture, Lifecycle.start(now, SHORT_OP_SECONDS),
+                                  dict(request.other), dict(request.tags))
+        self.definitions.put(definition)
+        return 201, definition, self.ops.start(path.subscription, location, SHORT_OP_SECONDS, target=definition.id)
 
-    def version_document(self, version: dict[str, Any], expand: str = "") -> dict[str, Any]:
-        doc = self.public(version)
-        states = [self.region_view(e)[0] for e in version["_regions"].values()]
-        if version.get("_deleted_at") is not None:
-            prov = "Deleting"
-        elif "Failed" in states:
-            prov = "Failed"
-        elif "Replicating" in states:
-            prov = "Creating" if self.ctx.now() < version["_created_done_at"] else "Updating"
-        else:
-            prov = "Succeeded"
-        doc["properties"]["provisioningState"] = prov
-        doc["properties"]["publishingProfile"]["targetRegions"] = [
-            {"name": display_name(r), "regionalReplicaCount": e["replicas"], "storageAccountType": e["storage"]}
-            for r, e in version["_regions"].items()]
-        if expand.lower() == "replicationstatus":
-            summary = []
-            for region, entry in version["_regions"].items():
-                state, progress, details = self.region_view(entry)
-                summary.append({"region": display_name(region), "state": state, "details": details, "progress": progress})
-            agg = "Failed" if "Failed" in states else ("InProgress" if "Replicating" in states else "Completed")
-            doc["properties"]["replicationStatus"] = {"aggregatedState": agg, "summary": summary}
-        return doc
+    def delete_gallery(self, path: arm.ArmPath) -> Operation | None:
+        gallery: Gallery | None = self._live(self.galleries, path.resource_id(), path.subscription)
+        if gallery is None:
+            return None
+        if self._live_under(self.definitions, path.subscription, gallery.id + "/"):
+            raise SimError("CannotDeleteResource", NESTED, 409)
+        return self._delete(self.galleries, gallery)
 
-    def _targets(self, location: str, profile: dict[str, Any], default_storage: str) -> dict[str, dict[str, Any]]:
-        """targetRegions as region -> {replicas, storage}; validated; the version's own region included."""
-        count = int(profile.get("replicaCount") or 1)
-        wanted = profile.get("targetRegions") or [{"name": location}]
-        out: dict[str, dict[str, Any]] = {}
+    def delete_definition(self, path: arm.ArmPath) -> Operation | None:
+        definition: GalleryImage | None = self._live(self.definitions, path.resource_id(), path.subscription)
+        if definition is None:
+            return None
+        if self._live_under(self.versions, path.subscription, definition.id + "/"):
+            raise SimError("CannotDeleteResource", NESTED, 409)
+        return self._delete(self.definitions, definition)
+
+    # versions ------------------------------------------------------------------------
+    def version(self, path: arm.ArmPath) -> GalleryVersion:
+        self.definition(path)
+        found: GalleryVersion | None = self._live(self.versions, path.resource_id(3), path.subscription)
+        if found is None:
+            raise arm.not_found("galleries/images/versions", "/".join(path.names[:3]), path.resource_group)
+        return found
+
+    def version_list(self, path: arm.ArmPath) -> list[GalleryVersion]:
+        return self._live_under(self.versions, path.subscription, self.definition(path).id + "/")
+
+    def _targets(self, location: str, request: VersionRequest, default_storage: str) -> dict[str, Replica]:
+        """targetRegions as region -> replica (not started yet); validated; the version's own region included."""
+        count = request.replica_count or 1
+        wanted = request.targets or [TargetRegion(location)]
+        out: dict[str, Replica] = {}
         for item in wanted:
-            region = normalize(str(item.get("name") or ""))
+            region = normalize(item.name)
             if region not in LOCATIONS:
-                raise arm.invalid(f"The target region '{item.get('name')}' is not a valid Azure region.", "targetRegions")
+                raise arm.invalid(f"The target region '{item.name}' is not a valid Azure region.", "targetRegions")
             if region in out:
-                raise arm.invalid(f"The target region '{item.get('name')}' is listed more than once.", "targetRegions")
-            replicas = int(item.get("regionalReplicaCount") or count)
+                raise arm.invalid(f"The target region '{item.name}' is listed more than once.", "targetRegions")
+            replicas = item.replicas or count
             if not 1 <= replicas <= MAX_REPLICAS:
                 raise arm.invalid(f"regionalReplicaCount for '{region}' must be between 1 and {MAX_REPLICAS}; got {replicas}.",
                                   "regionalReplicaCount")
-            storage = str(item.get("storageAccountType") or default_storage)
+            storage = item.storage or default_storage
             if storage not in STORAGE_TYPES:
                 raise arm.invalid(f"storageAccountType must be one of {', '.join(STORAGE_TYPES)}; got '{storage}'.",
                                   "storageAccountType")
-            out[region] = {"replicas": replicas, "storage": storage}
+            out[region] = Replica(replicas, storage, Lifecycle(0.0, 0.0))
         if location not in out:
             raise arm.invalid(f"The gallery image version publishing profile regions '{', '.join(out)}' must contain "
                               f"the location of the image version '{location}'.", "targetRegions")
         return out
 
-    def put_version(self, path: arm.ArmPath, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    def put_version(self, path: arm.ArmPath, request: VersionRequest) -> tuple[int, GalleryVersion, Operation]:
         sub = path.subscription
-        definition = self.load("gallery_image", path.resource_id(2), sub)
-        if definition is None or self._gone(definition):
+        definition: GalleryImage | None = self._live(self.definitions, path.resource_id(2), sub)
+        if definition is None:
             raise arm.parent_not_found("galleries/images", "/".join(path.names[:2]))
         if not VERSION_NAME.match(path.name) or any(int(p) > 2**31 - 1 for p in path.name.split(".")):
             raise arm.invalid(f"The gallery image version name '{path.name}' is invalid. It must follow the format "
                               "Major(int32).Minor(int32).Patch(int32).", "galleryImageVersionName")
-        existing = self.load("gallery_version", path.resource_id(), sub)
-        if existing is not None and not self._gone(existing):
-            source = ((body.get("properties") or {}).get("storageProfile") or {}).get("source") or {}
-            src = str(source.get("virtualMachineId") or source.get("id") or "")
-            if src and src.lower() != existing["properties"]["storageProfile"]["source"]["virtualMachineId"].lower():
+        existing: GalleryVersion | None = self._live(self.versions, path.resource_id(), sub)
+        if existing is not None:
+            if request.source and request.source.lower() != existing.source_vm.lower():
                 raise arm.change_not_allowed("properties.storageProfile.source.virtualMachineId")
-            return (200, *self._update(existing, body, sub, "GalleryImageVersions_CreateOrUpdate"))
-        location = normalize(str(body.get("location") or ""))
-        if location != normalize(definition["location"]):
+            return (200, *self._update(existing, request, "GalleryImageVersions_CreateOrUpdate"))
+        location = normalize(request.location)
+        if location != normalize(definition.location):
             raise arm.invalid(f"The gallery image version must be created in the location of its image definition "
-                              f"('{definition['location']}'); got '{location}'.", "location")
-        props = body.get("properties") or {}
-        source = (props.get("storageProfile") or {}).get("source") or {}
-        src = str(source.get("virtualMachineId") or source.get("id") or "")
-        vm = self.vms.find(src, sub) if src else None
+                              f"('{definition.location}'); got '{location}'.", "location")
+        vm = self.vms.find(request.source, sub) if request.source else None
         if vm is None:
-            raise arm.invalid(f"The source '{src}' of the gallery image version is not an existing virtual machine.",
-                              "storageProfile.source")
+            raise arm.invalid(f"The source '{request.source}' of the gallery image version is not an existing virtual "
+                              "machine.", "storageProfile.source")
         self._check_source(vm, definition, location)
-        profile = dict(props.get("publishingProfile") or {})
-        mode = profile.get("replicationMode") or "Full"
-        storage = str(profile.get("storageAccountType") or "Standard_LRS")
-        targets = self._targets(location, profile, storage)
+        storage = request.storage or "Standard_LRS"
         now = self.ctx.now()
         regions = {}
-        for region, t in targets.items():
-            start, duration = (now, CAPTURE_SECONDS) if region == location else (now + CAPTURE_SECONDS, self._duration(region, t))
-            regions[region] = {**t, "start": start, "duration": duration,
-                               "error": self._fault("GalleryImageVersions_CreateOrUpdate", region)}
-        safety = dict(props.get("safetyProfile") or {})
-        safety.setdefault("allowDeletionOfReplicatedLocations", False)
-        safety.setdefault("reportedForPolicyViolation", False)
-        version = {
-            "id": path.resource_id(), "name": path.name, "type": "Microsoft.Compute/galleries/images/versions",
-            "location": location, "tags": dict(body.get("tags") or {}),
-            "properties": {"publishingProfile": {"replicaCount": int(profile.get("replicaCount") or 1),
-                                                 "excludeFromLatest": bool(profile.get("excludeFromLatest", False)),
-                                                 "storageAccountType": storage, "replicationMode": mode,
-                                                 "publishedDate": arm.iso(now)},
-                           "storageProfile": {"source": {"virtualMachineId": vm["id"]},
-                                              "osDiskImage": {"sizeInGB": vm["properties"]["storageProfile"]["osDisk"]["diskSizeGB"],
-                                                              "hostCaching": "ReadWrite"}},
-                           "safetyProfile": safety},
-            "_regions": regions, "_created_done_at": max(e["start"] + e["duration"] for e in regions.values()),
-        }
-        self.save("gallery_version", version, sub)
-        return 201, version, self._operation(version, sub, regions.values())
+        for region, target in self._targets(location, request, storage).items():
+            start, duration = (now, CAPTURE_SECONDS) if region == location else (now + CAPTURE_SECONDS, self._duration(region, target))
+            error = self._fault("GalleryImageVersions_CreateOrUpdate", region)
+            regions[region] = replace(target, lifecycle=Lifecycle(start, duration, FAIL_AT if error else None), error=error)
+        end = max(ends(e.lifecycle) for e in regions.values())
+        version = GalleryVersion(
+            path.resource_id(), path.name, location, vm.id, int(vm.properties["storageProfile"]["osDisk"]["diskSizeGB"]),
+            arm.iso(now), regions, Lifecycle(now, end - now), request.replica_count or 1, request.exclude_from_latest,
+            storage, request.mode or "Full", bool(request.allow_deletion), request.block_deletion,
+            tags=dict(request.tags or {}))
+        self.versions.put(version)
+        return 201, version, self._operation(version, list(regions.values()))
 
-    def _check_source(self, vm: dict[str, Any], definition: dict[str, Any], location: str) -> None:
-        if normalize(vm["location"]) != location:
-            raise arm.invalid(f"The source virtual machine is in '{vm['location']}'; the image version must be created "
+    def _check_source(self, vm: VirtualMachine, definition: GalleryImage, location: str) -> None:
+        if normalize(vm.location) != location:
+            raise arm.invalid(f"The source virtual machine is in '{vm.location}'; the image version must be created "
                               f"in the same region (got '{location}').", "storageProfile.source")
-        dprops = definition["properties"]
-        os_type = vm["properties"]["storageProfile"]["osDisk"]["osType"]
-        if os_type != dprops["osType"]:
-            raise arm.invalid(f"The source virtual machine runs {os_type}, but the image definition "
-                              f"'{definition['name']}' is for {dprops['osType']}.", "storageProfile.source")
-        generalized = self.vms.state(vm)["generalized"]
-        if dprops["osState"] == "Generalized" and not generalized:
-            raise arm.invalid(f"The image definition '{definition['name']}' is Generalized, but the source virtual machine "
-                              f"'{vm['name']}' is not generalized: generalize it first or use a Specialized definition.",
+        if vm.os_type != definition.os_type:
+            raise arm.invalid(f"The source virtual machine runs {vm.os_type}, but the image definition "
+                              f"'{definition.name}' is for {definition.os_type}.", "storageProfile.source")
+        generalized = self.vms.state(vm).generalized
+        if definition.os_state == "Generalized" and not generalized:
+            raise arm.invalid(f"The image definition '{definition.name}' is Generalized, but the source virtual machine "
+                              f"'{vm.name}' is not generalized: generalize it first or use a Specialized definition.",
                               "storageProfile.source")
-        if dprops["osState"] == "Specialized" and generalized:
-            raise arm.invalid(f"The image definition '{definition['name']}' is Specialized, but the source virtual machine "
-                              f"'{vm['name']}' is generalized: use a Generalized definition.", "storageProfile.source")
+        if definition.os_state == "Specialized" and generalized:
+            raise arm.invalid(f"The image definition '{definition.name}' is Specialized, but the source virtual machine "
+                              f"'{vm.name}' is generalized: use a Generalized definition.", "storageProfile.source")
 
-    def _duration(self, region: str, target: dict[str, Any]) -> float:
-        return replication_seconds(region) + 30.0 * (target["replicas"] - 1)
+    def _duration(self, region: str, target: Replica) -> float:
+        return replication_seconds(region) + 30.0 * (target.replicas - 1)
 
     def _fault(self, action: str, region: str) -> dict[str, str] | None:
         fault = self.ctx.take_failure(VENDOR, action, region)
@@ -309,60 +309,58 @@ class GalleryModel(Base):
         return {"code": fault.code or "ReplicationFailed",
                 "message": fault.message or f"Replication to region '{display_name(region)}' failed in the simulated cloud."}
 
-    def _operation(self, version: dict[str, Any], sub: str, entries: Any) -> dict[str, Any]:
+    def _operation(self, version: GalleryVersion, changed: list[Replica]) -> Operation:
+        """Ends when the last changed region does; fails with the first failing one's error."""
         now = self.ctx.now()
-        entries = list(entries)
-        end = max([e["start"] + e["duration"] for e in entries] + [now])
-        error = next((e["error"] for e in entries if e.get("error")), None)
-        return self.ops.start(sub, version["location"], end - now, target=version["id"], error=error)
+        end = max([ends(e.lifecycle) for e in changed] + [now])
+        error = next((e.error for e in changed if e.error), None)
+        return self.ops.start(arm.subscription_of(version.id), version.location, end - now, target=version.id, error=error)
 
-    def patch_version(self, path: arm.ArmPath, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return self._update(self.version(path), body, path.subscription, "GalleryImageVersions_Update")
+    def update_version(self, path: arm.ArmPath, request: VersionRequest) -> tuple[GalleryVersion, Operation]:
+        return self._update(self.version(path), request, "GalleryImageVersions_Update")
 
-    def _update(self, version: dict[str, Any], body: dict[str, Any], sub: str, action: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _update(self, version: GalleryVersion, request: VersionRequest, action: str) -> tuple[GalleryVersion, Operation]:
         """Apply tags, safety and target-region changes in place; only changed regions replicate again."""
-        props = body.get("properties") or {}
-        if "tags" in body:
-            version["tags"] = dict(body.get("tags") or {})
-        if props.get("safetyProfile"):
-            version["properties"]["safetyProfile"].update(props["safetyProfile"])
-        profile = props.get("publishingProfile") or {}
-        current = version["properties"]["publishingProfile"]
-        if profile.get("replicationMode") and profile["replicationMode"] != current["replicationMode"]:
+        if request.tags is not None:
+            version.tags = dict(request.tags)
+        if request.allow_deletion is not None:
+            version.allow_deletion = request.allow_deletion
+        if request.block_deletion is not None:
+            version.block_deletion = request.block_deletion
+        if request.mode and request.mode != version.mode:
             raise arm.change_not_allowed("properties.publishingProfile.replicationMode")
-        changed: list[dict[str, Any]] = []
-        if profile.get("targetRegions"):
-            targets = self._targets(version["location"], profile, current["storageAccountType"])
-            regions = version["_regions"]
+        changed: list[Replica] = []
+        if request.targets:
+            targets = self._targets(version.location, request, version.storage)
+            regions = version.regions
             removed = [r for r in regions if r not in targets]
-            if removed and not version["properties"]["safetyProfile"].get("allowDeletionOfReplicatedLocations"):
+            if removed and not version.allow_deletion:
                 raise arm.not_allowed(f"Removing replicated regions ({', '.join(map(display_name, removed))}) from the "
                                       "gallery image version is blocked: set safetyProfile.allowDeletionOfReplicatedLocations "
                                       "to true to allow it.")
             now = self.ctx.now()
-            source_done = regions[version["location"]]["start"] + regions[version["location"]]["duration"]
+            source_done = ends(regions[version.location].lifecycle)
             for region in removed:
                 del regions[region]
-            for region, t in targets.items():
+            for region, target in targets.items():
                 old = regions.get(region)
-                if old is not None and old["storage"] != t["storage"]:
+                if old is not None and old.storage != target.storage:
                     raise arm.change_not_allowed("properties.publishingProfile.targetRegions.storageAccountType")
                 if old is None:
-                    regions[region] = {**t, "start": max(now, source_done), "duration": self._duration(region, t),
-                                       "error": self._fault(action, region)}
-                elif old["replicas"] != t["replicas"]:
-                    still_running = old["start"] + old["duration"] > now
-                    regions[region] = {**old, "replicas": t["replicas"],
-                                       **({"duration": old["duration"] + REPLICA_CHANGE_SECONDS} if still_running
-                                          else {"start": now, "duration": REPLICA_CHANGE_SECONDS})}
+                    error = self._fault(action, region)
+                    lc = Lifecycle(max(now, source_done), self._duration(region, target), FAIL_AT if error else None)
+                    regions[region] = replace(target, lifecycle=lc, error=error)
+                elif old.replicas != target.replicas:
+                    lc = old.lifecycle
+                    lc = (replace(lc, duration=lc.duration + REPLICA_CHANGE_SECONDS) if ends(lc) > now  # still running
+                          else replace(lc, started_at=now, duration=REPLICA_CHANGE_SECONDS))
+                    regions[region] = replace(old, replicas=target.replicas, lifecycle=lc)
                 else:
                     continue
                 changed.append(regions[region])
-        self.save("gallery_version", version, sub)
-        return version, self._operation(version, sub, changed)
+        self.versions.put(version)
+        return version, self._operation(version, changed)
 
-    def delete_version(self, path: arm.ArmPath) -> dict[str, Any] | None:
-        doc = self.load("gallery_version", path.resource_id(), path.subscription)
-        if doc is None or self._gone(doc):
-            return None
-        return self._delete("gallery_version", doc, path.subscription)
+    def delete_version(self, path: arm.ArmPath) -> Operation | None:
+        version: GalleryVersion | None = self._live(self.versions, path.resource_id(), path.subscription)
+        return None if version is None else self._delete(self.versions, version)

@@ -1,4 +1,8 @@
-"""Azure Resource Manager (Microsoft.Compute) on the wire: REST paths, bearer auth, LRO headers, ARM errors."""
+"""Azure Resource Manager (Microsoft.Compute) on the wire: REST paths, bearer auth, LRO headers, ARM errors.
+
+Handlers are thin: they find the object a path names, parse the body into typed arguments
+(bodies.py), call the model and render its records as ARM documents with the LRO headers.
+"""
 from __future__ import annotations
 
 import json
@@ -7,11 +11,13 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import arm
+from . import arm, bodies
 from .gallery import GalleryModel
 from .images import ImageModel
-from .lro import VENDOR, Operations
+from .lro import VENDOR, Operation, Operations
 from .model import SUBSCRIPTION, VmModel
+from .records import Table
+from .vm import VirtualMachine
 
 RETRY_AFTER_SECONDS = 2
 Handler = Callable[[arm.ArmPath, SimRequest, str], SimResponse]
@@ -48,7 +54,6 @@ ROUTES: dict[tuple[str, tuple[str, ...], bool, str], str] = {
     ("GET", ("galleries", "images", "versions"), False, ""): "GalleryImageVersions_ListByGalleryImage",
     ("GET", ("locations", "operations"), True, ""): "Operations_Get",
 }
-KIND_OF = {"virtualmachines": "vm", "images": "image", "galleries": "gallery"}
 
 
 class AzureWire:
@@ -70,10 +75,10 @@ class AzureWire:
 
     def inventory(self) -> set[tuple[str, str]]:
         """Every live managed image and every target region of every gallery version, as (region, id)."""
-        out = {(i["location"], i["id"]) for i in self.images.all("image", SUBSCRIPTION) if i.get("_deleted_at") is None}
-        for version in self.gallery.all("gallery_version", SUBSCRIPTION):
-            if version.get("_deleted_at") is None:
-                out |= {(region, version["id"]) for region in version["_regions"]}
+        out = {(i.location, i.id) for i in self.images.table.all(SUBSCRIPTION) if i.deleting is None}
+        for version in self.gallery.versions.all(SUBSCRIPTION):
+            if version.deleting is None:
+                out |= {(region, version.id) for region in version.regions}
         return out
 
     def endpoint_extras(self) -> dict[str, Any]:
@@ -98,14 +103,18 @@ class AzureWire:
         return Call(action, self._region(path, params.get("body")), params, account=path.subscription)
 
     def _region(self, path: arm.ArmPath, body: Any) -> str:
+        """The region a call acts in (for the request log and region-specific faults)."""
         if path.types[0] == "locations":
             return path.names[0].lower() if path.names else ""
         if isinstance(body, dict) and body.get("location"):
             return str(body["location"]).replace(" ", "").lower()
         if path.names:
-            doc = self.vms.load(KIND_OF.get(path.types[0], ""), path.resource_id(1), path.subscription)
-            if doc is not None:
-                return str(doc["location"])
+            tables: dict[str, Table[Any]] = {"virtualmachines": self.vms.table, "images": self.images.table,
+                                             "galleries": self.gallery.galleries}
+            table = tables.get(path.types[0])
+            found = table.get(path.resource_id(1), path.subscription) if table is not None else None
+            if found is not None:
+                return str(found.location)
         return ""
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
@@ -135,21 +144,28 @@ class AzureWire:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return SimResponse.json(error.status, {"error": body}, **headers)
 
-    # virtual machines -------------------------------------------------------------
+    def _created(self, status: int, op: Operation, base: str, document: dict[str, Any]) -> SimResponse:
+        """A PUT or PATCH: the object as it is now, with the Azure-AsyncOperation header to poll."""
+        return self.ops.accepted(op, base, status, document, location_header=False)
+
+    def _deleted(self, op: Operation | None, base: str) -> SimResponse:
+        """A DELETE: 204 when there was nothing to delete, else 202 and the operation to poll."""
+        return SimResponse(204) if op is None else self.ops.accepted(op, base)
+
+    # virtual machines ---------------------------------------------------------------
     def virtualmachines_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        return SimResponse.json(200, self.vms.document(self.vms.vm(path), _query(req, "$expand")))
+        expand = _query(req, "$expand").lower() == "instanceview"
+        return SimResponse.json(200, self.vms.document(self.vms.vm(path), instance_view=expand))
 
     def virtualmachines_list(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        prefix = f"/subscriptions/{path.subscription}/resourcegroups/{path.resource_group}/".lower()
-        vms = [v for v in self.vms.all("vm", path.subscription) if self.vms.find(v["id"], path.subscription)
-               and (not path.resource_group or v["id"].lower().startswith(prefix))]
+        vms = self.vms.listing(path.subscription, path.resource_group)
         return SimResponse.json(200, {"value": [self.vms.document(v) for v in vms]})
 
     def virtualmachines_instanceview(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
         return SimResponse.json(200, self.vms.instance_view(self.vms.vm(path)))
 
-    def _vm_op(self, fn: Callable[[dict[str, Any], str], dict[str, Any]], path: arm.ArmPath, base: str) -> SimResponse:
-        return self.ops.accepted(fn(self.vms.vm(path), path.subscription), base)
+    def _vm_op(self, fn: Callable[[VirtualMachine], Operation], path: arm.ArmPath, base: str) -> SimResponse:
+        return self.ops.accepted(fn(self.vms.vm(path)), base)
 
     def virtualmachines_poweroff(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
         return self._vm_op(self.vms.power_off, path, base)
@@ -162,8 +178,8 @@ class AzureWire:
 
     def virtualmachines_update(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
         vm = self.vms.vm(path)
-        op = self.vms.update(vm, path.subscription, _body(req))
-        return self.ops.accepted(op, base, 200, self.vms.document(vm), location_header=False)
+        op = self.vms.set_tags(vm, bodies.vm_tags(bodies.body_of(req)))
+        return self._created(200, op, base, self.vms.document(vm))
 
     def virtualmachines_delete(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
         if self.vms.find(path.resource_id(1), path.subscription) is None:
@@ -171,81 +187,84 @@ class AzureWire:
         return self._vm_op(self.vms.delete, path, base)
 
     def virtualmachines_generalize(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        self.vms.generalize(self.vms.vm(path), path.subscription)
+        self.vms.generalize(self.vms.vm(path))
         return SimResponse(200)
 
     def virtualmachines_runcommand(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        op = self.vms.run_command(self.vms.vm(path), path.subscription, _body(req))
-        return self.ops.accepted(op, base)
+        vm = self.vms.vm(path)
+        command_id, script = bodies.run_command(bodies.body_of(req))
+        return self.ops.accepted(self.vms.run_command(vm, command_id=command_id, script=script), base)
 
-    # managed images --------------------------------------------------------------
+    # managed images ---------------------------------------------------------------
     def images_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
         return SimResponse.json(200, self.images.document(self.images.get(path)))
 
     def images_list(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        return SimResponse.json(200, {"value": self.images.list(path.subscription, path.resource_group)})
+        images = self.images.listing(path.subscription, path.resource_group)
+        return SimResponse.json(200, {"value": [self.images.document(i) for i in images]})
 
     def images_createorupdate(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        status, image, op = self.images.put(path, _body(req))
-        return self.ops.accepted(op, base, status, self.images.document(image), location_header=False)
+        body = bodies.body_of(req)
+        status, image, op = self.images.put(
+            path, location=bodies.location(body), tags=bodies.tags(body), source_vm=bodies.image_source(body),
+            vhd=bodies.vhd(body), hyperv=bodies.hyperv(body))
+        return self._created(status, op, base, self.images.document(image))
 
     def images_update(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        image, op = self.images.patch(path, _body(req))
-        return self.ops.accepted(op, base, 200, self.images.document(image), location_header=False)
+        body = bodies.body_of(req)
+        image, op = self.images.update(path, tags=bodies.tags_if_sent(body), hyperv=bodies.hyperv(body))
+        return self._created(200, op, base, self.images.document(image))
 
     def images_delete(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        op = self.images.delete(path)
-        return SimResponse(204) if op is None else self.ops.accepted(op, base)
+        return self._deleted(self.images.delete(path), base)
 
     # galleries -------------------------------------------------------------------
     def galleries_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        return SimResponse.json(200, self.gallery.simple_document(self.gallery.gallery(path)))
+        return SimResponse.json(200, self.gallery.document(self.gallery.gallery(path)))
 
     def galleries_list(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        prefix = f"/subscriptions/{path.subscription}/" + (f"resourceGroups/{path.resource_group}/" if path.resource_group else "")
-        return SimResponse.json(200, {"value": self.gallery.listing("gallery", path.subscription, prefix)})
+        found = self.gallery.gallery_list(path.subscription, path.resource_group)
+        return SimResponse.json(200, {"value": [self.gallery.document(g) for g in found]})
 
     def galleries_createorupdate(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        status, doc, op = self.gallery.put_gallery(path, _body(req))
-        return self.ops.accepted(op, base, status, self.gallery.simple_document(doc), location_header=False)
+        body = bodies.body_of(req)
+        status, gallery, op = self.gallery.put_gallery(path, location=bodies.location(body), tags=bodies.tags(body),
+                                                       description=bodies.description(body))
+        return self._created(status, op, base, self.gallery.document(gallery))
 
     def galleries_delete(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        op = self.gallery.delete_gallery(path)
-        return SimResponse(204) if op is None else self.ops.accepted(op, base)
+        return self._deleted(self.gallery.delete_gallery(path), base)
 
     def galleryimages_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        return SimResponse.json(200, self.gallery.simple_document(self.gallery.definition(path)))
+        return SimResponse.json(200, self.gallery.document(self.gallery.definition(path)))
 
     def galleryimages_listbygallery(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        gallery = self.gallery.gallery(path)
-        return SimResponse.json(200, {"value": self.gallery.listing("gallery_image", path.subscription, gallery["id"] + "/")})
+        return SimResponse.json(200, {"value": [self.gallery.document(d) for d in self.gallery.definition_list(path)]})
 
     def galleryimages_createorupdate(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        status, doc, op = self.gallery.put_definition(path, _body(req))
-        return self.ops.accepted(op, base, status, self.gallery.simple_document(doc), location_header=False)
+        status, definition, op = self.gallery.put_definition(path, bodies.definition(bodies.body_of(req)))
+        return self._created(status, op, base, self.gallery.document(definition))
 
     def galleryimages_delete(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        op = self.gallery.delete_definition(path)
-        return SimResponse(204) if op is None else self.ops.accepted(op, base)
+        return self._deleted(self.gallery.delete_definition(path), base)
 
     def galleryimageversions_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        return SimResponse.json(200, self.gallery.version_document(self.gallery.version(path), _query(req, "$expand")))
+        expand = _query(req, "$expand").lower() == "replicationstatus"
+        return SimResponse.json(200, self.gallery.version_document(self.gallery.version(path), replication_status=expand))
 
     def galleryimageversions_listbygalleryimage(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        definition = self.gallery.definition(path)
-        return SimResponse.json(200, {"value": self.gallery.listing("gallery_version", path.subscription, definition["id"] + "/")})
+        return SimResponse.json(200, {"value": [self.gallery.version_document(v) for v in self.gallery.version_list(path)]})
 
     def galleryimageversions_createorupdate(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        status, doc, op = self.gallery.put_version(path, _body(req))
-        return self.ops.accepted(op, base, status, self.gallery.version_document(doc), location_header=False)
+        status, version, op = self.gallery.put_version(path, bodies.version(bodies.body_of(req)))
+        return self._created(status, op, base, self.gallery.version_document(version))
 
     def galleryimageversions_update(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        doc, op = self.gallery.patch_version(path, _body(req))
-        return self.ops.accepted(op, base, 200, self.gallery.version_document(doc), location_header=False)
+        version, op = self.gallery.update_version(path, bodies.version(bodies.body_of(req)))
+        return self._created(200, op, base, self.gallery.version_document(version))
 
     def galleryimageversions_delete(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
-        op = self.gallery.delete_version(path)
-        return SimResponse(204) if op is None else self.ops.accepted(op, base)
+        return self._deleted(self.gallery.delete_version(path), base)
 
     # operations ------------------------------------------------------------------
     def operations_get(self, path: arm.ArmPath, req: SimRequest, base: str) -> SimResponse:
@@ -257,13 +276,3 @@ class AzureWire:
 
 def _query(request: SimRequest, name: str) -> str:
     return next((v for k, v in request.query.items() if k.lower() == name.lower()), "")
-
-
-def _body(request: SimRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise SimError("InvalidRequestContent", "The request content was invalid and could not be deserialized.", 400) from None
-    if not isinstance(body, dict):
-        raise SimError("InvalidRequestContent", "The request content must be a JSON object.", 400)
-    return body

@@ -62,8 +62,10 @@ class Lifecycle:
     @classmethod
     def _legacy(cls, record: Mapping[str, Any]) -> "Lifecycle":
         """Records written before this helper existed: a start and a duration, or a start and an end time."""
-        if "started_at" in record:
+        if "started_at" in record and "duration" in record:
             return cls(float(record["started_at"]), float(record["duration"]), 0.5 if record.get("fail") else None)
+        if "started_at" in record:  # a start and an end time
+            record = {**record, "begin": record["started_at"]}
         start = float(record.get("begin", record.get("created", 0.0)))
         end = float(record.get("end_at", record.get("done_at", start)))
         fail = record.get("fail_at")

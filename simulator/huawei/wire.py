@@ -1,10 +1,12 @@
-"""Huawei Cloud IMS + ECS on the wire: REST paths, project ids, JSON replies, `X-Request-Id`.
+"""Huawei Cloud IMS + ECS on the wire: REST paths, project ids, JSON bodies parsed into typed model calls.
 
 The region of a request is the region of its project id (`X-Project-Id` header, or the
 `{project_id}` path segment for ShowJob, ShowServer and tag calls). Jobs are read with
 ShowJobProgress (`GET /v1/cloudimages/job/{job_id}`) or the deprecated ShowJob: the same fields.
-Errors: IMS answers `{"error_code","error_msg"}`, ECS `{"error":{"code","message"}}`, API
-Gateway throttling is `429` with `APIGW.0308`; every reply carries `X-Request-Id`.
+A body field of the wrong JSON type is refused here, before the model looks at any value (the
+field's own format code where IMS has one, else IMG.0001). Errors: IMS answers
+`{"error_code","error_msg"}`, ECS `{"error":{"code","message"}}`, API Gateway throttling is `429`
+with `APIGW.0308`; every reply carries `X-Request-Id`.
 """
 from __future__ import annotations
 
@@ -17,12 +19,16 @@ from ..core import ids
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from .copies import copy_cross_region
-from .model import VENDOR, ImsModel
+from .files import FileImport, bad_disk
+from .model import VENDOR, ImsModel, Patch
 from .regions import PROJECTS, REGION_OF_PROJECT
-from .views import image_view, server_view
+from .views import image_view, job_view, server_view
 
 PID = r"(?P<project_id>[0-9a-f]{32})"
 ID = r"(?P<id>[^/]+)"
+SORT_KEYS = ("name", "container_format", "disk_format", "status", "id", "size", "created_at")
+BAD_NAME = ("IMG.0003", "The image name format is invalid.")
+BAD_DESCRIPTION = ("IMG.0054", "The image description format is invalid.")
 
 
 @dataclass(frozen=True)
@@ -120,56 +126,151 @@ class HuaweiWire:
 
     # actions -------------------------------------------------------------------------
     def show_server(self, call: Call, body: Any) -> SimResponse:
-        return self._ok(server_view(self.model, self.model.server(call.region, call.params["id"])))
+        server = self.model.server(call.region, call.params["id"])
+        return self._ok(server_view(server, self.model.server_task(call.region, server.id)))
 
     def show_job(self, call: Call, body: Any) -> SimResponse:
-        return self._ok(self.model.job_view(self.model.job(call.region, call.params["id"])))
+        return self._ok(job_view(self.model.job(call.region, call.params["id"]), self.model.now()))
 
     def create_image(self, call: Call, body: Any) -> SimResponse:
-        return self._ok({"job_id": self.model.create_image(call.region, _object(body))})
+        """One action, two operations: an `image_url` registers an OBS file, otherwise a server is captured."""
+        b = _object(body)
+        name, description, tags = _text(b, "name", BAD_NAME), _text(b, "description", BAD_DESCRIPTION), _tags(b)
+        if b.get("image_url"):
+            spec = FileImport(
+                image_url=_text(b, "image_url"), min_disk=_disk(b), image_type=_text(b, "type"),
+                architecture=_text(b, "architecture"), firmware=_text(b, "hw_firmware_type"),
+                quick=b.get("is_quick_import") is True, os_version=_text(b, "os_version"),
+                cmk_id=_text(b, "cmk_id"), is_config=b.get("is_config") is True)
+            job_id = self.model.register_file(call.region, name=name, description=description, tags=tags, spec=spec,
+                                              instance_id=_text(b, "instance_id"), volume_id=_text(b, "volume_id"))
+        else:
+            job_id = self._capture(call, b, name, description, tags, whole=False)
+        return self._ok({"job_id": job_id})
 
     def create_whole_image(self, call: Call, body: Any) -> SimResponse:
-        return self._ok({"job_id": self.model.create_image(call.region, _object(body), whole=True)})
+        b = _object(body)
+        name, description, tags = _text(b, "name", BAD_NAME), _text(b, "description", BAD_DESCRIPTION), _tags(b)
+        return self._ok({"job_id": self._capture(call, b, name, description, tags, whole=True)})
+
+    def _capture(self, call: Call, b: dict[str, Any], name: str, description: str, tags: dict[str, str], *,
+                 whole: bool) -> str:
+        return self.model.capture(
+            call.region, name=name, description=description, tags=tags, instance_id=_text(b, "instance_id"),
+            whole=whole, vault=_text(b, "vault_id"), cmk_id=_text(b, "cmk_id"), image_url=_text(b, "image_url"),
+            volume_id=_text(b, "volume_id"), data_images=bool(b.get("data_images")))
 
     def list_images(self, call: Call, body: Any) -> SimResponse:
         q = call.params
-        views = [image_view(self.model, i) for i in self.model.images(call.region)]
-        for key, field in (("__imagetype", "__imagetype"), ("name", "name"), ("id", "id"), ("status", "status"),
-                           ("__os_type", "__os_type"), ("__platform", "__platform"), ("visibility", "visibility")):
-            if q.get(key):
-                views = [v for v in views if str(v.get(field)) == q[key]]
-        if q.get("tag"):
-            views = [v for v in views if q["tag"] in v["tags"]]
+        images = self.model.images(
+            call.region, image_id=q.get("id") or "", name=q.get("name") or "", imagetype=q.get("__imagetype") or "",
+            status=q.get("status") or "", os_type=q.get("__os_type") or "", platform=q.get("__platform") or "",
+            visibility=q.get("visibility") or "", tag=q.get("tag") or "")
+        now = self.model.now()
+        views = [image_view(i, now) for i in images]
         sort_key = q.get("sort_key") or "created_at"
-        if sort_key not in ("name", "container_format", "disk_format", "status", "id", "size", "created_at"):
-            raise SimError("IMG.0001", "The request message format is invalid.", 400)
+        if sort_key not in SORT_KEYS:
+            raise _invalid()
         views.sort(key=lambda v: (str(v.get(sort_key) or ""), v["id"]), reverse=(q.get("sort_dir") or "desc") == "desc")
         if q.get("marker"):
             marks = [n for n, v in enumerate(views) if v["id"] == q["marker"]]
             views = views[marks[0] + 1:] if marks else []
-        limit = int(q.get("limit") or 500)
+        try:
+            limit = int(q.get("limit") or 500)
+        except ValueError:
+            raise _invalid() from None
         if not 0 < limit <= 1000:
-            raise SimError("IMG.0001", "The request message format is invalid.", 400)
+            raise _invalid()
         return self._ok({"images": views[:limit]})
 
     def update_image(self, call: Call, body: Any) -> SimResponse:
-        image = self.model.update_image(call.region, call.params["id"], body)
-        return self._ok(image_view(self.model, image))
+        """The body is a JSON Patch list; whatever is not a valid patch the model refuses in its turn."""
+        patches = [_patch(op) for op in body] if isinstance(body, list) else []
+        image = self.model.update_image(call.region, call.params["id"], patches)
+        return self._ok(image_view(image, self.model.now()))
 
     def copy_cross_region(self, call: Call, body: Any) -> SimResponse:
-        return self._ok({"job_id": copy_cross_region(self.model, call.region, call.params["id"], _object(body))})
+        b = _object(body)
+        job_id = copy_cross_region(
+            self.model, call.region, call.params["id"], name=_text(b, "name", BAD_NAME),
+            description=_text(b, "description", BAD_DESCRIPTION), destination=_text(b, "region"),
+            project_name=_text(b, "project_name"), agency_name=_text(b, "agency_name"), vault=_text(b, "vault_id"))
+        return self._ok({"job_id": job_id})
 
     def delete_image(self, call: Call, body: Any) -> SimResponse:
         self.model.delete_image(call.region, call.params["id"])
         return self._ok(None, 204)
 
     def tags_action(self, call: Call, body: Any) -> SimResponse:
-        body = _object(body)
-        self.model.set_tags(call.region, call.params["id"], str(body.get("action", "")), list(body.get("tags") or []))
+        b = _object(body)
+        pairs = [(str(t.get("key", "")), str(t.get("value", ""))) for t in _dicts(b, "tags")]
+        self.model.set_tags(call.region, call.params["id"], action=str(b.get("action", "")), tags=pairs)
         return self._ok(None, 204)
+
+
+# parsing -----------------------------------------------------------------------------
+def _invalid(detail: str = "") -> SimError:
+    return SimError("IMG.0001", "The request message format is invalid" + (f": {detail}." if detail else "."), 400)
 
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not body:
         raise SimError("IMG.0007", "The request body is empty.", 400)
     return body
+
+
+def _text(body: dict[str, Any], key: str, error: tuple[str, str] | None = None) -> str:
+    """A text field; absent or null is empty text."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SimError(*error, 400) if error else _invalid(f"{key} must be a string")
+    return value
+
+
+def _list(body: dict[str, Any], key: str) -> list[Any]:
+    value = body.get(key)
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(f"{key} must be a list")
+    return value
+
+
+def _dicts(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = _list(body, key)
+    if not all(isinstance(item, dict) for item in items):
+        raise _invalid(f"each of {key} must be an object")
+    return items
+
+
+def _tags(body: dict[str, Any]) -> dict[str, str]:
+    """`tags: ["key.value"]` or `image_tags: [{"key","value"}]`, never both (IMS rejects the pair)."""
+    if body.get("tags") and body.get("image_tags"):
+        raise _invalid()
+    out: dict[str, str] = {}
+    for tag in _list(body, "tags"):
+        key, _, value = str(tag).partition(".")
+        out[key] = value
+    for pair in _dicts(body, "image_tags"):
+        out[str(pair.get("key", "")).strip()] = str(pair.get("value", "")).strip()
+    return out
+
+
+def _disk(body: dict[str, Any]) -> int | None:
+    """`min_disk` in GB: a JSON whole number (true and false are not), or None when absent."""
+    value = body.get("min_disk")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_disk(value)
+    return value
+
+
+def _patch(op: Any) -> Patch:
+    """One JSON Patch operation; a malformed one becomes a patch the model refuses (IMG.0001)."""
+    if not isinstance(op, dict):
+        return Patch("", "")
+    kind, path = op.get("op"), op.get("path")
+    return Patch(kind if isinstance(kind, str) else "", path if isinstance(path, str) else "", op.get("value"))

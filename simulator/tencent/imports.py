@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..core import ids
-from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle
-from .model import ACCOUNT_UIN, FAIL_AT, IMPORTING, VENDOR, CvmModel, as_bool, fail, iso
+from ..core.lifecycle import Lifecycle
+from .model import FAIL_AT, VENDOR, CvmModel, iso
+from .records import IMPORT, Image, Os, Tags, fail
 
 ARCHITECTURES = ("x86_64", "i386", "arm_64")
 BOOT_MODES = ("Legacy BIOS", "UEFI")
@@ -27,7 +28,8 @@ LINUX_OS: dict[str, list[str]] = {
     "OpenSUSE": ["11", "12"], "SUSE": ["10", "11", "12", "13"], "CoreOS": ["7"], "FreeBSD": ["10"],
     "Redhat": ["5", "6", "7"], "Other Linux": ["-"],
 }
-WINDOWS_OS: dict[str, list[str]] = {"Windows Server 2008": ["-"], "Windows Server 2012": ["-"], "Windows Server 2016": ["-"]}
+WINDOWS_OS: dict[str, list[str]] = {
+    "Windows Server 2008": ["-"], "Windows Server 2012": ["-"], "Windows Server 2016": ["-"]}
 LISTED = ("CentOS", "Ubuntu", "Debian", "OpenSUSE", "SUSE", "CoreOS", "FreeBSD", "Other Linux")
 
 
@@ -50,39 +52,47 @@ class ImageImport:
     def __init__(self, model: CvmModel) -> None:
         self.model = model
 
-    def import_image(self, region: str, p: dict[str, Any], tags: list[dict[str, str]]) -> str:
-        name = str(p.get("ImageName") or "")
-        for key in ("Architecture", "OsType", "OsVersion", "ImageUrl", "ImageName"):
-            if not p.get(key):
+    def import_image(self, region: str, *, architecture: str, os_type: str, os_version: str, url: str, name: str,
+                     description: str, boot_mode: str, license_type: str, family: str, force: bool, dry_run: bool,
+                     data_disks: bool, tags: Tags) -> str:
+        """ImportImage, refused or started; `data_disks`: the request lists ImportImageDataDiskList (not simulated)."""
+        required = (("Architecture", architecture), ("OsType", os_type), ("OsVersion", os_version), ("ImageUrl", url),
+                    ("ImageName", name))
+        for key, value in required:
+            if not value:
                 raise fail("MissingParameter", f"The request is missing a required parameter `{key}`.")
-        self.model._check_name(region, name)
-        self.model._check_description(str(p.get("ImageDescription") or ""))
+        self.model.check_name(region, name)
+        self.model.check_description(description)
         self.model.check_tags(tags)
-        url = str(p["ImageUrl"])
         path = self._check_url(url)
-        os_type, os_version = str(p["OsType"]), str(p["OsVersion"])
         every = {**WINDOWS_OS, **LINUX_OS}
         if os_type not in every:
             raise fail("InvalidImageOsType.Unsupported", f"The operating system type `{os_type}` is not supported.")
         if os_version not in every[os_type]:
             raise fail("InvalidImageOsVersion.Unsupported",
                        f"The operating system version `{os_version}` of `{os_type}` is not supported.")
-        if p["Architecture"] not in ARCHITECTURES:
+        if architecture not in ARCHITECTURES:
             raise fail("InvalidParameterValue", f"`Architecture` must be one of {', '.join(ARCHITECTURES)}.")
-        boot_mode = str(p.get("BootMode") or "Legacy BIOS")
+        boot_mode = boot_mode or "Legacy BIOS"
         if boot_mode not in BOOT_MODES:
             raise fail("InvalidParameterValue.InvalidBootMode", f"The boot mode `{boot_mode}` is not supported.")
-        if p.get("LicenseType") and p["LicenseType"] not in LICENSE_TYPES:
+        if license_type and license_type not in LICENSE_TYPES:
             raise fail("InvalidParameterValue", f"`LicenseType` must be one of {', '.join(LICENSE_TYPES)}.")
-        if path.lower().endswith(".iso") and not as_bool(p.get("Force")):
+        if path.lower().endswith(".iso") and not force:
             raise fail("InvalidParameterValue.ISOMustImportByForce", "An ISO file must be imported with Force.")
         self.model.check_quota(region)
-        if as_bool(p.get("DryRun")):
+        if dry_run:
             raise fail("DryRunOperation", "The request would have succeeded, but DryRun was set.")
-        if p.get("ImportImageDataDiskList"):
+        if data_disks:
             raise fail("InvalidParameter", "ImportImageDataDiskList is not implemented by the simulator.")
         failing = self.model.ctx.take_failure(VENDOR, "ImportImage", region) is not None
-        return self._start(region, name, p, tags, failing or path.lower().endswith(UNREADABLE))
+        windows = os_type.startswith("Windows")
+        os_ = Os("windows" if windows else "linux", "Windows" if windows else os_type,
+                 os_type if os_version == "-" else f"{os_type} {os_version}")
+        image = Image("", name, IMPORT, os_, 50 if windows else 20, "", description=description,
+                      architecture=architecture, source="EXTERNAL_IMPORT", cloudinit=not windows, tags=list(tags),
+                      license_type=license_type or "TencentCloud", family=family, image_url=url, boot_mode=boot_mode)
+        return self._start(region, image, failing or path.lower().endswith(UNREADABLE))
 
     @staticmethod
     def _check_url(url: str) -> str:
@@ -91,30 +101,18 @@ class ImageImport:
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host.endswith(COS_DOMAINS) or parts.path in ("", "/"):
             raise fail("InvalidParameter.InvalidParameterUrlError",
-                       f"The url `{url}` is not a COS object address: use https://<bucket>.cos.<region>.myqcloud.com/<key>.")
+                       f"The url `{url}` is not a COS object address: "
+                       "use https://<bucket>.cos.<region>.myqcloud.com/<key>.")
         return unquote(parts.path)
 
-    def _start(self, region: str, name: str, p: dict[str, Any], tags: list[dict[str, str]], failing: bool) -> str:
+    def _start(self, region: str, image: Image, failing: bool) -> str:
+        """The image, IMPORTING for its file's time, and the system-disk snapshot it is made of."""
         model = self.model
-        image_id = ids.prefixed(model.store, "cvm.image", "img-", 8)
+        image.image_id = ids.prefixed(model.store, "cvm.image", "img-", 8)
         now = model.ctx.now()
-        os_type, os_version = str(p["OsType"]), str(p["OsVersion"])
-        windows = os_type.startswith("Windows")
-        os_ = {"Platform": "Windows" if windows else os_type, "os": "windows" if windows else "linux",
-               "OsName": os_type if os_version == "-" else f"{os_type} {os_version}"}
-        size = 50 if windows else 20
-        bound = [model.own_snapshot(region, "SYSTEM_DISK", "", size, os_, image_id, name, False)]
-        image = {
-            "ImageId": image_id, "OsName": os_["OsName"], "ImageType": "PRIVATE_IMAGE", "CreatedTime": iso(now),
-            "ImageName": name, "ImageDescription": str(p.get("ImageDescription") or ""), "ImageSize": size,
-            "Architecture": str(p["Architecture"]), "ImageState": IMPORTING, "Platform": os_["Platform"],
-            "ImageCreator": ACCOUNT_UIN, "ImageSource": "EXTERNAL_IMPORT", "SyncPercent": None,
-            "IsSupportCloudinit": not windows, "SnapshotSet": bound, "Tags": tags,
-            "LicenseType": str(p.get("LicenseType") or "TencentCloud"), "ImageFamily": str(p.get("ImageFamily") or ""),
-            "ImageDeprecated": False, "CdcCacheStatus": "",
-            "kind": "import", LIFECYCLE: Lifecycle.start(now, import_seconds(str(p["ImageUrl"])), failing, FAIL_AT).record(),
-            "encrypted": False, "os": os_["os"], "copies": [], "image_url": str(p["ImageUrl"]),
-            "boot_mode": str(p.get("BootMode") or "Legacy BIOS"),
-        }
-        model.store.put(VENDOR, region, "image", image_id, image)
-        return image_id
+        image.created = iso(now)
+        image.lifecycle = Lifecycle.start(now, import_seconds(image.image_url), failing, FAIL_AT)
+        image.snapshots = [model.own_snapshot(region, "SYSTEM_DISK", "", image.size, image.os, image.image_id,
+                                              image.name, False)]
+        model.put_image(region, image)
+        return image.image_id

@@ -1,28 +1,29 @@
-"""Tencent Cloud CVM images, instances and CBS snapshots: state, lifecycles and CVM error codes.
+"""Tencent Cloud CVM images, instances and CBS snapshots: typed operations, the vendor's rules and error codes.
 
-Every long operation keeps one lifecycle record (simulator/core/lifecycle.py) read whenever the
-object is read (never ticked): a capture is CREATING for its duration, then NORMAL (or CREATEFAILED
-when a `fail` fault was injected); an import (imports.py) is IMPORTING, then NORMAL or IMPORTFAILED;
-a SyncImages copy (sync.py) is SYNCING with a rising SyncPercent in its destination region while its
-source reads SYNCING; an instance's LatestOperationState is OPERATING while its CreateImage runs.
+The model takes typed arguments (the wire parses requests) and keeps records (records.py). Every long
+operation keeps one shared lifecycle (simulator/core/lifecycle.py), read whenever the object is read
+(never ticked): a capture is CREATING for its duration, then NORMAL (or CREATEFAILED when a `fail`
+fault was injected); an import (imports.py) is IMPORTING, then NORMAL or IMPORTFAILED; a SyncImages
+copy (sync.py) is SYNCING with a rising SyncPercent in its destination region while its source reads
+SYNCING; an instance's LatestOperationState is OPERATING while its CreateImage runs.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import time
-from typing import Any
+from dataclasses import dataclass, field
 
 from ..core import ids
 from ..core.context import SimContext
-from ..core.lifecycle import KEY as LIFECYCLE, Lifecycle, Phase
-from ..core.wire import SimError
+from ..core.lifecycle import Lifecycle, Phase
 from . import seeds
+from .query import Field, Filter, select
+from .records import (ACCOUNT_UIN, CAPTURE, CREATING, IMPORTING, SYNCING, BoundSnapshot, Disk, Image, Instance, Os,
+                      Snapshot, Tags, fail)
 from .regions import CVM_REGIONS, FINANCE_REGIONS
 
 VENDOR = "tencent-cvm"
-CREATING, NORMAL, CREATEFAILED, SYNCING = "CREATING", "NORMAL", "CREATEFAILED", "SYNCING"
-IMPORTING, IMPORTFAILED = "IMPORTING", "IMPORTFAILED"
 BUSY = (CREATING, IMPORTING, SYNCING)  # states DeleteImages refuses
 CAPTURE_SECONDS = 600.0  # system disk of a running instance
 DATA_DISK_SECONDS = 120.0  # each data disk in a whole-instance image
@@ -32,16 +33,23 @@ FAIL_AT = 0.5  # an injected failure shows half-way through
 IMAGE_QUOTA = 500  # custom images per region (DeleteImages docs)
 NAME_MAX, DESCRIPTION_MAX = 60, 256
 RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project")
-ACCOUNT_UIN = "100000000001"
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
 SNAPSHOT_ID = re.compile(r"^snap-[a-z0-9]{8}$")
 RESOURCE_NAME = re.compile(r"^qcs::cvm:([a-z0-9-]+):uin/(\d+):image/(img-[a-z0-9]{8})$")
 
-
-def fail(code: str, message: str) -> SimError:
-    """Tencent answers every API error with HTTP 200 and the code in the envelope."""
-    return SimError(code, message, 200)
+# Describe filters, read from the records before any view is built.
+INSTANCE_FILTERS: dict[str, Field[Instance]] = {
+    "instance-id": lambda i: [i.instance_id], "instance-name": lambda i: [i.name], "zone": lambda i: [i.zone],
+    "instance-state": lambda i: [i.state]}
+SNAPSHOT_FILTERS: dict[str, Field[Snapshot]] = {
+    "snapshot-id": lambda s: [s.snapshot_id], "disk-id": lambda s: [s.disk_id], "disk-usage": lambda s: [s.usage],
+    "snapshot-name": lambda s: [s.name], "snapshot-state": lambda s: [s.state],
+    "encrypt": lambda s: [str(s.encrypted).upper()]}
+IMAGE_FILTERS: dict[str, Field[Image]] = {
+    "image-id": lambda i: [i.image_id], "image-type": lambda i: [i.image_type], "image-name": lambda i: [i.name],
+    "platform": lambda i: [i.os.platform], "tag-key": lambda i: [k for k, _ in i.tags],
+    "tag-value": lambda i: [v for _, v in i.tags]}
 
 
 def copy_seconds(region: str) -> float:
@@ -53,19 +61,22 @@ def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def public(obj: dict[str, Any]) -> dict[str, Any]:
-    """The API view of a stored object: internal bookkeeping keys start with a lower-case letter."""
-    return {k: v for k, v in obj.items() if k[:1].isupper()}
-
-
 def check_image_id(image_id: str) -> None:
     if not IMAGE_ID.match(image_id):
         raise fail("InvalidImageId.Malformed", f"The image id `{image_id}` is malformed: use img-xxxxxxxx.")
 
 
-def as_bool(value: object) -> bool:
-    """CreateImage takes ForcePoweroff/Sysprep as the strings "true"/"false"; other flags are JSON booleans."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
+@dataclass
+class Plan:
+    """What one CreateImage captures: an instance's system disk and chosen data disks, or a set of snapshots."""
+
+    duration: float
+    os: Os
+    encrypted: bool
+    size: int
+    instance: Instance | None = None
+    data: list[Disk] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
 
 
 class CvmModel:
@@ -77,142 +88,120 @@ class CvmModel:
     def seed(self) -> None:
         for region in CVM_REGIONS:
             for image in seeds.public_images():
-                self.store.put(VENDOR, region, "image", image["ImageId"], {**image, "kind": "public"})
+                self.put_image(region, image)
         for region, prefix in seeds.SEEDED_REGIONS.items():
             for inst in seeds.instances(region, prefix):
-                self.store.put(VENDOR, region, "instance", inst["InstanceId"], inst)
+                self._put_instance(region, inst)
             for snap in seeds.snapshots(region, prefix):
-                self.store.put(VENDOR, region, "snapshot", snap["SnapshotId"], snap)
+                self._put_snapshot(region, snap)
 
-    # regions -------------------------------------------------------------------
     @staticmethod
     def check_region(region: str) -> None:
         if region not in CVM_REGIONS and region not in FINANCE_REGIONS:
             raise fail("UnsupportedRegion", f"The region `{region}` is not supported by this API.")
 
     # instances -------------------------------------------------------------------
-    def instances(self, region: str) -> list[dict[str, Any]]:
-        return [self.instance_view(i) for i in self.store.list(VENDOR, region, "instance")]
+    def instances(self, region: str, ids_: list[str], filters: list[Filter]) -> list[Instance]:
+        found = [Instance.from_record(r) for r in self.store.list(VENDOR, region, "instance")]
+        return select([i for i in found if not ids_ or i.instance_id in ids_], filters, INSTANCE_FILTERS)
 
-    def instance_view(self, inst: dict[str, Any]) -> dict[str, Any]:
-        out = public(inst)
-        phase = self.operation(inst)
-        if phase is not None:
-            out["LatestOperationState"] = {Phase.RUNNING: "OPERATING", Phase.DONE: "SUCCESS", Phase.FAILED: "FAILED"}[phase]
-        return out
+    def instance_view(self, inst: Instance) -> dict[str, object]:
+        return inst.view(self.ctx.now())
 
-    def operation(self, inst: dict[str, Any]) -> Phase | None:
-        """The phase of the instance's latest operation (a state file of an earlier version keeps op_until)."""
-        now = self.ctx.now()
-        if LIFECYCLE in inst:
-            return Lifecycle.of(inst).at(now).phase
-        if inst.get("op_until") is None:
-            return None
-        return Phase.RUNNING if now < inst["op_until"] else (Phase.FAILED if inst.get("op_failed") else Phase.DONE)
-
-    def busy(self, inst: dict[str, Any]) -> bool:
-        return self.operation(inst) is Phase.RUNNING
-
-    def _instance(self, region: str, instance_id: str) -> dict[str, Any]:
+    def _instance(self, region: str, instance_id: str) -> Instance:
         if not INSTANCE_ID.match(instance_id):
             raise fail("InvalidInstanceId.Malformed", f"The instance id `{instance_id}` is malformed.")
         found = self.store.get(VENDOR, region, "instance", instance_id)
         if found is None:
             raise fail("InvalidInstanceId.NotFound", f"The instance `{instance_id}` does not exist.")
-        return found
+        return Instance.from_record(found)
+
+    def _put_instance(self, region: str, inst: Instance) -> None:
+        self.store.put(VENDOR, region, "instance", inst.instance_id, inst.to_record())
 
     # snapshots (the CBS API; shown here because images bind them) ------------------
-    def snapshots(self, region: str) -> list[dict[str, Any]]:
-        return [public(s) for s in self.store.list(VENDOR, region, "snapshot")]
+    def snapshots(self, region: str, ids_: list[str], filters: list[Filter]) -> list[Snapshot]:
+        found = [Snapshot.from_record(r) for r in self.store.list(VENDOR, region, "snapshot")]
+        return select([s for s in found if not ids_ or s.snapshot_id in ids_], filters, SNAPSHOT_FILTERS)
 
-    def _snapshot(self, region: str, snapshot_id: str) -> dict[str, Any]:
+    def _snapshot(self, region: str, snapshot_id: str) -> Snapshot:
         if not SNAPSHOT_ID.match(snapshot_id):
             raise fail("InvalidParameterValue.SnapshotIdMalformed",
                        f"The snapshot id `{snapshot_id}` is malformed: use snap-xxxxxxxx.")
         found = self.store.get(VENDOR, region, "snapshot", snapshot_id)
         if found is None:
             raise fail("InvalidParameter.SnapshotNotFound", f"The snapshot `{snapshot_id}` does not exist.")
-        return found
+        return Snapshot.from_record(found)
 
-    def _bind(self, region: str, snap: dict[str, Any], image_id: str, image_name: str) -> None:
-        snap["Images"] = [*snap["Images"], {"ImageId": image_id, "ImageName": image_name}]
-        snap["ImageCount"] = len(snap["Images"])
-        self.store.put(VENDOR, region, "snapshot", snap["SnapshotId"], snap)
+    def _put_snapshot(self, region: str, snap: Snapshot) -> None:
+        self.store.put(VENDOR, region, "snapshot", snap.snapshot_id, snap.to_record())
 
-    def own_snapshot(self, region: str, usage: str, disk_id: str, size: int, os_: dict[str, Any],
-                      image_id: str, image_name: str, encrypted: bool) -> dict[str, str | int]:
-        """A snapshot a capture or a sync makes for its image (DeleteBindedSnap removes it)."""
+    def _bind(self, region: str, snap: Snapshot, image_id: str, image_name: str) -> BoundSnapshot:
+        snap.images.append((image_id, image_name))
+        self._put_snapshot(region, snap)
+        return BoundSnapshot(snap.snapshot_id, snap.usage, snap.size)
+
+    def own_snapshot(self, region: str, usage: str, disk_id: str, size: int, os_: Os, image_id: str, image_name: str,
+                     encrypted: bool) -> BoundSnapshot:
+        """A snapshot a capture, an import or a sync makes for its image (DeleteBindedSnap removes it)."""
         snap_id = ids.prefixed(self.store, "cvm.snapshot", "snap-", 8)
         snap = seeds.snapshot(region, snap_id, disk_id, usage, size, os_, encrypted=encrypted,
                               name=f"{image_name}-{usage.lower()}", created=iso(self.ctx.now()), owner_image=image_id)
-        self._bind(region, snap, image_id, image_name)
-        return {"SnapshotId": snap_id, "DiskUsage": usage, "DiskSize": size}
+        return self._bind(region, snap, image_id, image_name)
 
     # images: reads ----------------------------------------------------------------
-    def reading(self, obj: dict[str, Any]) -> Phase:
-        return Lifecycle.of(obj).at(self.ctx.now()).phase
+    def image_view(self, image: Image) -> dict[str, object]:
+        """The image as DescribeImages shows it now, computed from its lifecycle."""
+        return image.view(self.ctx.now())
 
-    def image_view(self, image: dict[str, Any]) -> dict[str, Any]:
-        """The image as DescribeImages shows it now, computed from its lifecycle record."""
-        out = public(image)
-        if image.get("kind") == "public":
-            return out
-        reading = Lifecycle.of(image).at(self.ctx.now())
-        if image.get("kind") == "copy":
-            out["ImageState"] = {Phase.RUNNING: SYNCING, Phase.DONE: NORMAL, Phase.FAILED: CREATEFAILED}[reading.phase]
-            out["SyncPercent"] = reading.progress
-            return out
-        imported = image.get("kind") == "import"
-        if reading.phase is Phase.RUNNING:
-            out["ImageState"] = IMPORTING if imported else CREATING
-        elif reading.phase is Phase.FAILED:
-            out["ImageState"] = IMPORTFAILED if imported else CREATEFAILED
-        else:
-            syncing = any(self.reading(c) is Phase.RUNNING for c in image.get("copies", []))
-            out["ImageState"] = SYNCING if syncing else NORMAL
-        out["SyncPercent"] = None
-        return out
+    def state(self, image: Image) -> str:
+        return image.state(self.ctx.now())[0]
 
-    def images(self, region: str) -> list[dict[str, Any]]:
-        return [self.image_view(i) for i in self.store.list(VENDOR, region, "image")]
+    def _all_images(self, region: str) -> list[Image]:
+        return [Image.from_record(r) for r in self.store.list(VENDOR, region, "image")]
 
-    def _image(self, region: str, image_id: str) -> dict[str, Any]:
+    def images(self, region: str, ids_: list[str], filters: list[Filter]) -> list[Image]:
+        found = [i for i in self._all_images(region) if not ids_ or i.image_id in ids_]
+        return select(found, filters, IMAGE_FILTERS, fuzzy={"image-name", "platform"}, tags=lambda i: i.tags)
+
+    def own_image(self, region: str, image_id: str) -> Image:
         check_image_id(image_id)
         found = self.store.get(VENDOR, region, "image", image_id)
         if found is None:
             raise fail("InvalidImageId.NotFound", f"The image `{image_id}` does not exist.")
-        return found
-
-    def own_image(self, region: str, image_id: str) -> dict[str, Any]:
-        image = self._image(region, image_id)
-        if image.get("kind") == "public":
+        image = Image.from_record(found)
+        if not image.own:
             raise fail("UnauthorizedOperation.ImageNotBelongToAccount",
                        f"The image `{image_id}` does not belong to this account.")
         return image
 
-    # images: checks shared by create, modify and sync --------------------------------
-    def _check_name(self, region: str, name: str, field: str = "ImageName", exclude: str = "") -> None:
+    def put_image(self, region: str, image: Image) -> None:
+        self.store.put(VENDOR, region, "image", image.image_id, image.to_record())
+
+    # images: checks shared by create, import, modify and sync ------------------------
+    def check_name(self, region: str, name: str, exclude: str = "") -> None:
+        """ImageName is required, at most 60 characters and unique among the account's images in the region."""
         if not name:
-            raise fail("MissingParameter", f"The request is missing a required parameter `{field}`.")
+            raise fail("MissingParameter", "The request is missing a required parameter `ImageName`.")
         if len(name) > NAME_MAX:
-            raise fail("InvalidParameterValue.TooLong", f"`{field}` must be at most {NAME_MAX} characters.")
-        for other in self.store.list(VENDOR, region, "image"):
-            if other.get("kind") != "public" and other["ImageName"] == name and other["ImageId"] != exclude:
+            raise fail("InvalidParameterValue.TooLong", f"`ImageName` must be at most {NAME_MAX} characters.")
+        for other in self._all_images(region):
+            if other.own and other.name == name and other.image_id != exclude:
                 raise fail("InvalidImageName.Duplicate", f"An image named `{name}` already exists in {region}.")
 
     @staticmethod
-    def _check_description(description: str) -> None:
+    def check_description(description: str) -> None:
         if len(description) > DESCRIPTION_MAX:
-            raise fail("InvalidParameterValue.TooLong", f"`ImageDescription` must be at most {DESCRIPTION_MAX} characters.")
+            raise fail("InvalidParameterValue.TooLong",
+                       f"`ImageDescription` must be at most {DESCRIPTION_MAX} characters.")
 
     def check_quota(self, region: str) -> None:
-        own = [i for i in self.store.list(VENDOR, region, "image") if i.get("kind") != "public"]
-        if len(own) >= IMAGE_QUOTA:
+        if sum(1 for i in self._all_images(region) if i.own) >= IMAGE_QUOTA:
             raise fail("ImageQuotaLimitExceeded", f"The custom image quota ({IMAGE_QUOTA}) of {region} is used up.")
 
     @staticmethod
-    def check_tags(tags: list[dict[str, str]]) -> None:
-        keys = [t["Key"] for t in tags]
+    def check_tags(tags: Tags) -> None:
+        keys = [k for k, _ in tags]
         if len(set(keys)) != len(keys):
             raise fail("InvalidParameterValue.DuplicateTags", "The same tag key is given twice.")
         for key in keys:
@@ -220,138 +209,128 @@ class CvmModel:
                 raise fail("FailedOperation.TagKeyReserved", f"The tag key `{key}` is reserved by the system.")
 
     # images: writes ---------------------------------------------------------------
-    def create_image(self, region: str, p: dict[str, Any], tags: list[dict[str, str]]) -> str:
-        name = str(p.get("ImageName") or "")
-        self._check_name(region, name)
-        self._check_description(str(p.get("ImageDescription") or ""))
+    def create_image(self, region: str, *, name: str, description: str, instance_id: str, snapshot_ids: list[str],
+                     data_disk_ids: list[str], sysprep: bool, family: str, tags: Tags, dry_run: bool) -> str:
+        """CreateImage from an instance (with some of its data disks) or from snapshots, with CVM's rules."""
+        self.check_name(region, name)
+        self.check_description(description)
         self.check_tags(tags)
-        instance_id, snapshot_ids = p.get("InstanceId"), list(p.get("SnapshotIds") or [])
         if instance_id and snapshot_ids:
             raise fail("InvalidParameter", "InstanceId and SnapshotIds cannot be specified at the same time.")
         if not instance_id and not snapshot_ids:
             raise fail("MissingParameter.AtLeastOne", "One of InstanceId or SnapshotIds is required.")
         if instance_id:
-            plan = self._plan_from_instance(region, str(instance_id), p)
+            plan = self._plan_from_instance(region, instance_id, data_disk_ids, sysprep)
         else:
             plan = self._plan_from_snapshots(region, snapshot_ids)
         self.check_quota(region)
-        if as_bool(p.get("DryRun")):
+        if dry_run:
             raise fail("DryRunOperation", "The request would have succeeded, but DryRun was set.")
-        return self._start_capture(region, name, p, tags, plan)
+        return self._start_capture(region, name, description, family, tags, plan)
 
-    def _plan_from_instance(self, region: str, instance_id: str, p: dict[str, Any]) -> dict[str, Any]:
+    def _plan_from_instance(self, region: str, instance_id: str, data_disk_ids: list[str], sysprep: bool) -> Plan:
         inst = self._instance(region, instance_id)
-        if inst["InstanceState"] not in ("RUNNING", "STOPPED"):
-            raise fail("InvalidInstanceState", f"The instance `{instance_id}` is {inst['InstanceState']}.")
-        if self.busy(inst):
+        if inst.state not in ("RUNNING", "STOPPED"):
+            raise fail("InvalidInstanceState", f"The instance `{instance_id}` is {inst.state}.")
+        if inst.operation_phase(self.ctx.now()) is Phase.RUNNING:
             raise fail("OperationDenied.InstanceOperationInProgress",
-                       f"The instance `{instance_id}` is busy with {inst['LatestOperation']}; retry when it ends.")
-        owned = {d["DiskId"]: d for d in inst["DataDisks"]}
+                       f"The instance `{instance_id}` is busy with {inst.latest_operation}; retry when it ends.")
+        owned = {d.disk_id: d for d in inst.data_disks}
         data = []
-        for disk_id in p.get("DataDiskIds") or []:
-            if disk_id == inst["SystemDisk"]["DiskId"]:
-                raise fail("InvalidParameter.DataDiskIdContainsRootDisk", "DataDiskIds must not contain the system disk.")
+        for disk_id in data_disk_ids:
+            if disk_id == inst.system_disk.disk_id:
+                raise fail("InvalidParameter.DataDiskIdContainsRootDisk",
+                           "DataDiskIds must not contain the system disk.")
             if disk_id not in owned:
                 raise fail("InvalidParameter.DataDiskNotBelongSpecifiedInstance",
                            f"The disk `{disk_id}` is not a data disk of `{instance_id}`.")
             data.append(owned[disk_id])
-        sysprep = as_bool(p.get("Sysprep")) and inst["os"] == "windows"
+        sysprep = sysprep and inst.os.family == "windows"  # Sysprep is a Windows step; Linux ignores it
         duration = CAPTURE_SECONDS + DATA_DISK_SECONDS * len(data) + (SYSPREP_SECONDS if sysprep else 0.0)
-        os_ = seeds.WINDOWS if inst["os"] == "windows" else seeds.LINUX
-        return {"instance": inst, "data": data, "duration": duration, "os": os_,
-                "encrypted": bool(inst.get("system_encrypted")), "size": inst["SystemDisk"]["DiskSize"]}
+        return Plan(duration, seeds.os_of(inst.os.family), inst.system_encrypted, inst.system_disk.size,
+                    instance=inst, data=data)
 
-    def _plan_from_snapshots(self, region: str, snapshot_ids: list[str]) -> dict[str, Any]:
+    def _plan_from_snapshots(self, region: str, snapshot_ids: list[str]) -> Plan:
         snaps = [self._snapshot(region, s) for s in snapshot_ids]
-        systems = [s for s in snaps if s["DiskUsage"] == "SYSTEM_DISK"]
+        systems = [s for s in snaps if s.usage == "SYSTEM_DISK"]
         if not systems:
             raise fail("InvalidParameter.SystemSnapshotNotFound", "SnapshotIds must include a system-disk snapshot.")
         if len(systems) > 1:
-            raise fail("InvalidParameter.DuplicateSystemSnapshots", "SnapshotIds may include only one system-disk snapshot.")
+            raise fail("InvalidParameter.DuplicateSystemSnapshots",
+                       "SnapshotIds may include only one system-disk snapshot.")
         for s in snaps:
-            if s["SnapshotState"] != "NORMAL":
-                raise fail("ResourceUnavailable.SnapshotCreating", f"The snapshot `{s['SnapshotId']}` is still being created.")
+            if s.state != "NORMAL":
+                raise fail("ResourceUnavailable.SnapshotCreating",
+                           f"The snapshot `{s.snapshot_id}` is still being created.")
         system = systems[0]
-        os_ = seeds.WINDOWS if system["os"] == "windows" else seeds.LINUX
-        return {"snapshots": snaps, "duration": SNAPSHOT_CAPTURE_SECONDS + 60.0 * (len(snaps) - 1), "os": os_,
-                "encrypted": bool(system["Encrypt"]), "size": system["DiskSize"]}
+        return Plan(SNAPSHOT_CAPTURE_SECONDS + 60.0 * (len(snaps) - 1), seeds.os_of(system.os.family),
+                    system.encrypted, system.size, snapshots=snaps)
 
-    def _start_capture(self, region: str, name: str, p: dict[str, Any], tags: list[dict[str, str]],
-                       plan: dict[str, Any]) -> str:
+    def _start_capture(self, region: str, name: str, description: str, family: str, tags: Tags, plan: Plan) -> str:
         image_id = ids.prefixed(self.store, "cvm.image", "img-", 8)
         failing = self.ctx.take_failure(VENDOR, "CreateImage", region) is not None
         now = self.ctx.now()
-        os_ = plan["os"]
-        if "instance" in plan:
-            inst = plan["instance"]
-            bound = [self.own_snapshot(region, "SYSTEM_DISK", inst["SystemDisk"]["DiskId"], plan["size"], os_,
-                                        image_id, name, plan["encrypted"])]
-            bound += [self.own_snapshot(region, "DATA_DISK", d["DiskId"], d["DiskSize"], os_, image_id, name,
-                                         bool(d.get("Encrypt"))) for d in plan["data"]]
-            inst.update(LatestOperation="CreateImage", LatestOperationRequestId=None,
-                        **{LIFECYCLE: Lifecycle.start(now, plan["duration"], failing, FAIL_AT).record()})
-            self.store.put(VENDOR, region, "instance", inst["InstanceId"], inst)
-            source = {"source_instance": inst["InstanceId"]}
+        lifecycle = Lifecycle.start(now, plan.duration, failing, FAIL_AT)
+        image = Image(image_id, name, CAPTURE, plan.os, plan.size, iso(now), lifecycle, description,
+                      cloudinit=plan.os.family == "linux", tags=list(tags), family=family, encrypted=plan.encrypted)
+        inst = plan.instance
+        if inst is not None:
+            image.snapshots = [self.own_snapshot(region, "SYSTEM_DISK", inst.system_disk.disk_id, plan.size, plan.os,
+                                                 image_id, name, plan.encrypted)]
+            image.snapshots += [self.own_snapshot(region, "DATA_DISK", d.disk_id, d.size, plan.os, image_id, name,
+                                                  d.encrypted) for d in plan.data]
+            inst.latest_operation, inst.operation = "CreateImage", lifecycle
+            self._put_instance(region, inst)
+            image.source_instance = inst.instance_id
         else:
-            bound = []
-            for snap in plan["snapshots"]:
-                self._bind(region, snap, image_id, name)
-                bound.append({"SnapshotId": snap["SnapshotId"], "DiskUsage": snap["DiskUsage"], "DiskSize": snap["DiskSize"]})
-            source = {"source_snapshots": [s["SnapshotId"] for s in plan["snapshots"]]}
-        image = {
-            "ImageId": image_id, "OsName": os_["OsName"], "ImageType": "PRIVATE_IMAGE", "CreatedTime": iso(now),
-            "ImageName": name, "ImageDescription": str(p.get("ImageDescription") or ""), "ImageSize": plan["size"],
-            "Architecture": "x86_64", "ImageState": CREATING, "Platform": os_["Platform"], "ImageCreator": ACCOUNT_UIN,
-            "ImageSource": "CREATE_IMAGE", "SyncPercent": None, "IsSupportCloudinit": os_ is seeds.LINUX,
-            "SnapshotSet": bound, "Tags": tags, "LicenseType": "TencentCloud", "ImageFamily": str(p.get("ImageFamily") or ""),
-            "ImageDeprecated": False, "CdcCacheStatus": "",
-            "kind": "capture", LIFECYCLE: Lifecycle.start(now, plan["duration"], failing, FAIL_AT).record(),
-            "encrypted": plan["encrypted"], "os": os_["os"], "copies": [], **source,
-        }
-        self.store.put(VENDOR, region, "image", image_id, image)
+            image.snapshots = [self._bind(region, snap, image_id, name) for snap in plan.snapshots]
+            image.source_snapshots = [s.snapshot_id for s in plan.snapshots]
+        self.put_image(region, image)
         return image_id
 
-    def modify(self, region: str, image_id: str, name: str | None, description: str | None) -> None:
+    def modify(self, region: str, image_id: str, *, name: str | None, description: str | None) -> None:
+        """ModifyImageAttribute: None leaves a field as it is; a name stays unique in the region."""
         image = self.own_image(region, image_id)
-        state = self.image_view(image)["ImageState"]
+        state = self.state(image)
         if state in (CREATING, IMPORTING):
-            raise fail("InvalidImageId.IncorrectState", f"The image `{image_id}` is {state}; modify it once it is NORMAL.")
+            raise fail("InvalidImageId.IncorrectState",
+                       f"The image `{image_id}` is {state}; modify it once it is NORMAL.")
         if name is not None:
-            self._check_name(region, name, exclude=image_id)
-            image["ImageName"] = name
+            self.check_name(region, name, exclude=image_id)
+            image.name = name
         if description is not None:
-            self._check_description(description)
-            image["ImageDescription"] = description
-        self.store.put(VENDOR, region, "image", image_id, image)
+            self.check_description(description)
+            image.description = description
+        self.put_image(region, image)
 
-    def delete_images(self, region: str, image_ids: list[str], delete_binded_snap: bool, dry_run: bool) -> None:
+    def delete_images(self, region: str, image_ids: list[str], *, delete_binded_snap: bool, dry_run: bool) -> None:
         """All or nothing: one image that cannot go refuses the whole call."""
         if not image_ids:
             raise fail("MissingParameter", "The request is missing a required parameter `ImageIds`.")
         images = [self.own_image(region, i) for i in image_ids]
         for image in images:
-            state = self.image_view(image)["ImageState"]
+            state = self.state(image)
             if state in BUSY:
                 raise fail("InvalidImageId.IncorrectState",
-                           f"The image `{image['ImageId']}` is {state} and cannot be deleted until that ends.")
+                           f"The image `{image.image_id}` is {state} and cannot be deleted until that ends.")
         if dry_run:
             raise fail("DryRunOperation", "The request would have succeeded, but DryRun was set.")
         for image in images:
-            for ref in image["SnapshotSet"]:
-                snap = self.store.get(VENDOR, region, "snapshot", ref["SnapshotId"])
-                if snap is None:
+            for ref in image.snapshots:
+                found = self.store.get(VENDOR, region, "snapshot", ref.snapshot_id)
+                if found is None:
                     continue
                 if delete_binded_snap:
-                    self.store.delete(VENDOR, region, "snapshot", snap["SnapshotId"])
+                    self.store.delete(VENDOR, region, "snapshot", ref.snapshot_id)
                     continue
-                snap["Images"] = [i for i in snap["Images"] if i["ImageId"] != image["ImageId"]]
-                snap["ImageCount"] = len(snap["Images"])
-                self.store.put(VENDOR, region, "snapshot", snap["SnapshotId"], snap)
-            self.store.delete(VENDOR, region, "image", image["ImageId"])
+                snap = Snapshot.from_record(found)
+                snap.images = [(i, n) for i, n in snap.images if i != image.image_id]
+                self._put_snapshot(region, snap)
+            self.store.delete(VENDOR, region, "image", image.image_id)
 
     # tags through the Tag API (2018-08-13): resources named qcs::cvm:<region>:uin/<uin>:image/<id> ---------
-    def retag(self, resources: list[str], add: list[dict[str, str]], drop: list[str]) -> list[dict[str, str]]:
-        """Bind or unbind tags on images; unknown images come back in FailedResources, as the Tag API does."""
+    def retag(self, resources: list[str], *, add: Tags, drop: list[str]) -> list[tuple[str, str]]:
+        """Bind or unbind tags on images; unknown images come back as (resource, why), as FailedResources does."""
         if not resources:
             raise fail("MissingParameter", "The request is missing a required parameter `ResourceList`.")
         self.check_tags(add)
@@ -362,14 +341,15 @@ class CvmModel:
                 raise fail("InvalidParameterValue.ResourceDescriptionError",
                            f"`{name}` is not a six-segment resource name qcs::cvm:<region>:uin/<uin>:image/<image id>.")
             region, uin, image_id = match.groups()
-            image = self.store.get(VENDOR, region, "image", image_id)
-            if image is None or image.get("kind") == "public" or uin != ACCOUNT_UIN:
-                failed.append({"Resource": name, "Code": "ResourceNotFound", "Message": f"{image_id} is not an image of this account."})
+            found = self.store.get(VENDOR, region, "image", image_id)
+            image = None if found is None else Image.from_record(found)
+            if image is None or not image.own or uin != ACCOUNT_UIN:
+                failed.append((name, f"{image_id} is not an image of this account."))
                 continue
-            tags = {t["Key"]: t["Value"] for t in image.get("Tags") or []}
-            tags.update({t["Key"]: t["Value"] for t in add})
+            tags = dict(image.tags)
+            tags.update(add)
             for key in drop:
                 tags.pop(key, None)
-            image["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-            self.store.put(VENDOR, region, "image", image_id, image)
+            image.tags = list(tags.items())
+            self.put_image(region, image)
         return failed

@@ -12,76 +12,56 @@ and in every region the public images img-eb30mz89 (TencentOS) and img-9id7emv7 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from .records import PUBLIC, SEED_TIME, Disk, Image, Instance, Os, Snapshot
 from .regions import zone
 
 SEEDED_REGIONS: dict[str, str] = {"ap-guangzhou": "gz", "ap-shanghai": "sh", "ap-beijing": "bj"}
-SEED_TIME = "2026-01-05T08:00:00Z"
-LINUX = {"Platform": "TencentOS", "OsName": "TencentOS Server 3.1 (TK4)", "os": "linux", "public": "img-eb30mz89"}
-WINDOWS = {"Platform": "Windows", "OsName": "Windows Server 2022 DataCenter 64bit", "os": "windows",
-           "public": "img-9id7emv7"}
+LINUX = Os("linux", "TencentOS", "TencentOS Server 3.1 (TK4)")
+WINDOWS = Os("windows", "Windows", "Windows Server 2022 DataCenter 64bit")
+PUBLIC_IMAGE: dict[str, str] = {"linux": "img-eb30mz89", "windows": "img-9id7emv7"}
 
 
-def public_images() -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def os_of(family: str) -> Os:
+    """The seeded OS of a family: what a capture of a seeded instance or snapshot reports."""
+    return WINDOWS if family == "windows" else LINUX
+
+
+def public_images() -> list[Image]:
+    out: list[Image] = []
     for os_ in (LINUX, WINDOWS):
-        out.append({
-            "ImageId": os_["public"], "OsName": os_["OsName"], "ImageType": "PUBLIC_IMAGE",
-            "CreatedTime": "2025-06-01T00:00:00Z", "ImageName": os_["OsName"], "ImageDescription": os_["OsName"],
-            "ImageSize": 50 if os_ is WINDOWS else 20, "Architecture": "x86_64", "ImageState": "NORMAL",
-            "Platform": os_["Platform"], "ImageCreator": "", "ImageSource": "OFFICIAL", "SyncPercent": None,
-            "IsSupportCloudinit": os_ is LINUX, "SnapshotSet": [], "Tags": [], "LicenseType": "TencentCloud",
-            "ImageFamily": "", "ImageDeprecated": False, "CdcCacheStatus": "",
-        })
+        out.append(Image(
+            PUBLIC_IMAGE[os_.family], os_.name, PUBLIC, os_, 50 if os_ is WINDOWS else 20, "2025-06-01T00:00:00Z",
+            description=os_.name, image_type="PUBLIC_IMAGE", creator="", source="OFFICIAL",
+            cloudinit=os_ is LINUX))
     return out
 
 
-def _disk(disk_id: str, size: int, encrypted: bool = False) -> dict[str, Any]:
-    return {"DiskType": "CLOUD_PREMIUM", "DiskId": disk_id, "DiskSize": size, "Encrypt": encrypted,
-            "DeleteWithInstance": True}
-
-
-def instances(region: str, p: str) -> list[dict[str, Any]]:
+def instances(region: str, p: str) -> list[Instance]:
     out = []
-    for os_, tag, data in ((LINUX, "lnx", [_disk(f"disk-{p}lnxd01", 100)]), (WINDOWS, "win", [_disk(f"disk-{p}wind01", 100)])):
-        out.append({
-            "Placement": {"Zone": zone(region), "ProjectId": 0}, "InstanceId": f"ins-{p}{tag}001",
-            "InstanceType": "S5.MEDIUM4", "CPU": 2, "Memory": 4, "RestrictState": "NORMAL",
-            "InstanceName": f"golden-{os_['os']}", "InstanceChargeType": "POSTPAID_BY_HOUR",
-            "SystemDisk": {"DiskType": "CLOUD_PREMIUM", "DiskId": f"disk-{p}{tag}001", "DiskSize": 50},
-            "DataDisks": data, "PrivateIpAddresses": ["10.0.0.%d" % (11 if tag == "lnx" else 12)],
-            "PublicIpAddresses": None, "ImageId": os_["public"], "RenewFlag": "", "CreatedTime": SEED_TIME,
-            "ExpiredTime": None, "OsName": os_["OsName"], "SecurityGroupIds": ["sg-imgforge1"],
-            "LoginSettings": {"KeyIds": None}, "InstanceState": "RUNNING", "Tags": [],
-            "StopChargingMode": "NOT_APPLICABLE", "Uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ins-{p}{tag}001")),
-            "LatestOperation": None, "LatestOperationState": None, "LatestOperationRequestId": None,
-            "DisasterRecoverGroupId": "", "CamRoleName": "", "LicenseType": "TencentCloud",
-            "DisableApiTermination": False, "DefaultLoginUser": "root" if tag == "lnx" else "Administrator",
-            "DefaultLoginPort": 22 if tag == "lnx" else 3389,
-            "os": os_["os"], "platform": os_["Platform"], "system_encrypted": False,
-        })
+    for os_, tag in ((LINUX, "lnx"), (WINDOWS, "win")):
+        out.append(Instance(
+            f"ins-{p}{tag}001", f"golden-{os_.family}", zone(region), os_, PUBLIC_IMAGE[os_.family],
+            Disk(f"disk-{p}{tag}001", 50), [Disk(f"disk-{p}{tag}d01", 100)],
+            ["10.0.0.%d" % (11 if tag == "lnx" else 12)],
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"ins-{p}{tag}001")),
+            "root" if tag == "lnx" else "Administrator", 22 if tag == "lnx" else 3389))
     return out
 
 
-def snapshot(region: str, snap_id: str, disk_id: str, usage: str, size: int, os_: dict[str, Any],
-             encrypted: bool = False, name: str = "", created: str = SEED_TIME, owner_image: str = "") -> dict[str, Any]:
-    """A CBS snapshot as DescribeSnapshots shows it; `owner_image` marks snapshots a capture made."""
-    return {
-        "SnapshotId": snap_id, "Placement": {"Zone": zone(region), "ProjectId": 0}, "DiskUsage": usage,
-        "DiskId": disk_id, "DiskSize": size, "SnapshotState": "NORMAL", "SnapshotName": name or snap_id,
-        "Percent": 100, "CreateTime": created, "DeadlineTime": None, "Encrypt": encrypted, "IsPermanent": True,
-        "CopyingToRegions": [], "CopyFromRemote": False, "Images": [], "ImageCount": 0,
-        "SnapshotType": "PRIVATE_SNAPSHOT", "ShareReference": 0, "TimeStartShare": None,
-        "os": os_["os"], "platform": os_["Platform"], "os_name": os_["OsName"], "owner_image": owner_image,
-    }
+def snapshot(region: str, snap_id: str, disk_id: str, usage: str, size: int, os_: Os, encrypted: bool = False,
+             name: str = "", created: str = SEED_TIME, owner_image: str = "") -> Snapshot:
+    """A CBS snapshot; `owner_image` marks snapshots a capture, an import or a sync made."""
+    return Snapshot(snap_id, zone(region), usage, disk_id, size, name or snap_id, os_, created, encrypted,
+                    owner_image=owner_image)
 
 
-def snapshots(region: str, p: str) -> list[dict[str, Any]]:
+def snapshots(region: str, p: str) -> list[Snapshot]:
     return [
         snapshot(region, f"snap-{p}sys001", f"disk-{p}lnx001", "SYSTEM_DISK", 50, LINUX, name="golden-linux-system"),
         snapshot(region, f"snap-{p}dat001", f"disk-{p}lnxd01", "DATA_DISK", 100, LINUX, name="golden-linux-data"),
-        snapshot(region, f"snap-{p}win001", f"disk-{p}win001", "SYSTEM_DISK", 50, WINDOWS, name="golden-windows-system"),
+        snapshot(region, f"snap-{p}win001", f"disk-{p}win001", "SYSTEM_DISK", 50, WINDOWS,
+                 name="golden-windows-system"),
         snapshot(region, f"snap-{p}enc001", f"disk-{p}enc001", "SYSTEM_DISK", 50, LINUX, encrypted=True,
                  name="golden-linux-encrypted"),
     ]

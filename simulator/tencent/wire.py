@@ -1,6 +1,9 @@
 """Tencent Cloud API 3.0 on the wire: TC3-signed `POST /` with a JSON body, X-TC-* headers, and the
 `{"Response": {...}}` envelope, errors included, always HTTP 200 with `Content-Type: application/json`.
 
+Handlers only read the vendor's parameters into typed model calls (params.py) and render the
+model's records; the model keeps the state and the rules.
+
 CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.py), plus what they lean on:
 CBS DescribeSnapshots (also 2017-03-12), the Tag API's TagResources/UnTagResources and STS
 GetCallerIdentity (both 2018-08-13).
@@ -15,8 +18,10 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
+from . import params as read
 from .imports import ImageImport, supported_os
-from .model import ACCOUNT_UIN, VENDOR, CvmModel, as_bool, check_image_id, fail
+from .model import VENDOR, CvmModel, check_image_id
+from .records import ACCOUNT_UIN, fail
 from .sync import ImageSync
 
 VERSION = "2017-03-12"  # CVM, and CBS for DescribeSnapshots
@@ -31,8 +36,8 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "CreateImage": frozenset({"ImageName", "InstanceId", "ImageDescription", "ForcePoweroff", "Sysprep",
                               "DataDiskIds", "SnapshotIds", "DryRun", "TagSpecification", "ImageFamily"}),
     "DescribeImages": frozenset({"ImageIds", "Filters", "Offset", "Limit", "InstanceType"}),
-    "ImportImage": frozenset({"Architecture", "OsType", "OsVersion", "ImageUrl", "ImageName", "ImageDescription", "DryRun",
-                              "Force", "TagSpecification", "LicenseType", "BootMode", "ImageFamily",
+    "ImportImage": frozenset({"Architecture", "OsType", "OsVersion", "ImageUrl", "ImageName", "ImageDescription",
+                              "DryRun", "Force", "TagSpecification", "LicenseType", "BootMode", "ImageFamily",
                               "ImportImageDataDiskList"}),
     "DescribeImportImageOs": frozenset(),
     "ModifyImageAttribute": frozenset({"ImageId", "ImageName", "ImageDescription", "ImageFamily", "ImageDeprecated"}),
@@ -45,7 +50,6 @@ PARAMETERS: dict[str, frozenset[str]] = {
 }
 VERSIONS: dict[str, str] = {action: TAG_VERSION if action in ("GetCallerIdentity", "TagResources", "UnTagResources")
                             else VERSION for action in PARAMETERS}
-MAX_FILTERS, MAX_FILTER_VALUES, MAX_LIMIT, DEFAULT_LIMIT = 10, 5, 100, 20
 
 
 class CvmWire:
@@ -93,7 +97,8 @@ class CvmWire:
         handler = self.actions.get(call.action)
         version = request.header("x-tc-version")
         if handler is None or version != VERSIONS[call.action]:
-            raise fail("InvalidAction", f"The action `{call.action}` of version `{version}` is not implemented by the simulator.")
+            raise fail("InvalidAction", f"The action `{call.action}` of version `{version}` "
+                                        "is not implemented by the simulator.")
         params = dict(call.params)
         if params.pop("__malformed_body__", False):
             raise fail("InvalidParameter", "The request body is not a JSON object.")
@@ -117,72 +122,70 @@ class CvmWire:
 
     # actions ---------------------------------------------------------------------
     def describe_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        wanted, filters = _strings(p, "InstanceIds"), _filters(p)
+        wanted, filters = read.strings(p, "InstanceIds"), read.filters(p)
         if wanted and filters:
             raise fail("InvalidParameter", "InstanceIds and Filters cannot be specified together.")
-        items = [i for i in self.model.instances(region) if not wanted or i["InstanceId"] in wanted]
-        items = _apply(items, filters, {
-            "instance-id": lambda i: [i["InstanceId"]], "instance-name": lambda i: [i["InstanceName"]],
-            "zone": lambda i: [i["Placement"]["Zone"]], "instance-state": lambda i: [i["InstanceState"]],
-        })
-        chunk = _page(items, p)
-        return {"TotalCount": len(items), "InstanceSet": chunk}
+        items = self.model.instances(region, wanted, filters)
+        return {"TotalCount": len(items), "InstanceSet": [self.model.instance_view(i) for i in read.page(items, p)]}
 
     def describe_snapshots(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        wanted, filters = _strings(p, "SnapshotIds"), _filters(p)
-        items = [s for s in self.model.snapshots(region) if not wanted or s["SnapshotId"] in wanted]
-        items = _apply(items, filters, {
-            "snapshot-id": lambda s: [s["SnapshotId"]], "disk-id": lambda s: [s["DiskId"]],
-            "disk-usage": lambda s: [s["DiskUsage"]], "snapshot-name": lambda s: [s["SnapshotName"]],
-            "snapshot-state": lambda s: [s["SnapshotState"]], "encrypt": lambda s: [str(s["Encrypt"]).upper()],
-        })
-        return {"TotalCount": len(items), "SnapshotSet": _page(items, p)}
+        items = self.model.snapshots(region, read.strings(p, "SnapshotIds"), read.filters(p))
+        return {"TotalCount": len(items), "SnapshotSet": [s.view() for s in read.page(items, p)]}
 
     def create_image(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        for key in ("DataDiskIds", "SnapshotIds"):
-            _strings(p, key)
-        return {"ImageId": self.model.create_image(region, p, _tags(p))}
+        # ForcePoweroff is accepted and has nothing to act on: the simulated shutdown never fails.
+        data_disks, snapshots = read.strings(p, "DataDiskIds"), read.strings(p, "SnapshotIds")
+        return {"ImageId": self.model.create_image(
+            region, name=read.text(p, "ImageName"), description=read.text(p, "ImageDescription"),
+            instance_id=read.text(p, "InstanceId"), snapshot_ids=snapshots, data_disk_ids=data_disks,
+            sysprep=read.flag(p, "Sysprep"), family=read.text(p, "ImageFamily"), tags=read.tag_specification(p),
+            dry_run=read.flag(p, "DryRun"))}
 
     def describe_images(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        wanted, filters = _strings(p, "ImageIds"), _filters(p)
+        wanted, filters = read.strings(p, "ImageIds"), read.filters(p)
         if wanted and filters:
-            raise fail("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "ImageIds and Filters cannot be specified together.")
+            raise fail("InvalidParameter.InvalidParameterCoexistImageIdsFilters",
+                       "ImageIds and Filters cannot be specified together.")
         for image_id in wanted:
             check_image_id(image_id)
-        items = [i for i in self.model.images(region) if not wanted or i["ImageId"] in wanted]
-        items = _apply(items, filters, {
-            "image-id": lambda i: [i["ImageId"]], "image-type": lambda i: [i["ImageType"]],
-            "image-name": lambda i: [i["ImageName"]], "platform": lambda i: [i["Platform"]],
-            "tag-key": lambda i: [t["Key"] for t in i["Tags"]], "tag-value": lambda i: [t["Value"] for t in i["Tags"]],
-        }, fuzzy={"image-name", "platform"})
-        return {"TotalCount": len(items), "ImageSet": _page(items, p)}
+        items = self.model.images(region, wanted, filters)
+        return {"TotalCount": len(items), "ImageSet": [self.model.image_view(i) for i in read.page(items, p)]}
 
     def import_image(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        self.imports.import_image(region, p, _tags(p))
+        self.imports.import_image(
+            region, architecture=read.text(p, "Architecture"), os_type=read.text(p, "OsType"),
+            os_version=read.text(p, "OsVersion"), url=read.text(p, "ImageUrl"), name=read.text(p, "ImageName"),
+            description=read.text(p, "ImageDescription"), boot_mode=read.text(p, "BootMode"),
+            license_type=read.text(p, "LicenseType"), family=read.text(p, "ImageFamily"), force=read.flag(p, "Force"),
+            dry_run=read.flag(p, "DryRun"), data_disks=bool(p.get("ImportImageDataDiskList")),
+            tags=read.tag_specification(p))
         return {}  # the documented reply carries only the RequestId: no ImageId
 
     def describe_import_image_os(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         return supported_os()
 
     def modify_image_attribute(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        if not p.get("ImageId"):
+        # ImageFamily and ImageDeprecated are accepted and not applied by the simulator.
+        image_id = read.text(p, "ImageId")
+        if not image_id:
             raise fail("MissingParameter", "The request is missing a required parameter `ImageId`.")
-        name, description = p.get("ImageName"), p.get("ImageDescription")
-        self.model.modify(region, str(p["ImageId"]), None if name is None else str(name),
-                          None if description is None else str(description))
+        self.model.modify(region, image_id, name=read.optional_text(p, "ImageName"),
+                          description=read.optional_text(p, "ImageDescription"))
         return {}
 
     def sync_images(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        for key in ("ImageIds", "DestinationRegions"):
-            _strings(p, key)
-        made = self.sync.sync_images(region, p)
-        return {"ImageSet": made} if as_bool(p.get("ImageSetRequired")) else {"ImageSet": None}
+        image_ids, destinations = read.strings(p, "ImageIds"), read.strings(p, "DestinationRegions")
+        made = self.sync.sync_images(
+            region, image_ids=image_ids, destinations=destinations, name=read.text(p, "ImageName"),
+            encrypt=read.flag(p, "Encrypt"), kms_key_id=read.text(p, "KmsKeyId"), dry_run=read.flag(p, "DryRun"))
+        if not read.flag(p, "ImageSetRequired"):
+            return {"ImageSet": None}
+        return {"ImageSet": [{"ImageId": c.image_id, "Region": c.region} for c in made]}
 
     def delete_images(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        self.model.delete_images(region, _strings(p, "ImageIds"), as_bool(p.get("DeleteBindedSnap")),
-                                 as_bool(p.get("DryRun")))
+        self.model.delete_images(region, read.strings(p, "ImageIds"),
+                                 delete_binded_snap=read.flag(p, "DeleteBindedSnap"), dry_run=read.flag(p, "DryRun"))
         return {}
-
 
     def get_caller_identity(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         uin = ACCOUNT_UIN
@@ -190,75 +193,19 @@ class CvmWire:
                 "Type": "RootAccount"}
 
     def tag_resources(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        tags = [{"Key": str(t.get("TagKey", "")), "Value": str(t.get("TagValue", ""))} for t in p.get("Tags") or []]
+        tags = read.tag_pairs(p)
         if not tags:
             raise fail("MissingParameter", "The request is missing a required parameter `Tags`.")
-        return {"FailedResources": self.model.retag(_strings(p, "ResourceList"), tags, [])}
+        return _failed(self.model.retag(read.strings(p, "ResourceList"), add=tags, drop=[]))
 
     def untag_resources(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        keys = _strings(p, "TagKeys")
+        keys = read.strings(p, "TagKeys")
         if not keys:
             raise fail("MissingParameter", "The request is missing a required parameter `TagKeys`.")
-        return {"FailedResources": self.model.retag(_strings(p, "ResourceList"), [], keys)}
+        return _failed(self.model.retag(read.strings(p, "ResourceList"), add=[], drop=keys))
 
 
-# parameter helpers -----------------------------------------------------------------
-def _strings(p: dict[str, Any], key: str) -> list[str]:
-    value = p.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail("InvalidParameter", f"The parameter `{key}` must be an array of strings.")
-    return value
-
-
-def _tags(p: dict[str, Any]) -> list[dict[str, str]]:
-    tags: list[dict[str, str]] = []
-    for spec in p.get("TagSpecification") or []:
-        if not isinstance(spec, dict) or spec.get("ResourceType") != "image":
-            raise fail("InvalidParameterValue", "TagSpecification.ResourceType must be `image` for an image.")
-        for tag in spec.get("Tags") or []:
-            tags.append({"Key": str(tag.get("Key", "")), "Value": str(tag.get("Value", ""))})
-    return tags
-
-
-def _filters(p: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    raw = p.get("Filters") or []
-    if not isinstance(raw, list) or len(raw) > MAX_FILTERS:
-        raise fail("InvalidFilterValue.LimitExceeded", f"At most {MAX_FILTERS} Filters are allowed.")
-    out = []
-    for item in raw:
-        name, values = item.get("Name"), item.get("Values") or []
-        if not isinstance(name, str) or not isinstance(values, list):
-            raise fail("InvalidFilter", "Each filter needs a Name and a list of Values.")
-        if len(values) > MAX_FILTER_VALUES:
-            raise fail("InvalidFilterValue.LimitExceeded", f"At most {MAX_FILTER_VALUES} values per filter are allowed.")
-        out.append((name, [str(v) for v in values]))
-    return out
-
-
-def _apply(items: list[dict[str, Any]], filters: list[tuple[str, list[str]]],
-           fields: dict[str, Callable[[dict[str, Any]], list[str]]], fuzzy: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
-    """Values of one filter are ORed; filters are ANDed; `tag:<key>` matches a tag's value."""
-    for name, values in filters:
-        if name.startswith("tag:") and "tag-key" in fields:
-            key = name[4:]
-            items = [i for i in items if any(t["Key"] == key and t["Value"] in values for t in i["Tags"])]
-            continue
-        getter = fields.get(name)
-        if getter is None:
-            raise fail("InvalidFilter", f"The filter `{name}` is not supported.")
-        if name in fuzzy:
-            items = [i for i in items if any(v.lower() in have.lower() for v in values for have in getter(i))]
-        else:
-            items = [i for i in items if any(have in values for have in getter(i))]
-    return items
-
-
-def _page(items: list[Any], p: dict[str, Any]) -> list[Any]:
-    offset, limit = p.get("Offset", 0), p.get("Limit", DEFAULT_LIMIT)
-    if not isinstance(offset, int) or offset < 0:
-        raise fail("InvalidParameterValue", "Offset must be a non-negative integer.")
-    if not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT:
-        raise fail("InvalidParameterValue", f"Limit must be an integer from 0 to {MAX_LIMIT}.")
-    return items[offset: offset + limit]
+def _failed(refused: list[tuple[str, str]]) -> dict[str, Any]:
+    """The Tag API answers success with the resources it could not tag listed in FailedResources."""
+    return {"FailedResources": [{"Resource": name, "Code": "ResourceNotFound", "Message": why}
+                                for name, why in refused]}

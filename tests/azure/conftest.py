@@ -59,7 +59,7 @@ def fresh_vm(sim: Simulator, os_type: str = "Linux", encrypted: bool = False) ->
     """A new running VM (name, id), so tests sharing a simulator never share a one-way VM."""
     name = f"vm-{os_type.lower()}-{next(_COUNTER):03d}"
     vm = wire_of(sim).vms.add_vm(name, os_type, encrypted)
-    return name, str(vm["id"])
+    return name, vm.id
 
 
 class StaticCredential:

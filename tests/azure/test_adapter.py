@@ -89,7 +89,7 @@ def test_commands_return_at_once_and_the_marker_gives_the_exit_code(adapter: Com
     assert ok == CommandResult(0, "one\ntwo", "")
     bad = command(adapter, wait, linux, "linux", ["echo half", "exit 7"])
     assert (bad.exit_code, bad.stdout_tail) == (7, "half")
-    sent = run_command_log(quiet_sim.store)[-1]["script"]
+    sent = run_command_log(quiet_sim.store)[-1].script
     assert sent[0] == "(" and sent[-1] == 'echo "IMAGEFORGE_EXIT_CODE=$?"'  # the marker wrapper
     _, enc = fresh_vm(quiet_sim, "Windows", encrypted=True)
     refused = command(adapter, wait, enc, "windows", adapter.guest_script("generalize", "windows", False))

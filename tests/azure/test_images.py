@@ -11,6 +11,7 @@ from imageforge.providers.core.model import CopyRequest, Started, Target
 from imageforge.providers.resources.custom_image import CustomImageProvider
 from imageforge.providers.resources.generalized_vm import GeneralizedVMProvider
 from imageforge.providers.resources.image_region_set import ImageRegionSetProvider
+from imageforge.simulator.azure.gallery_records import GalleryVersion
 from imageforge.simulator.core.simulator import Simulator
 from tests.engine import ProviderError, ProviderServer
 
@@ -37,10 +38,9 @@ def generalized(server: ProviderServer, sim: Simulator) -> dict[str, Any]:
     return dict(outs["source"])
 
 
-def version_doc(sim: Simulator, version: str) -> dict[str, Any]:
-    found = wire_of(sim).gallery.load("gallery_version", f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/"
-                                      f"Microsoft.Compute/galleries/{GALLERY}/images/linux-generalized/versions/{version}",
-                                      SUB)
+def version_record(sim: Simulator, version: str) -> GalleryVersion:
+    found = wire_of(sim).gallery.versions.get(f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/"
+                                              f"galleries/{GALLERY}/images/linux-generalized/versions/{version}")
     assert found is not None
     return found
 
@@ -140,11 +140,11 @@ def test_gallery_regions_are_copied_changed_in_place_and_removed(server: Provide
     assert quiet_sim.requests(VENDOR, PATCH, since=mark) == []
     verdict, shrunk = server.change(ImageRegionSetProvider(), set_id, grown, {**inputs, "regions": four[1:3]})
     assert verdict.kind == "update" and set(shrunk["images"]) == {"eastus", "japaneast"}
-    assert set(version_doc(quiet_sim, "1.0.0")["_regions"]) == {WESTEU, "eastus", "japaneast"}  # own region kept
+    assert set(version_record(quiet_sim, "1.0.0").regions) == {WESTEU, "eastus", "japaneast"}  # own region kept
     server.delete(set_id, shrunk)
     assert server.read(set_id, shrunk)[0] == ""
-    assert set(version_doc(quiet_sim, "1.0.0")["_regions"]) == {WESTEU}
-    assert not [t for t in version_doc(quiet_sim, "1.0.0")["tags"] if t.startswith(REGION_TAG)]
+    assert set(version_record(quiet_sim, "1.0.0").regions) == {WESTEU}
+    assert not [t for t in version_record(quiet_sim, "1.0.0").tags if t.startswith(REGION_TAG)]
     server.delete(version_id, version)
     assert server.read(version_id, version)[0] == ""
 
@@ -174,8 +174,8 @@ def test_a_failed_region_is_named_and_no_region_of_the_operation_is_left(server:
     with pytest.raises(ProviderError) as failed:
         server.up(ImageRegionSetProvider(), publish(version_id, ["eastus", "japaneast"]))
     assert "japaneast" in failed.value.details and "none is left behind" in failed.value.details
-    doc = version_doc(quiet_sim, "1.2.0")
-    assert set(doc["_regions"]) == {WESTEU} and not [t for t in doc["tags"] if t.startswith(REGION_TAG)]
+    record = version_record(quiet_sim, "1.2.0")
+    assert set(record.regions) == {WESTEU} and not [t for t in record.tags if t.startswith(REGION_TAG)]
 
 
 def test_copy_refusals_name_the_field(server: ProviderServer, quiet_sim: Simulator) -> None:

@@ -68,7 +68,7 @@ def imp(name: str, file: Path | None = None, **extra: Any) -> dict[str, Any]:
 
 
 def image_names(sim: Simulator) -> set[str]:
-    return {i["name"] for i in wire_of(sim).images.list(SUB)}
+    return {i.name for i in wire_of(sim).images.listing(SUB)}
 
 
 # check: the file and the inputs, before any call ---------------------------------------------
@@ -173,7 +173,7 @@ def test_import_reaches_available_is_adopted_updated_and_deleted(server: Provide
     verdict, updated = server.change(ImportedImageProvider(), image_id, outs,
                                      imp("imported-web", tmp_path / "gone.vhd", tags={"team": "web"}))
     assert verdict.kind == "update" and updated["status"] == "available"
-    assert wire_of(quiet_sim).images.get(_path(image_id))["tags"]["team"] == "web"
+    assert wire_of(quiet_sim).images.get(_path(image_id)).tags["team"] == "web"
     moved, _ = server.check(ImportedImageProvider(), imp("imported-web", tmp_path / "gone.vhd",
                                                          object={"bucket": "golden/vhds", "key": "v2.vhd"}), olds=outs)
     assert server.diff(image_id, outs, moved).replaces == ["object"]

@@ -11,6 +11,7 @@ from azure.core.exceptions import ResourceExistsError
 from imageforge.providers.azure import scripts
 from imageforge.providers.resources.generalized_vm import STATE_TAG, GeneralizedVMProvider
 from imageforge.simulator.azure.model import run_command_log
+from imageforge.simulator.azure.vm import RunCommand, VirtualMachine
 from imageforge.simulator.core.simulator import Simulator
 from tests.engine import ProviderError, ProviderServer
 
@@ -31,8 +32,8 @@ def gvm(vm: str, **extra: Any) -> dict[str, Any]:
     return {"cloud": "azure", "region": "westeurope", "vm": vm, "owner": f"proj/sim/{vm.rsplit('/', 1)[-1]}", **extra}
 
 
-def runs(sim: Simulator, vm_name: str) -> list[dict[str, Any]]:
-    return [r for r in run_command_log(sim.store) if r["vm_name"] == vm_name]
+def runs(sim: Simulator, vm_name: str) -> list[RunCommand]:
+    return [r for r in run_command_log(sim.store) if r.vm_name == vm_name]
 
 
 def inner(script: list[str]) -> list[str]:
@@ -43,7 +44,7 @@ def inner(script: list[str]) -> list[str]:
     return script[start:script.index("'@")]
 
 
-def vm_doc(sim: Simulator, vm_id: str) -> dict[str, Any]:
+def vm_record(sim: Simulator, vm_id: str) -> VirtualMachine:
     doc = wire_of(sim).vms.find(vm_id, SUB)
     assert doc is not None
     return doc
@@ -70,7 +71,7 @@ def test_linux_probes_runs_scripts_then_waagent_and_marks_only_after_the_guest_c
     assert failures == [] and checked["cloud"] == "azure" and checked["service"] == "compute"  # the one that generalizes
     vm_id_out, outs = server.create(checked)
     assert vm_id_out == vm_id and outs["generalized"] is True and outs["power_state"] == "deallocated"
-    assert [inner(r["script"]) for r in runs(quiet_sim, name)] == [
+    assert [inner(r.script) for r in runs(quiet_sim, name)] == [
         scripts.probe("linux"), ["echo activate"], ["echo cleanup", "echo done"], scripts.generalize("linux")]
     assert [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]", "finalize[1]", "generalize"]
     assert [c["exit_code"] for c in outs["commands"]] == [scripts.NOT_GENERALIZED, 0, 0, 0]
@@ -80,7 +81,7 @@ def test_linux_probes_runs_scripts_then_waagent_and_marks_only_after_the_guest_c
     assert steps(quiet_sim, name) == [RUN] * 4 + ["VirtualMachines_Update", "VirtualMachines_PowerOff",
                                                   "VirtualMachines_Deallocate", "VirtualMachines_Generalize",
                                                   "VirtualMachines_Update"]
-    assert vm_doc(quiet_sim, vm_id)["tags"][STATE_TAG] == f"{checked['key']}/done"
+    assert vm_record(quiet_sim, vm_id).tags[STATE_TAG] == f"{checked['key']}/done"
     with pytest.raises(ResourceExistsError) as refused:
         raw_client(quiet_sim).virtual_machines.begin_start(RG, name, polling=False)
     assert code_of(refused.value) == "OperationNotAllowed"
@@ -92,8 +93,8 @@ def test_windows_runs_sysprep_with_quit_checks_image_state_then_powers_off_itsel
     _, outs = server.up(GeneralizedVMProvider(), gvm(name, resource_group=RG, finalize_scripts=["Write-Output kms"]))
     assert outs["generalized"] is True and outs["power_state"] == "deallocated" and outs["os_type"] == "windows"
     log = runs(quiet_sim, name)
-    assert [r["command_id"] for r in log] == ["RunPowerShellScript"] * 3
-    prep = inner(log[2]["script"])
+    assert [r.command_id for r in log] == ["RunPowerShellScript"] * 3
+    prep = inner(log[2].script)
     panther = next(i for i, line in enumerate(prep) if "Remove-Item" in line and r"C:\Windows\Panther" in line)
     sysprep = next(i for i, line in enumerate(prep) if "Sysprep.exe" in line)
     assert panther < sysprep and "'/quit'" in prep[sysprep] and "/shutdown" not in prep[sysprep]
@@ -108,7 +109,7 @@ def test_encrypted_vm_is_refused_before_any_command(server: ProviderServer, quie
     with pytest.raises(ProviderError) as refused:
         server.up(GeneralizedVMProvider(), gvm(vm_id))
     assert "encrypted" in refused.value.details and "decrypt" in refused.value.details
-    assert runs(quiet_sim, name) == [] and STATE_TAG not in vm_doc(quiet_sim, vm_id)["tags"]
+    assert runs(quiet_sim, name) == [] and STATE_TAG not in vm_record(quiet_sim, vm_id).tags
 
 
 def test_a_failing_script_leaves_the_vm_running_unmarked_and_a_retry_runs_the_steps_again(
@@ -130,8 +131,8 @@ def test_a_failing_script_leaves_the_vm_running_unmarked_and_a_retry_runs_the_st
     finally:
         remove()
     assert "finalize[0] exited 1" in failed.value.details and "left running and unmarked" in failed.value.details
-    doc = vm_doc(quiet_sim, vm_id)
-    assert STATE_TAG not in doc["tags"] and wire_of(quiet_sim).vms.state(doc)["power"] == "running"
+    vm = vm_record(quiet_sim, vm_id)
+    assert STATE_TAG not in vm.tags and wire_of(quiet_sim).vms.state(vm).power == "running"
     assert len(runs(quiet_sim, name)) == 2  # waagent never ran
     _, outs = server.up(GeneralizedVMProvider(), inputs)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]", "generalize"]
@@ -143,7 +144,7 @@ def test_a_script_that_fails_inside_the_guest_stops_everything(server: ProviderS
         server.up(GeneralizedVMProvider(), gvm(vm_id, finalize_scripts=[["echo prepare", "waagent -deprovision+user"]]))
     # Run Command said "succeeded"; the marker says waagent (waiting on its prompt without -force) exited 1
     assert "finalize[0] exited 1" in failed.value.details and "Do you want to proceed" in failed.value.details
-    assert STATE_TAG not in vm_doc(quiet_sim, vm_id)["tags"]
+    assert STATE_TAG not in vm_record(quiet_sim, vm_id).tags
 
 
 def test_throttled_run_commands_are_retried_without_running_twice(server: ProviderServer, quiet_sim: Simulator) -> None:
@@ -204,8 +205,8 @@ def test_a_crash_after_the_guest_generalized_is_resumed_by_probing_never_by_runn
             first.create(checked)
     finally:
         remove()
-    doc = vm_doc(quiet_sim, vm_id)
-    assert STATE_TAG not in doc["tags"] and wire_of(quiet_sim).vms.state(doc)["power"] == "running"
+    vm = vm_record(quiet_sim, vm_id)
+    assert STATE_TAG not in vm.tags and wire_of(quiet_sim).vms.state(vm).power == "running"
     assert len(runs(quiet_sim, name)) == 3  # probe, finalize, generalize: the guest is generalized, unmarked
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe"]
@@ -223,7 +224,7 @@ def test_a_crash_after_the_prepared_marker_resumes_with_the_api_steps(fresh_serv
             first.create(checked)
     finally:
         remove()
-    assert vm_doc(quiet_sim, vm_id)["tags"][STATE_TAG] == f"{checked['key']}/prepared"
+    assert vm_record(quiet_sim, vm_id).tags[STATE_TAG] == f"{checked['key']}/prepared"
     mark = quiet_sim.mark()
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and outs["commands"] == []
@@ -242,7 +243,7 @@ def test_a_stopped_windows_vm_that_was_never_sysprepped_is_refused_at_once(serve
         server.up(GeneralizedVMProvider(), gvm(vm_id))
     assert "is stopped and not generalized" in refused.value.details and "guest_prepared" in refused.value.details
     assert quiet_sim.ctx.now() - before < 60  # nothing waited for a shutdown Sysprep never started
-    assert quiet_sim.requests(VENDOR, RUN, since=mark) == [] and STATE_TAG not in vm_doc(quiet_sim, vm_id)["tags"]
+    assert quiet_sim.requests(VENDOR, RUN, since=mark) == [] and STATE_TAG not in vm_record(quiet_sim, vm_id).tags
 
 
 def test_guest_prepared_runs_nothing_in_the_guest(server: ProviderServer, quiet_sim: Simulator) -> None:
@@ -254,7 +255,7 @@ def test_guest_prepared_runs_nothing_in_the_guest(server: ProviderServer, quiet_
 def test_keep_user_adoption_diff_and_delete(server: ProviderServer, quiet_sim: Simulator) -> None:
     name, vm_id = fresh_vm(quiet_sim)
     _, outs = server.up(GeneralizedVMProvider(), gvm(vm_id, keep_user=True))
-    assert inner(runs(quiet_sim, name)[-1]["script"])[0] == "sudo waagent -deprovision -force || exit $?"
+    assert inner(runs(quiet_sim, name)[-1].script)[0] == "sudo waagent -deprovision -force || exit $?"
     again_id, again = server.up(GeneralizedVMProvider(), gvm(vm_id, keep_user=True, owner="proj/sim/other",
                                                              finalize_scripts=["echo late"]))
     assert again_id == vm_id and again["adopted"] is True and "did not run" in again["warnings"][0]

@@ -67,9 +67,9 @@ def test_run_command_results_carry_no_exit_code_and_the_log_keeps_it(compute: An
         RG, windows, {"commandId": "RunPowerShellScript", "script": ["Write-Output 'ready'", "exit 5"]}).result()
     assert [v.code for v in out.value] == ["ComponentStatus/StdOut/succeeded", "ComponentStatus/StdErr/succeeded"]
     assert out.value[0].message == "ready"
-    log = [r for r in run_command_log(azsim.store) if r["vm_name"] in (linux, windows)]
-    assert [(r["vm_name"], r["exit_code"]) for r in log] == [(linux, 0), (linux, 3), (windows, 5)]
-    assert log[0]["script"] == ["echo hello", "waagent -deprovision+user -force"]
+    log = [r for r in run_command_log(azsim.store) if r.vm_name in (linux, windows)]
+    assert [(r.vm_name, r.exit_code) for r in log] == [(linux, 0), (linux, 3), (windows, 5)]
+    assert log[0].script == ["echo hello", "waagent -deprovision+user -force"]
     with pytest.raises(HttpResponseError) as wrong:
         compute.virtual_machines.begin_run_command(RG, linux, {"commandId": "RunPowerShellScript", "script": ["dir"]})
     assert code_of(wrong.value) == "InvalidParameter"

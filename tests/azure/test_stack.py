@@ -10,7 +10,8 @@ import imageforge.providers
 from imageforge.providers.azure import scripts
 from imageforge.providers.resources.generalized_vm import GeneralizedVM
 from imageforge.simulator import Simulator, offline
-from imageforge.simulator.azure.model import run_command_log
+from imageforge.simulator.azure.model import SUBSCRIPTION, run_command_log
+from imageforge.simulator.azure.wire import AzureWire
 
 PROGRAM = Path(__file__).resolve().parents[2] / "stacks" / "__main__.py"
 # The Azure variant of the sample stack (what a Pulumi.<stack>.yaml holds under `config:`).
@@ -67,12 +68,12 @@ def test_azure_stack_generalizes_captures_and_replicates(sim: Simulator, monkeyp
     assert managed["status"] == "available" and managed["image_id"].endswith("/images/golden-web-2026-11")
     assert [r.typ.rsplit(":", 1)[1] for r in result.resources].count("GeneralizedVM") == 2
     runs = run_command_log(sim.store)
-    linux = [r["script"][r["script"].index("(") + 1:r["script"].index(")")] for r in runs if r["vm_name"] == "golden-linux"]
+    linux = [r.script[r.script.index("(") + 1:r.script.index(")")] for r in runs if r.vm_name == "golden-linux"]
     assert linux == [scripts.probe("linux"), ["echo activate licences", "echo clean caches"], scripts.generalize("linux")]
-    windows = [r["script"] for r in runs if r["vm_name"] == "golden-windows"]
+    windows = [r.script for r in runs if r.vm_name == "golden-windows"]
     assert len(windows) == 2 and any("Sysprep.exe" in line and "'/quit'" in line for line in windows[-1])
     offline.destroy(result)
-    made = [d for kind in ("gallery_version", "image")
-            for d in sim.store.list("azure", None, kind, account="00000000-0000-0000-0000-00000000000a")
-            if "imageforge-key" in d["tags"]]
-    assert len(made) == 2 and all(d.get("_deleted_at") for d in made)  # both deletions accepted and under way
+    wire = next(w for w in sim.wires if isinstance(w, AzureWire))
+    made = [r for r in [*wire.gallery.versions.all(SUBSCRIPTION), *wire.images.table.all(SUBSCRIPTION)]
+            if "imageforge-key" in r.tags]
+    assert len(made) == 2 and all(r.deleting is not None for r in made)  # both deletions accepted and under way

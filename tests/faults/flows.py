@@ -185,9 +185,9 @@ class Generalize:
     def setup(self, server: ProviderServer) -> Prior:
         self.count += 1
         vm = self._wire().vms.add_vm(f"campaign-{self.os_type.lower()}-{self.count}", self.os_type)
-        inputs = {"cloud": "azure", "region": "westeurope", "vm": vm["id"], "owner": _owner(f"vm-{self.count}"),
+        inputs = {"cloud": "azure", "region": "westeurope", "vm": vm.id, "owner": _owner(f"vm-{self.count}"),
                   "finalize_scripts": [["echo clean caches"]]}
-        return Prior(inputs=inputs, id=vm["id"])
+        return Prior(inputs=inputs, id=vm.id)
 
     def act(self, server: ProviderServer, prior: Prior) -> tuple[str, dict[str, Any]]:
         from imageforge.providers import GeneralizedVMProvider
@@ -207,13 +207,12 @@ class Generalize:
         """Never generalized without the guest steps; after a success, generalized and prepared."""
         from imageforge.simulator.azure.guest import SEALED
 
-        vm = next(v for v in self._wire().vms.all("vm", prior.id.split("/")[2]) if v["id"] == prior.id)
-        state = vm["_state"]
-        prepared = bool(state.get("deprovisioned")) if self.os_type == "Linux" else (
-            state.get("sysprepped") and state.get("image_state") == SEALED)
+        state = self._wire().vms.state_of(prior.id)
+        prepared = bool(state.deprovisioned) if self.os_type == "Linux" else (
+            state.sysprepped and state.image_state == SEALED)
         problems = []
-        if state.get("generalized") and not prepared:
+        if state.generalized and not prepared:
             problems.append(f"VM marked generalized but its guest was never prepared: {state}")
-        if succeeded and not state.get("generalized"):
+        if succeeded and not state.generalized:
             problems.append(f"reported generalized but the VM is not: {state}")
         return problems

@@ -130,7 +130,7 @@ def test_a_busy_server_adopts_this_identitys_image_or_retries(sim: Simulator, im
     with pytest.raises(InvalidState) as caught:
         ims.start_capture(request("golden-other", key="c" * 24))
     assert caught.value.retryable and caught.value.code == "IMG.0010"
-    assert [i["name"] for i in ImsModel(sim.ctx).images(BJ4)].count("golden-busy") == 1
+    assert len(ImsModel(sim.ctx).images(BJ4, name="golden-busy")) == 1
 
 
 def test_prepare_capture_reads_the_server(sim: Simulator, ims: ImsAdapter) -> None:

@@ -16,6 +16,7 @@ from imageforge.providers.huawei.importing import create_image_fields
 from imageforge.providers.huawei.rules import RULES
 from imageforge.simulator import Simulator
 from imageforge.simulator.huawei.model import ImsModel
+from imageforge.simulator.huawei.records import Image
 from tests.engine import ProviderError, ProviderServer
 from tests.test_imported_image import raw_disk
 
@@ -36,9 +37,9 @@ def fields(failures: list[Any]) -> list[str]:
     return [f.field for f in failures]
 
 
-def images(sim: Simulator) -> list[dict[str, Any]]:
+def images(sim: Simulator) -> list[Image]:
     """The private images IMS lists in the region (a job that failed before naming one made none)."""
-    return [i for i in ImsModel(sim.ctx).images(BJ4) if i["imagetype"] == "private"]
+    return ImsModel(sim.ctx).images(BJ4, imagetype="private")
 
 
 # rules ---------------------------------------------------------------------------------

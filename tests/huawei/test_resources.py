@@ -8,7 +8,9 @@ import pytest
 from imageforge.providers import CustomImageProvider, ImageRegionSetProvider
 from imageforge.providers.core.model import TAG_KEY
 from imageforge.simulator import Simulator
+from imageforge.simulator.huawei.copies import copy_cross_region
 from imageforge.simulator.huawei.model import ImsModel
+from imageforge.simulator.huawei.records import Image
 from imageforge.simulator.huawei.regions import vault_id
 from tests.engine import ProviderError, ProviderServer
 
@@ -27,9 +29,9 @@ def publish_inputs(image_id: str, regions: list[str] | tuple[str, ...], **extra:
             "owner": "proj/sim/golden-regions", **extra, "options": {**AGENCY, **dict(extra.get("options") or {})}}
 
 
-def listed(sim: Simulator, region: str, name: str) -> list[dict[str, Any]]:
+def listed(sim: Simulator, region: str, name: str) -> list[Image]:
     """Images IMS lists in `region` under `name` (any state)."""
-    return [i for i in ImsModel(sim.ctx).images(region) if i["name"] == name]
+    return ImsModel(sim.ctx).images(region, name=name)
 
 
 def most_copies_at_once(sim: Simulator) -> int:
@@ -105,8 +107,8 @@ def test_description_change_updates_in_place_and_source_change_replaces(server: 
     assert len(update) == 1 and update[0].params["ops"] == [{"op": "replace", "path": "/__description",
                                                              "value": "web tier, patched"}]
     record = listed(sim, BJ4, "golden-web")[0]
-    assert record["description"] == "web tier, patched"
-    assert record["tags"] == {"team": "ops", TAG_KEY: state["key"]}  # tier removed, the identity tag kept
+    assert record.description == "web tier, patched"
+    assert record.tags == {"team": "ops", TAG_KEY: state["key"]}  # tier removed, the identity tag kept
     assert outs["image_tags"] == {"team": "ops"} and len(sim.requests(VENDOR, "CreateImage")) == 1
 
 
@@ -114,8 +116,8 @@ def test_delete_during_creation_waits_then_deletes(server: ProviderServer, sim: 
     provider = CustomImageProvider()
     checked, _ = server.check(provider, image_inputs(source={"instance": WINDOWS}))
     model = ImsModel(sim.ctx)
-    job_id = model.create_image(BJ4, {"name": "golden-web", "instance_id": WINDOWS})
-    image_id = model.job(BJ4, job_id)["image_id"]
+    job_id = model.capture(BJ4, name="golden-web", instance_id=WINDOWS)
+    image_id = model.job(BJ4, job_id).image_id
     mark = sim.mark()
     server.delete(image_id, {**checked, "image_id": image_id})
     deletes = sim.requests(VENDOR, "GlanceDeleteImage", since=mark)
@@ -159,7 +161,7 @@ def test_throttling_slows_capture_but_loses_and_duplicates_nothing(server: Provi
         sim.inject(VENDOR, action, "throttle", times=times)
     image_id, outs = server.up(CustomImageProvider(), image_inputs())
     assert outs["status"] == "available"
-    assert [i["id"] for i in listed(sim, BJ4, "golden-web")] == [image_id]
+    assert [i.id for i in listed(sim, BJ4, "golden-web")] == [image_id]
     assert len([r for r in sim.requests(VENDOR, "CreateImage") if r.status == 200]) == 1
     throttled = [r for r in sim.requests(VENDOR) if r.status == 429]
     assert len(throttled) == 10 and {r.error for r in throttled} == {"APIGW.0308"}
@@ -169,32 +171,30 @@ def test_a_lost_create_reply_is_adopted_not_repeated(server: ProviderServer, sim
     """CreateImage applied, its reply lost (5xx): the image carrying the identity is found and adopted."""
     sim.inject(VENDOR, "CreateImage", "lost")
     image_id, outs = server.up(CustomImageProvider(), image_inputs())
-    assert outs["status"] == "available" and [i["id"] for i in listed(sim, BJ4, "golden-web")] == [image_id]
+    assert outs["status"] == "available" and [i.id for i in listed(sim, BJ4, "golden-web")] == [image_id]
     assert [r.status for r in sim.requests(VENDOR, "CreateImage")] == [500]
 
 
 def test_a_rerun_adopts_the_capture_an_earlier_run_started(server: ProviderServer, sim: Simulator) -> None:
     """The provider died after CreateImage: the next `up` finds the image by its tag and starts nothing."""
     checked, _ = server.check(CustomImageProvider(), image_inputs())
-    ImsModel(sim.ctx).create_image(BJ4, {"name": "golden-web", "instance_id": LINUX,
-                                         "image_tags": [{"key": TAG_KEY, "value": checked["key"]}]})
+    ImsModel(sim.ctx).capture(BJ4, name="golden-web", instance_id=LINUX, tags={TAG_KEY: checked["key"]})
     mark = sim.mark()
     image_id, outs = server.create(checked)
     assert outs["status"] == "available" and sim.requests(VENDOR, "CreateImage", since=mark) == []
-    assert [i["id"] for i in listed(sim, BJ4, "golden-web")] == [image_id]
+    assert [i.id for i in listed(sim, BJ4, "golden-web")] == [image_id]
 
 
 def test_a_rerun_deletes_what_failed_and_captures_again(server: ProviderServer, sim: Simulator) -> None:
     checked, _ = server.check(CustomImageProvider(), image_inputs())
     sim.inject(VENDOR, "CreateImage", "fail", params={"after": 60})
     model = ImsModel(sim.ctx)
-    job_id = model.create_image(BJ4, {"name": "golden-web", "instance_id": LINUX,
-                                      "image_tags": [{"key": TAG_KEY, "value": checked["key"]}]})
-    failed = model.job(BJ4, job_id)["image_id"]
+    job_id = model.capture(BJ4, name="golden-web", instance_id=LINUX, tags={TAG_KEY: checked["key"]})
+    failed = model.job(BJ4, job_id).image_id
     sim.advance(120)
     image_id, outs = server.create(checked)
     assert outs["status"] == "available" and image_id != failed
-    assert [i["id"] for i in listed(sim, BJ4, "golden-web")] == [image_id]
+    assert [i.id for i in listed(sim, BJ4, "golden-web")] == [image_id]
 
 
 # ImageRegionSet ------------------------------------------------------------------------
@@ -212,9 +212,9 @@ def test_seven_regions_never_more_than_five_copy_jobs_and_all_complete(server: P
     assert most_copies_at_once(sim) == 5
     for region in SEVEN:
         [copy] = listed(sim, region, "golden-web")
-        assert copy["id"] == state["images"][region]["image_id"]
-        assert copy["tags"] == {"team": "web", TAG_KEY: state["key"]}
-        assert copy["description"] == f"published [imageforge:{state['key']}]"
+        assert copy.id == state["images"][region]["image_id"]
+        assert copy.tags == {"team": "web", TAG_KEY: state["key"]}
+        assert copy.description == f"published [imageforge:{state['key']}]"
     server.delete(set_id, state)
     assert all(listed(sim, region, "golden-web") == [] for region in SEVEN)
 
@@ -226,8 +226,8 @@ def test_a_lost_copy_reply_is_found_by_its_marker_not_copied_twice(server: Provi
                                                                   tags={"team": "web"}))
     for region in ("cn-east-3", "ap-southeast-1"):
         [copy] = listed(sim, region, "golden-web")
-        assert copy["id"] == state["images"][region]["image_id"]
-        assert copy["tags"] == {"team": "web", TAG_KEY: state["key"]}  # labelled though its start's reply was lost
+        assert copy.id == state["images"][region]["image_id"]
+        assert copy.tags == {"team": "web", TAG_KEY: state["key"]}  # labelled though its start's reply was lost
     assert sorted(r.status for r in sim.requests(VENDOR, "CopyImageCrossRegion")) == [200, 500]
 
 
@@ -238,7 +238,7 @@ def test_throttled_publish_loses_and_duplicates_nothing(server: ProviderServer, 
     _, state = server.up(ImageRegionSetProvider(), publish_inputs(image_id, ["cn-east-3", "ap-southeast-1"]))
     assert sorted(state["images"]) == ["ap-southeast-1", "cn-east-3"]
     for region in ("cn-east-3", "ap-southeast-1"):
-        assert [i["id"] for i in listed(sim, region, "golden-web")] == [state["images"][region]["image_id"]]
+        assert [i.id for i in listed(sim, region, "golden-web")] == [state["images"][region]["image_id"]]
 
 
 def test_failed_copy_names_region_and_reason_and_leaves_no_copy(server: ProviderServer, sim: Simulator) -> None:
@@ -252,14 +252,12 @@ def test_failed_copy_names_region_and_reason_and_leaves_no_copy(server: Provider
 
 def test_deleting_a_copy_still_running_waits_for_it_then_deletes(server: ProviderServer, sim: Simulator) -> None:
     """IMS cannot cancel a copy: the set waits for the running copy to end, then deletes it."""
-    from imageforge.simulator.huawei.copies import copy_cross_region
-
     image_id = captured(server)
     set_id, state = server.up(ImageRegionSetProvider(), publish_inputs(image_id, ["cn-east-3"]))
     model = ImsModel(sim.ctx)
-    job_id = copy_cross_region(model, BJ4, image_id, {"name": "golden-web", "region": "ap-southeast-1",
-                                                      "project_name": "ap-southeast-1", "agency_name": "a"})
-    running = model.job(BJ4, job_id)["image_id"]
+    job_id = copy_cross_region(model, BJ4, image_id, name="golden-web", destination="ap-southeast-1",
+                               project_name="ap-southeast-1", agency_name="a")
+    running = model.job(BJ4, job_id).image_id
     images = {**state["images"], "ap-southeast-1": {"image_id": running, "status": "creating"}}
     mark = sim.mark()
     server.delete(set_id, {**state, "images": images})
@@ -317,6 +315,6 @@ def test_renaming_and_retagging_copies_keeps_their_identity(server: ProviderServ
         image_id, ["cn-east-3"], name="golden-renamed", description="moved", tags={"team": "ops"}))
     assert verdict.kind == "update" and outs["images"]["cn-east-3"]["status"] == "available"
     [copy] = listed(sim, "cn-east-3", "golden-renamed")
-    assert copy["description"] == f"moved [imageforge:{state['key']}]"
-    assert copy["tags"] == {"team": "ops", TAG_KEY: state["key"]}
+    assert copy.description == f"moved [imageforge:{state['key']}]"
+    assert copy.tags == {"team": "ops", TAG_KEY: state["key"]}
     assert len([r for r in sim.requests(VENDOR, "CopyImageCrossRegion") if r.status == 200]) == 1

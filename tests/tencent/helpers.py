@@ -8,6 +8,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from imageforge.simulator.tencent.model import VENDOR
+from imageforge.simulator.tencent.records import COPY, Image, Snapshot
+
 
 def request(model_cls: type, **params: Any) -> Any:
     """An SDK request model filled the way the SDK's own from_json_string does (nested models included)."""
@@ -15,6 +18,26 @@ def request(model_cls: type, **params: Any) -> Any:
     model.from_json_string(json.dumps(params))
     return model
 
+
+# the simulated cloud's own records, read the way its model reads them ----------------------
+def stored_image(sim: Any, region: str, image_id: str) -> Image | None:
+    found = sim.store.get(VENDOR, region, "image", image_id)
+    return None if found is None else Image.from_record(found)
+
+
+def own_images(sim: Any, region: str) -> list[Image]:
+    """The account's images in a region (public images left out), as the simulator keeps them."""
+    return [i for i in map(Image.from_record, sim.store.list(VENDOR, region, "image")) if i.own]
+
+
+def copies_in(sim: Any, region: str) -> list[Image]:
+    """The images SyncImages made in a region."""
+    return [i for i in own_images(sim, region) if i.kind == COPY]
+
+
+def made_snapshots(sim: Any, region: str) -> list[Snapshot]:
+    """Snapshots a capture, an import or a sync made for its image (the seeds' own are left out)."""
+    return [s for s in map(Snapshot.from_record, sim.store.list(VENDOR, region, "snapshot")) if s.owner_image]
 
 
 SECTOR, MiB = 512, 1 << 20

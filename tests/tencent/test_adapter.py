@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from imageforge.providers.core.waiting import Backoff, Done, Pending, Waiter
 from imageforge.providers.tencent import client, mapping
 from imageforge.providers.tencent.cvm import CvmAdapter
 from imageforge.simulator.tencent.model import VENDOR
+from imageforge.simulator.tencent.records import Instance
 
 KEY = {"imageforge-key": "k-123"}
 
@@ -101,9 +103,9 @@ def test_prepare_capture_warns_and_refuses_what_would_not_hold(tc_sim, adapter):
     with pytest.raises(errors.InvalidArgument) as linux:
         adapter().prepare_capture(from_instance(sysprep=True))
     assert "Windows" in linux.value.message and "TencentOS" in linux.value.message and "Fix: remove sysprep" in linux.value.message
-    bare = {**tc_sim.store.get(VENDOR, "ap-guangzhou", "instance", "ins-gzwin001"), "InstanceId": "ins-gzwin002",
-            "DataDisks": []}
-    tc_sim.store.put(VENDOR, "ap-guangzhou", "instance", "ins-gzwin002", bare)
+    seeded = Instance.from_record(tc_sim.store.get(VENDOR, "ap-guangzhou", "instance", "ins-gzwin001"))
+    bare = replace(seeded, instance_id="ins-gzwin002", data_disks=[])
+    tc_sim.store.put(VENDOR, "ap-guangzhou", "instance", "ins-gzwin002", bare.to_record())
     with pytest.raises(errors.InvalidArgument) as no_disk:
         adapter().prepare_capture(from_instance(instance="ins-gzwin002", scope=Scope.SYSTEM_AND_DATA))
     assert "no data disk" in no_disk.value.message

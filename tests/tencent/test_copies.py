@@ -20,6 +20,8 @@ from imageforge.providers.tencent.cvm import CvmAdapter
 from imageforge.providers.tencent.spec import SPEC
 from imageforge.simulator.tencent.model import VENDOR
 
+from .helpers import copies_in, stored_image
+
 REGION = "ap-guangzhou"
 FOUR = ["ap-shanghai", "ap-beijing", "ap-singapore", "ap-tokyo"]
 KEY = "set-key-1"
@@ -59,11 +61,10 @@ def source(tc_sim) -> str:
 
 
 def source_tags(tc_sim, image_id: str) -> dict[str, str]:
-    return mapping.tags_of(tc_sim.store.get(VENDOR, REGION, "image", image_id))
-
-
-def copies_in(tc_sim, region: str) -> list[dict]:
-    return [i for i in tc_sim.store.list(VENDOR, region, "image") if i.get("kind") == "copy"]
+    """Every tag the simulator keeps on the source, the sync record included."""
+    stored = stored_image(tc_sim, REGION, image_id)
+    assert stored is not None
+    return dict(stored.tags)
 
 
 def syncs(tc_sim, since: int = 0) -> list[dict]:
@@ -148,8 +149,8 @@ def test_an_encrypted_copy_is_made_in_the_source_region_with_its_key(tc_sim, sou
     assert isinstance(out[REGION], Started)
     assert syncs(tc_sim)[-1] == {"ImageIds": [source], "DestinationRegions": [REGION], "ImageSetRequired": True,
                                  "ImageName": "golden-enc", "Encrypt": True, "KmsKeyId": "kms-123"}
-    made = tc_sim.store.get(VENDOR, REGION, "image", out[REGION].image_id)
-    assert made["encrypted"] and made["kms_key_id"] == "kms-123"
+    made = stored_image(tc_sim, REGION, out[REGION].image_id)
+    assert made is not None and made.encrypted and made.kms_key_id == "kms-123"
     # the copy is found again by name in the source's own region, and the source itself never is
     found = cvm.find_copies(request, [REGION], Identity(KEY))
     assert [i.image_id for i in found[REGION]] == [out[REGION].image_id]
@@ -198,7 +199,7 @@ def test_a_lost_sync_reply_is_looked_up_not_repeated(tc_sim, source):
     assert len(tc_sim.requests(VENDOR, "SyncImages")) == 1  # applied once, its reply lost, never sent again
     assert all(c.state is CopyState.AVAILABLE and c.labelled for c in publish.copies.values())
     for region in FOUR[:2]:
-        assert [mapping.tags_of(i).get("imageforge-key") for i in copies_in(tc_sim, region)] == [KEY]
+        assert [dict(i.tags).get("imageforge-key") for i in copies_in(tc_sim, region)] == [KEY]
     assert INTENT not in source_tags(tc_sim, source)
 
 
@@ -252,7 +253,7 @@ def test_crash_after_the_sync_before_any_label_is_adopted_by_the_record(tc_sim, 
     assert len(syncs(tc_sim)) == 1
     for region in FOUR:
         (copy,) = copies_in(tc_sim, region)
-        assert mapping.tags_of(copy)["imageforge-key"] == KEY and copy["ImageName"] == "golden-copy"
+        assert dict(copy.tags)["imageforge-key"] == KEY and copy.name == "golden-copy"
     assert INTENT not in source_tags(tc_sim, source)
 
 
@@ -278,9 +279,10 @@ def test_the_record_never_adopts_another_resources_image_or_an_unrecorded_region
                                              tags={"imageforge-key": "someone-else"})).image_id
     bj = CvmAdapter(Target("tencent", "cvm", "ap-beijing", "sim"))
     unrecorded = bj.start_capture(CaptureRequest(name="golden", source=Source(instance="ins-bjlnx001"))).image_id
-    record = {"Key": INTENT, "Value": f"ap-shanghai,{REGION}"}
-    stored = tc_sim.store.get(VENDOR, REGION, "image", source)
-    tc_sim.store.put(VENDOR, REGION, "image", source, {**stored, "Tags": [*stored["Tags"], record]})
+    stored = stored_image(tc_sim, REGION, source)
+    assert stored is not None
+    stored.tags.append((INTENT, f"ap-shanghai,{REGION}"))
+    tc_sim.store.put(VENDOR, REGION, "image", source, stored.to_record())
     found = cvm.find_copies(request, ["ap-shanghai", "ap-beijing", REGION], Identity(KEY))
     assert found == {"ap-shanghai": [], "ap-beijing": [], REGION: []}
     tc_sim.advance(3600)

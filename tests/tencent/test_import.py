@@ -17,8 +17,10 @@ from imageforge.providers.tencent import mapping
 from imageforge.providers.tencent.cvm import CvmAdapter
 from imageforge.providers.tencent.rules import RULES
 from imageforge.simulator import Simulator
+from imageforge.simulator.tencent.records import Image, Snapshot
 from tests.engine import ProviderError, ProviderServer
 
+from . import helpers
 from .helpers import request, windows_disk
 
 VENDOR = "tencent-cvm"
@@ -36,12 +38,12 @@ def import_inputs(file: Path | None, **extra: object) -> dict[str, object]:
     return {**base, **extra}
 
 
-def own_images(sim: Simulator) -> list[dict]:
-    return [i for i in sim.store.list(VENDOR, REGION, "image") if i.get("kind") != "public"]
+def own_images(sim: Simulator) -> list[Image]:
+    return helpers.own_images(sim, REGION)
 
 
-def import_snapshots(sim: Simulator) -> list[dict]:
-    return [s for s in sim.store.list(VENDOR, REGION, "snapshot") if s.get("owner_image")]
+def import_snapshots(sim: Simulator) -> list[Snapshot]:
+    return helpers.made_snapshots(sim, REGION)
 
 
 # through the provider server --------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_the_lifecycle_finds_an_import_by_its_tag_when_the_reply_names_none(tc_s
     req = ImportRequest(name="late", bucket=BUCKET, key="late.raw", format="raw", tags={"imageforge-key": "k-3"})
     started = lifecycle.start(wait, "start", lambda: adapter.start_import(req), lambda: adapter.find_images(Identity("k-3")))
     image_id = lifecycle.resolve(adapter, wait, started, Identity("k-3"), "the import")
-    assert image_id == own_images(tc_sim)[0]["ImageId"]
+    assert image_id == own_images(tc_sim)[0].image_id
     assert lifecycle.settle(adapter, wait, image_id, "import").raw_status == "NORMAL"
 
 

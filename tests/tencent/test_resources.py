@@ -7,9 +7,10 @@ from tencentcloud.cvm.v20170312 import models
 from imageforge.providers import CustomImageProvider, ImageRegionSetProvider
 from imageforge.simulator import Simulator
 from imageforge.simulator.tencent.model import CvmModel
+from imageforge.simulator.tencent.records import Image
 from tests.engine import ProviderError, ProviderServer
 
-from .helpers import request
+from .helpers import own_images, request, stored_image
 
 VENDOR = "tencent-cvm"
 REGION = "ap-guangzhou"
@@ -28,8 +29,8 @@ def publish_inputs(image_id: str, regions: list[str], **extra: object) -> dict[s
             "owner": "proj/sim/golden-regions", **extra}
 
 
-def images_in(sim: Simulator, region: str) -> list[dict]:
-    return [i for i in sim.store.list(VENDOR, region, "image") if i.get("kind") != "public"]
+def images_in(sim: Simulator, region: str) -> list[Image]:
+    return own_images(sim, region)
 
 
 # CustomImage ---------------------------------------------------------------------------
@@ -105,9 +106,12 @@ def test_check_refuses_what_cvm_does_not_take_with_the_way_that_does(server: Pro
 def test_delete_during_creation_waits_then_deletes(server: ProviderServer, sim: Simulator) -> None:
     provider = CustomImageProvider()
     checked, _ = server.check(provider, image_inputs())
-    image_id = CvmModel(sim.ctx).create_image(REGION, {"InstanceId": LINUX, "ImageName": "golden-web"},
-                                              [{"Key": "imageforge-owns-snapshots", "Value": "true"}])
-    snapshots = [s["SnapshotId"] for s in sim.store.get(VENDOR, REGION, "image", image_id)["SnapshotSet"]]
+    image_id = CvmModel(sim.ctx).create_image(
+        REGION, name="golden-web", description="", instance_id=LINUX, snapshot_ids=[], data_disk_ids=[], sysprep=False,
+        family="", tags=[("imageforge-owns-snapshots", "true")], dry_run=False)
+    made = stored_image(sim, REGION, image_id)
+    assert made is not None and made.state(sim.clock.now())[0] == "CREATING"
+    snapshots = [s.snapshot_id for s in made.snapshots]
     mark = sim.mark()
     server.delete(image_id, {**checked, "image_id": image_id})
     deletes = sim.requests(VENDOR, "DeleteImages", since=mark)
@@ -195,10 +199,10 @@ def test_an_encrypted_copy_in_the_source_region(server: ProviderServer, sim: Sim
     assert (sync.params["Encrypt"], sync.params["KmsKeyId"], sync.params["ImageName"]) == (True, "kms-web", "golden-web-enc")
     copy_id = state["images"][REGION]["image_id"]
     assert copy_id != image_id and state["images"][REGION]["status"] == "available"
-    stored = sim.store.get(VENDOR, REGION, "image", copy_id)
-    assert stored["encrypted"] and stored["ImageName"] == "golden-web-enc"
+    stored = stored_image(sim, REGION, copy_id)
+    assert stored is not None and stored.encrypted and stored.name == "golden-web-enc"
     server.delete(set_id, state)
-    assert [i["ImageId"] for i in images_in(sim, REGION)] == [image_id]
+    assert [i.image_id for i in images_in(sim, REGION)] == [image_id]
 
 
 def test_create_adopts_copies_an_interrupted_run_started(server: ProviderServer, sim: Simulator) -> None:
@@ -216,9 +220,9 @@ def test_create_adopts_copies_an_interrupted_run_started(server: ProviderServer,
     assert {r: v["image_id"] for r, v in state["images"].items()} == {r: s.image_id for r, s in earlier.items()}  # type: ignore[union-attr]
     for region in FOUR[:2]:
         (copy,) = images_in(sim, region)
-        assert {t["Key"]: t["Value"] for t in copy["Tags"]} == {"imageforge-key": checked["key"], "team": "web"}
-    source = sim.store.get(VENDOR, REGION, "image", image_id)
-    assert not any(t["Key"].startswith("imageforge-sync.") for t in source["Tags"])
+        assert dict(copy.tags) == {"imageforge-key": checked["key"], "team": "web"}
+    source = stored_image(sim, REGION, image_id)
+    assert source is not None and source.tags and not any(k.startswith("imageforge-sync.") for k, _ in source.tags)
 
 
 def test_a_failed_region_is_named_and_no_copy_is_left(server: ProviderServer, sim: Simulator) -> None:

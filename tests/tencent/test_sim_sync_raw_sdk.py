@@ -6,7 +6,7 @@ from tencentcloud.cvm.v20170312 import models
 
 from imageforge.simulator.tencent.model import VENDOR, copy_seconds
 
-from .helpers import request
+from .helpers import copies_in, request, stored_image
 from .test_sim_raw_sdk import FOUR, _raises, capture, ready_image, state
 
 
@@ -80,7 +80,7 @@ def test_sync_refuses_a_destination_where_the_name_is_taken_before_starting_any(
     err = _raises("InvalidImageName.Duplicate", client.SyncImages,
                   request(sync, ImageIds=[image_id], DestinationRegions=["ap-beijing", "ap-shanghai"], ImageName="taken"))
     assert "ap-shanghai" in err.message
-    assert [i for i in tc_sim.store.list(VENDOR, "ap-beijing", "image") if i.get("kind") == "copy"] == []
+    assert copies_in(tc_sim, "ap-beijing") == []
     assert state(client, image_id).ImageState == "NORMAL"
     capture(cvm("ap-beijing"), InstanceId="ins-bjlnx001", ImageName="golden-linux")
     _raises("InvalidImageName.Duplicate", client.SyncImages,  # the default name is the source's
@@ -102,4 +102,5 @@ def test_an_encrypted_copy_is_made_in_the_source_region_only(tc_sim, cvm, common
     snaps = [s.SnapshotId for s in state(client, made.ImageId).SnapshotSet]
     shown = common("cbs").call_json("DescribeSnapshots", {"SnapshotIds": snaps})["Response"]["SnapshotSet"]
     assert shown and all(s["Encrypt"] for s in shown)
-    assert tc_sim.store.get(VENDOR, "ap-guangzhou", "image", made.ImageId)["kms_key_id"] == "kms-abc"
+    stored = stored_image(tc_sim, "ap-guangzhou", made.ImageId)
+    assert stored is not None and stored.encrypted and stored.kms_key_id == "kms-abc"
