@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from ..core import credentials
+from .auth import CREDENTIALS
 from ..core.endpoints import load_sim_endpoints
 from ..core.errors import ErrorTable
 from ..core.model import Target
@@ -16,7 +17,7 @@ _CLIENTS: dict[tuple[str, str, str, str], Any] = {}  # never pickled: module-lev
 def _client(region: str, simulated: bool) -> Any:
     from aliyunsdkcore.client import AcsClient
 
-    creds = credentials.resolve(VENDOR, simulated=simulated)
+    creds = credentials.resolve(CREDENTIALS, simulated=simulated)
     key = (region, creds.get("access_key_id"), creds.get("access_key_secret"), creds.get("security_token"))
     client = _CLIENTS.get(key)
     if client is None:

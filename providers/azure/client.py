@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import credentials
+from .auth import CREDENTIALS
 from ..core.endpoints import load_sim_endpoints
 from ..core.model import Target
 
@@ -32,14 +33,14 @@ class StaticToken:
 
 def subscription_id(target: Target) -> str:
     """AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID (the simulator's fixed one in profile sim)."""
-    return credentials.resolve("azure", simulated=target.simulated).get("subscription_id")
+    return credentials.resolve(CREDENTIALS, simulated=target.simulated).get("subscription_id")
 
 
 def credential(target: Target) -> Any:
     """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...)."""
     if target.simulated:
         return StaticToken()
-    creds = credentials.resolve("azure")
+    creds = credentials.resolve(CREDENTIALS)
     tenant, client, secret = creds.get("tenant_id"), creds.get("client_id"), creds.get("client_secret")
     if tenant and client and secret:
         from azure.identity import ClientSecretCredential

@@ -11,14 +11,6 @@ import os
 import re
 
 HIDDEN = "[redacted]"
-# Environment variables whose values are secrets or identify a credential (a key id helps an attacker too).
-SECRET_ENV = (
-    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-    "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN",
-    "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SECURITY_TOKEN",
-    "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_ACCESS_KEY", "HW_SECRET_KEY",
-    "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-)
 _NAMES = (r"AccessKeyId|AccessKeySecret|AccessKey|SecretId|SecretKey|SecurityToken|Security-Token|SessionToken|"
           r"Token|Signature|SignatureNonce|Authorization|Credential|X-TC-Token|x-acs-security-token|sig|"
           r"client_secret|password|Access|ak|sk")
@@ -37,7 +29,10 @@ MIN_SECRET = 8  # shorter values would redact ordinary words
 
 
 def _known_values() -> list[str]:
-    values = {os.environ.get(name, "") for name in SECRET_ENV}
+    """The values of every credential variable any cloud declares (each vendor's auth.py), longest first."""
+    from .registry import credential_env_names  # lazily: the registry's errors module imports this one
+
+    values = {os.environ.get(name, "") for name in credential_env_names()}
     return sorted((v for v in values if len(v) >= MIN_SECRET), key=len, reverse=True)
 
 

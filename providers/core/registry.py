@@ -28,6 +28,11 @@ class ServiceEntry:
     sdk: tuple[str, ...] = ()  # the vendor SDK modules the adapter needs (the package extra's)
 
     @property
+    def credentials(self) -> str:
+        """"module:CREDENTIALS": where the cloud's credentials come from (pure Python, no SDK)."""
+        return f"{_P}.{self.cloud}.auth:CREDENTIALS"
+
+    @property
     def capabilities(self) -> frozenset[str]:
         return spec_of(self).capabilities
 
@@ -84,6 +89,14 @@ def missing_sdk(found: ServiceEntry) -> list[str]:
         if not present:
             missing.append(module)
     return missing
+
+
+def credential_env_names() -> tuple[str, ...]:
+    """Every environment name any cloud reads credentials from (what redaction removes wherever it appears)."""
+    names: dict[str, None] = {}
+    for found in SERVICES.values():
+        names.update(dict.fromkeys(_load(found.credentials).env_names))
+    return tuple(names)
 
 
 def spec_of(found: ServiceEntry) -> ServiceSpec:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ..core import credentials
+from .auth import CREDENTIALS
 from ..core.endpoints import load_sim_endpoints
 from ..core.errors import CloudError, InvalidArgument
 from ..core.model import Target
@@ -65,7 +66,7 @@ class Clients:
                 raise InvalidArgument(f"region {region!r} is not simulated; simulated regions: "
                                       f"{', '.join(sorted(projects))}", vendor=ERROR_VENDOR, operation="project lookup")
             return str(projects[region])
-        creds = credentials.resolve(VENDOR)
+        creds = credentials.resolve(CREDENTIALS)
         if region == self.target.region and creds.get("project_id"):
             return creds.get("project_id")
         return None  # the SDK asks IAM for the region's project
@@ -92,7 +93,7 @@ class Clients:
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
 
-        creds = credentials.resolve(VENDOR, simulated=self.target.simulated)
+        creds = credentials.resolve(CREDENTIALS, simulated=self.target.simulated)
         basic = BasicCredentials(creds.get("ak"), creds.get("sk"), self.project_id(region))
         if creds.get("security_token"):
             basic = basic.with_security_token(creds.get("security_token"))

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from ..core import credentials
+from .auth import CREDENTIALS
 from ..core.endpoints import load_sim_endpoints
 from ..core.errors import CloudError
 from ..core.model import Target
@@ -37,7 +38,7 @@ def _profile(target: Target, service: str, region: str) -> Any:
 def _credential(target: Target) -> tuple[Any, tuple[str, ...]]:
     from tencentcloud.common import credential
 
-    creds = credentials.resolve(VENDOR, simulated=target.simulated)
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated)
     values = (creds.get("secret_id"), creds.get("secret_key"), creds.get("token"))
     return credential.Credential(values[0], values[1], values[2] or None), values
 

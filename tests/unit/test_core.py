@@ -5,6 +5,7 @@ import pytest
 
 from imageforge.providers.alibaba import ecs_mapping
 from imageforge.providers.alibaba.ecs_rules import IMAGE_NAME, RULES
+from imageforge.providers.alibaba.auth import CREDENTIALS as ALIBABA_CREDENTIALS
 from imageforge.providers.core import credentials, errors
 from imageforge.providers.core.model import ImageStatus
 from imageforge.providers.core.timeouts import CAPTURE_DEFAULTS, Timeouts, parse_duration
@@ -29,23 +30,23 @@ def test_timeouts_from_input() -> None:
 
 
 def test_alibaba_credentials_from_either_name() -> None:
-    creds = credentials.resolve("alibaba", environ={"ALICLOUD_ACCESS_KEY": "id1", "ALICLOUD_SECRET_KEY": "s1"})
+    creds = credentials.resolve(ALIBABA_CREDENTIALS, environ={"ALICLOUD_ACCESS_KEY": "id1", "ALICLOUD_SECRET_KEY": "s1"})
     assert creds.get("access_key_id") == "id1" and "s1" not in repr(creds)
-    creds = credentials.resolve("alibaba", environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "id2", "ALICLOUD_ACCESS_KEY": "id1",
+    creds = credentials.resolve(ALIBABA_CREDENTIALS, environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "id2", "ALICLOUD_ACCESS_KEY": "id1",
                                                     "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s2"})
     assert creds.get("access_key_id") == "id2"
 
 
 def test_missing_credentials_name_every_variable() -> None:
     with pytest.raises(errors.CredentialsMissing) as caught:
-        credentials.resolve("alibaba", environ={})
+        credentials.resolve(ALIBABA_CREDENTIALS, environ={})
     message = str(caught.value)
     for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"):
         assert name in message
 
 
 def test_simulated_credentials_never_use_real_keys() -> None:
-    creds = credentials.resolve("alibaba", simulated=True, environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "REAL"})
+    creds = credentials.resolve(ALIBABA_CREDENTIALS, simulated=True, environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "REAL"})
     assert creds.get("access_key_id") != "REAL"
 
 
