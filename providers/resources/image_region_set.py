@@ -21,7 +21,6 @@ from ..core.protocol import ImageCopier
 from ..core.service import ServiceSpec
 from ..core.timeouts import COPY_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
-from ..core.waiting import Waiter
 from . import common, lifecycle
 from .schemas import IMAGE_REGION_SET
 
