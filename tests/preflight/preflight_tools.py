@@ -150,8 +150,10 @@ VARIANTS: list[tuple[str, list[str], str, str | None]] = [
 
 def create_encrypted(*args: str) -> None:
     """`qemu-img create` with LUKS: qemu times its key derivation with the thread CPU clock, which
-    can read zero on a coarse clock ("Unable to get accurate CPU usage"); that one failure is retried."""
-    for _ in range(5):
+    can read zero on a coarse clock ("Unable to get accurate CPU usage", about a third of runs with
+    SHA-256 here). Callers pick SHA-512, whose slower rounds make the timed window readable, and
+    that one failure is retried: a failed attempt costs milliseconds."""
+    for _ in range(60):
         proc = subprocess.run([tool("qemu-img"), "create", "-q", "--object", "secret,id=s0,data=abc", *args],
                               capture_output=True, text=True)
         if proc.returncode == 0:

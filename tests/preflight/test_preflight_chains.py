@@ -16,7 +16,7 @@ from imageforge.providers.preflight.vhdx import FILE_PARAMETERS
 def test_encrypted_qcow2_matches_qemu_img(tmp_path, scheme):
     path = tmp_path / f"{scheme}.qcow2"
     options = f"encrypt.format={scheme},encrypt.key-secret=s0"
-    create_encrypted("-f", "qcow2", "-o", options + (",encrypt.iter-time=10" if scheme == "luks" else ""),
+    create_encrypted("-f", "qcow2", "-o", options + (",encrypt.iter-time=10,encrypt.hash-alg=sha512" if scheme == "luks" else ""),
                      str(path), "1G")
     info = qemu_info(path)
     image = inspect(path)

@@ -262,7 +262,7 @@ def test_missing_file_directory_and_fifo(tmp_path):
 
 def test_luks_container_is_raw_and_encrypted(tmp_path):
     path = tmp_path / "disk.luks"
-    create_encrypted("-f", "luks", "-o", "key-secret=s0,iter-time=10", str(path), "16M")
+    create_encrypted("-f", "luks", "-o", "key-secret=s0,iter-time=10,hash-alg=sha512", str(path), "16M")
     info = qemu_info(path)
     image = inspect(path)
     assert info["format"] == "luks" and info["encrypted"] is True
