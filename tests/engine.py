@@ -140,6 +140,11 @@ class ProviderServer:
         returned = from_struct(reply.inputs) if reply.HasField("inputs") else dict(inputs)
         return reply.id, from_struct(reply.properties), returned
 
+    def import_read(self, id_: str, urn: str = "") -> tuple[str, dict[str, Any]]:
+        """The engine's Read for `import_`: the id alone, with no properties and no inputs."""
+        reply = self._call("Read", proto.ReadRequest(id=id_, urn=urn))
+        return reply.id, from_struct(reply.properties)
+
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any], urn: str = "") -> dict[str, Any]:
         reply = self._call("Update", proto.UpdateRequest(id=id_, urn=urn, olds=to_struct(olds), news=to_struct(news)))
         return from_struct(reply.properties)

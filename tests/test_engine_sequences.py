@@ -5,11 +5,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pulumi.runtime import rpc
 
 from imageforge.providers import CustomImageProvider, ImageRegionSetProvider, ImportedImageProvider
 from imageforge.simulator import Simulator
-from tests.engine import ProviderServer
+from tests.engine import ProviderError, ProviderServer
 from tests.test_imported_image import raw_disk
 
 VENDOR = "alibaba-ecs"
@@ -103,3 +104,12 @@ def test_more_parallel_steps_than_worker_threads_all_finish_once(server: Provide
     assert not errors, errors
     assert len(results) == 6 and all(outs["status"] == "available" for _, outs in results)
     assert len(sim.inventory() - before) == 6
+
+
+def test_an_import_read_carries_no_provider_so_the_program_refuses_import_first(server: ProviderServer) -> None:
+    """The engine reads an import by id alone; the SDK's server then has no serialized provider to call
+    (pulumi issue 16175). This is why the resources refuse `import_` in the program (tests/test_offline_runner.py);
+    if this test starts failing, the SDK has changed and import can be supported."""
+    with pytest.raises(ProviderError) as caught:
+        server.import_read("m-bp1existing", urn="urn:pulumi:sim::imageforge::pulumi-python:dynamic/imageforge:CustomImage::x")
+    assert "__provider" in caught.value.details

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,24 @@ def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, 
 
     with Simulator(home, speed=args.speed):
         print(f"simulated clouds at {home}; running {program} with {config_file.name}")
-        result = offline.run(program, config, project="imageforge", stack=args.stack)
+        try:
+            result = offline.run(program, config, project="imageforge", stack=args.stack)
+        except Exception as err:  # noqa: BLE001 - shown as `pulumi up` shows it, never as a traceback
+            print(offline.diagnostics(err), file=sys.stderr)
+            made = getattr(err, "partial_run", None)
+            if made is not None and made.resources:
+                print(f"created before the failure (still in the simulated clouds at {home}): "
+                      + ", ".join(f"{r.name} {r.id}" for r in made.resources), file=sys.stderr)
+            return 1
         print_targets(result.outputs.get("targets") or {})
         if args.destroy:
-            offline.destroy(result)
-            print(f"destroyed {len(result.resources)} resources")
+            try:
+                offline.destroy(result)
+            except Exception as err:  # noqa: BLE001
+                print(offline.diagnostics(err), file=sys.stderr)
+                return 1
+            kept = f"; kept (retain_on_delete): {', '.join(r.name for r in result.retained)}" if result.retained else ""
+            print(f"destroyed {len(result.resources) - len(result.retained)} resources{kept}")
     return 0
 
 

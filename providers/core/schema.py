@@ -23,6 +23,7 @@ class Change(str, enum.Enum):
 
 
 def _shown(value: object) -> str:
+    """A key or list entry named in a failure; input values themselves are never echoed (one may be a secret)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -52,7 +53,7 @@ class Kind(Protocol):
 
 def _wrong(path: str, kind: Kind, value: object, example: str = "") -> list[Failure]:
     hint = f", for example {example}" if example else ""
-    return [Failure(path, f"must be {kind.label}{hint}; got {_type_name(value)} {_shown(value)}.")]
+    return [Failure(path, f"must be {kind.label}{hint}; got {_type_name(value)}.")]
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,7 @@ class Flag:
     def check(self, path: str, value: object) -> list[Failure]:
         if is_unknown(value) or isinstance(value, bool):
             return []
-        return [Failure(path, f"must be true or false (a boolean, without quotes); got {_type_name(value)} "
-                              f"{_shown(value)}.")]
+        return [Failure(path, f"must be true or false (a boolean, without quotes); got {_type_name(value)}.")]
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class Choice:
         if is_unknown(value):
             return []
         if not isinstance(value, str) or value not in self.values:
-            return [Failure(path, f"must be {self.label}; got {_shown(value)}.")]
+            return [Failure(path, f"must be {self.label}; got another value.")]
         return []
 
 
@@ -143,12 +143,12 @@ class TagMap:
             if is_unknown(key) or is_unknown(item):
                 continue
             if not isinstance(key, str) or not key:
-                out.append(Failure(path, f"tag name {_shown(key)} must be a non-empty string."))
+                out.append(Failure(path, "every tag name must be a non-empty string."))
             elif len(key) > self.key_max:
                 out.append(Failure(f"{path}.{key[:20]}...", f"the tag name is {len(key)} characters; at most "
                                                             f"{self.key_max}. Shorten it."))
             elif not isinstance(item, str):
-                out.append(Failure(f"{path}.{key}", f"tag values must be strings; got {_type_name(item)} {_shown(item)}. "
+                out.append(Failure(f"{path}.{key}", f"tag values must be strings; got {_type_name(item)}. "
                                                     "Quote it or turn it into text."))
             elif len(item) > self.value_max:
                 out.append(Failure(f"{path}.{key}", f"the tag value is {len(item)} characters; at most {self.value_max}."))

@@ -203,6 +203,24 @@ def described(description: str, ident: Identity, carry: bool) -> str:
     return ident.mark(description) if carry else description
 
 
+def resource_options(kind: str, resource_name: str, opts: Any, derived: Mapping[str, Any] | None = None) -> Any:
+    """The options a resource registers with: `import_` refused in the program, derived outputs kept secret.
+
+    The engine reads an import without the resource's serialized provider (pulumi/pulumi issue 16175),
+    so the provider server would fail with a KeyError; refusing here names the option and the way out.
+    """
+    import pulumi
+
+    imported = getattr(opts, "import_", None) if opts is not None else None
+    if imported:
+        raise pulumi.RunError(
+            f"{kind} {resource_name!r}: `import_` ({imported!r}) cannot be used: the Pulumi engine reads an import "
+            "without a dynamic resource's provider (pulumi/pulumi issue 16175), so the import would fail. Remove "
+            "`import_`; an image made outside the stack can still be used where an image id is taken (for "
+            "example ImageRegionSet's `image_id` copies it to more regions) without being managed here.")
+    return secret_derived(opts, derived or {})
+
+
 def secret_derived(opts: Any, derived: Mapping[str, Any]) -> Any:
     """Resource options that mark outputs secret when the input they are derived from may be a secret.
 

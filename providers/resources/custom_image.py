@@ -221,7 +221,7 @@ class CustomImage(Resource, module="imageforge", name="CustomImage"):
         }
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(CustomImageProvider(), resource_name, {**outputs, **props},
-                         common.secret_derived(opts, {"image_tags": tags}))
+                         common.resource_options("CustomImage", resource_name, opts, {"image_tags": tags}))
 
 
 def _owner(resource_name: str) -> str:

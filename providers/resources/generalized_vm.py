@@ -298,4 +298,4 @@ class GeneralizedVM(Resource, module="imageforge", name="GeneralizedVM"):
         }
         outs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(GeneralizedVMProvider(), resource_name, {**outs, **props},
-                         common.secret_derived(opts, {"commands": finalize_scripts}))
+                         common.resource_options("GeneralizedVM", resource_name, opts, {"commands": finalize_scripts}))

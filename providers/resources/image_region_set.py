@@ -225,4 +225,5 @@ class ImageRegionSet(Resource, module="imageforge", name="ImageRegionSet"):
             "deletion_protection": deletion_protection, "timeouts": timeouts, "endpoint": endpoint,
             "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
         }
-        super().__init__(ImageRegionSetProvider(), resource_name, {"images": None, "image_ids": None, "key": None, **props}, opts)
+        super().__init__(ImageRegionSetProvider(), resource_name, {"images": None, "image_ids": None, "key": None, **props},
+                         common.resource_options("ImageRegionSet", resource_name, opts))

@@ -147,4 +147,4 @@ class ImportedImage(Resource, module="imageforge", name="ImportedImage"):
         }
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key", "inspection"))
         super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props},
-                         common.secret_derived(opts, {"image_tags": tags}))
+                         common.resource_options("ImportedImage", resource_name, opts, {"image_tags": tags}))
