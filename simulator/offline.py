@@ -125,16 +125,33 @@ class RunResult:
     outputs: dict[str, Any]
     resources: list[Created] = field(default_factory=list)
     retained: list[Created] = field(default_factory=list)
+    config_read: set[str] = field(default_factory=set)  # keys the program or a provider asked for
 
     def of_type(self, short: str) -> list[Created]:
         return [r for r in self.resources if r.typ.endswith(":" + short)]
+
+
+class ReadTracking(dict):  # type: ignore[type-arg]
+    """Stack config that remembers which keys were asked for, so keys nothing reads can be named."""
+
+    def __init__(self, values: Mapping[str, Any], read: set[str]) -> None:
+        super().__init__(values)
+        self.read = read
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
 
 
 def load_provider(serialized: Any, config: Mapping[str, Any], project: str) -> Any:
     """Decode `__provider` the way the provider server does, and configure it."""
     raw = rpc.unwrap_rpc_secret(serialized)
     provider = dill.loads(base64.b64decode(raw))
-    provider.configure(ConfigureRequest(Config(dict(config), project)))
+    provider.configure(ConfigureRequest(Config(config if isinstance(config, ReadTracking) else dict(config), project)))
     return provider
 
 
@@ -156,7 +173,8 @@ class OptionsMonitor(MockMonitor):
 
 class ProviderMocks(pulumi.runtime.Mocks):
     def __init__(self, config: Mapping[str, Any], project: str) -> None:
-        self.config = dict(config)
+        self.config_read: set[str] = set()
+        self.config = ReadTracking(config, self.config_read)
         self.project = project
         self.created: list[Created] = []
         self.errors: list[BaseException] = []
@@ -212,7 +230,19 @@ def run(program: Callable[[], Any] | Path | str, config: Mapping[str, Any] | Non
         except BaseException as exc:  # surfaced after the runtime drained its RPCs
             failure.append(exc)
 
-    _sync_await(run_pulumi_func(guarded))
+    import pulumi.config as config_module
+
+    reading = config_module.get_config
+
+    def tracked(key: str) -> Any:
+        mock.config_read.add(key)
+        return reading(key)
+
+    config_module.get_config = tracked  # type: ignore[assignment]
+    try:
+        _sync_await(run_pulumi_func(guarded))
+    finally:
+        config_module.get_config = reading  # type: ignore[assignment]
     if mock.errors or failure:
         error = (mock.errors or failure)[0]
         error.partial_run = RunResult({}, list(mock.created))  # type: ignore[attr-defined]  # for destroy()
@@ -221,7 +251,7 @@ def run(program: Callable[[], Any] | Path | str, config: Mapping[str, Any] | Non
     outputs = {}
     for name, value in (getattr(root, "outputs", None) or {}).items():
         outputs[name] = _sync_await(pulumi.Output.from_input(value).future())
-    return RunResult(outputs, list(mock.created))
+    return RunResult(outputs, list(mock.created), config_read=set(mock.config_read))
 
 
 def destroy(result: RunResult) -> None:

@@ -30,17 +30,21 @@ def load_stack_config(path: Path) -> dict[str, Any]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    program = args.stack_dir / "__main__.py"
-    config_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"
+    from .project import find_project
+
+    project = find_project(args.stack_dir)
+    program = project.program_dir / "__main__.py"
+    config_file = project.config_dir / f"Pulumi.{args.stack}.yaml"
     if not program.exists() or not config_file.exists():
-        print(f"cannot find {program} and {config_file}: run from the repository root or pass --stack-dir")
+        print(f"cannot find {program} and {config_file}: run from the repository root or pass --stack-dir",
+              file=sys.stderr)
         return 2
     config = load_stack_config(config_file)
     home = args.home or Path(tempfile.mkdtemp(prefix="imageforge-sim-"))
     previous = os.environ.get("IMAGEFORGE_SIM_HOME")
     os.environ["IMAGEFORGE_SIM_HOME"] = str(home)  # where the providers find this simulator
     try:
-        return _run(args, home, program, config, config_file)
+        return _run(args, home, program, config, config_file, project.name)
     finally:
         if previous is None:
             os.environ.pop("IMAGEFORGE_SIM_HOME", None)
@@ -48,13 +52,14 @@ def run_demo(args: argparse.Namespace) -> int:
             os.environ["IMAGEFORGE_SIM_HOME"] = previous
 
 
-def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, Any], config_file: Path) -> int:
+def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, Any], config_file: Path,
+         project: str) -> int:
     from imageforge.simulator import Simulator, offline
 
     with Simulator(home, speed=args.speed):
-        print(f"simulated clouds at {home}; running {program} with {config_file.name}")
+        print(f"simulated clouds at {home}; running {program} (project {project}) with {config_file.name}")
         try:
-            result = offline.run(program, config, project="imageforge", stack=args.stack)
+            result = offline.run(program, config, project=project, stack=args.stack)
         except Exception as err:  # noqa: BLE001 - shown as `pulumi up` shows it, never as a traceback
             print(offline.diagnostics(err), file=sys.stderr)
             made = getattr(err, "partial_run", None)
@@ -62,6 +67,7 @@ def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, 
                 print(f"created before the failure (still in the simulated clouds at {home}): "
                       + ", ".join(f"{r.name} {r.id}" for r in made.resources), file=sys.stderr)
             return 1
+        warn_unused(config, result.config_read, project, config_file)
         print_targets(result.outputs.get("targets") or {})
         if args.destroy:
             try:
@@ -72,6 +78,17 @@ def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, 
             kept = f"; kept (retain_on_delete): {', '.join(r.name for r in result.retained)}" if result.retained else ""
             print(f"destroyed {len(result.resources) - len(result.retained)} resources{kept}")
     return 0
+
+
+def warn_unused(config: dict[str, Any], read: set[str], project: str, config_file: Path) -> None:
+    """Name every config key neither the program nor a provider read: a key set under another project's
+    namespace is otherwise silently ignored."""
+    for key in sorted(set(config) - read):
+        namespace = key.split(":", 1)[0] if ":" in key else ""
+        hint = (f"; this project is {project!r}, so `pulumi.Config()` reads {project}:<name>"
+                if namespace not in (project, "imageforge") else "")
+        print(f"warning: {config_file.name}: config key {key!r} was not read by the program or a provider{hint}",
+              file=sys.stderr)
 
 
 def short_id(image_id: str) -> str:
