@@ -107,3 +107,26 @@ def test_the_demo_prints_diagnostics_instead_of_a_traceback(tmp_path, capsys) ->
     assert "Traceback" not in err
     assert err.startswith("Diagnostics:\n  pulumi-python:dynamic/imageforge:CustomImage (bad):\n    error: ")
     assert "property 'architecture' value {sparc} has a problem" in err
+
+
+def test_inputs_as_args_create_the_same_image_and_a_misspelt_keyword_is_refused_by_check(sim: Simulator) -> None:
+    from imageforge.providers import CustomImage
+    from imageforge.providers.resources.args import CustomImageArgs
+
+    def program() -> None:
+        image = CustomImage("typed", CustomImageArgs(cloud="alibaba", region="cn-hangzhou", name="golden-typed",
+                                                     source={"instance": "i-bp1imageforgelnx01"}, endpoint="sim"))
+        pulumi.export("id", image.image_id)
+
+    result = offline.run(program)
+    assert result.outputs["id"] in images(sim)
+
+    def misspelt() -> None:
+        CustomImage("typo", cloud="alibaba", region="cn-hangzhou", name="golden-typo", endpoint="sim",  # type: ignore[call-overload]
+                    source={"instance": "i-bp1imageforgelnx01"}, sysprepp=True)
+
+    mark = sim.mark()
+    with pytest.raises(offline.CheckFailed) as caught:
+        offline.run(misspelt)
+    assert [prop for prop, _ in caught.value.failures] == ["sysprepp"]
+    assert sim.requests(since=mark) == []

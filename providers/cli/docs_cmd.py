@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from ..core import registry
 from ..core.schema import Change, Field, ResourceSchema
@@ -102,4 +104,23 @@ def render() -> str:
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = sub.add_parser("docs", help="print every resource's inputs and every service's vendor parameters "
                                          "(the README's tables, from the declarations)")
-    parser.set_defaults(handler=lambda _args: print(render()))
+    parser.add_argument("--write", metavar="REPO", type=Path, default=None,
+                        help="instead of printing, rewrite the tables in REPO/README.md and the typed inputs in "
+                             "REPO/providers/resources/args.py")
+    parser.set_defaults(handler=run_docs)
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    if args.write is None:
+        print(render())
+        return 0
+    from .args_gen import render as render_args
+
+    readme = args.write / "README.md"
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        print(f"{readme} has no {BEGIN} ... {END} block to replace", file=sys.stderr)
+        return 1
+    readme.write_text(text[:text.index(BEGIN)] + render() + text[text.index(END) + len(END):])
+    (args.write / "providers" / "resources" / "args.py").write_text(render_args())
+    return 0

@@ -247,3 +247,25 @@ def secret_derived(opts: Any, derived: Mapping[str, Any]) -> Any:
 
 def names(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))
+
+
+def given_inputs(kind: str, resource_name: str, schema: Any, args: Any, keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs as given, from an `...Args` object or from keywords: every declared input present (None when
+    not given) and any other keyword kept, so that `check` names it instead of Python raising a TypeError."""
+    import dataclasses
+
+    import pulumi
+
+    if args is not None and keywords:
+        raise pulumi.RunError(f"{kind} {resource_name!r}: give the inputs either as {kind}Args or as keywords, not "
+                              f"both (keywords given: {', '.join(sorted(keywords))})")
+    if args is None:
+        values = dict(keywords)
+    elif dataclasses.is_dataclass(args) and not isinstance(args, type):
+        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
+    elif isinstance(args, Mapping):
+        values = dict(args)
+    else:
+        raise pulumi.RunError(f"{kind} {resource_name!r}: the second argument must be a {kind}Args; got "
+                              f"{type(args).__name__}")
+    return {**{f.name: None for f in schema.fields if not f.internal}, **values}

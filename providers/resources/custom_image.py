@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -19,6 +19,7 @@ from ..core.service import ServiceSpec
 from ..core.timeouts import CAPTURE_DEFAULTS, Timeouts
 from ..core.waiting import Waiter
 from . import common, lifecycle
+from .args import CustomImageArgs, CustomImageOutputs, SourceArgs, TimeoutsArgs
 from .schemas import CUSTOM_IMAGE
 
 OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "image_os_type", "image_platform",
@@ -198,30 +199,41 @@ def outputs(inputs: Mapping[str, Any], info: ImageInfo, warnings: list[str]) -> 
     }
 
 
-class CustomImage(Resource, module="imageforge", name="CustomImage"):
+class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="CustomImage"):
     """A custom image captured from a VM, a cloud computer (EDS desktop) or snapshots."""
 
-    image_id: pulumi.Output[str]
-    status: pulumi.Output[str]
-    progress: pulumi.Output[float]
-    warnings: pulumi.Output[list]
+    @overload
+    def __init__(self, resource_name: str, args: CustomImageArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
 
-    def __init__(self, resource_name: str, *, cloud: Any, region: Any, name: Any, source: Any,
-                 service: Any = None, description: Any = None, tags: Any = None, scope: Any = None,
-                 clean_personal_data: Any = None, sysprep: Any = None, force_poweroff: Any = None,
-                 encrypted: Any = None, architecture: Any = None, options: Any = None,
-                 deletion_protection: Any = None, timeouts: Any = None, endpoint: Any = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {
-            "cloud": cloud, "service": service, "region": region, "name": name, "source": source,
-            "description": description, "tags": tags, "scope": scope, "clean_personal_data": clean_personal_data,
-            "sysprep": sysprep, "force_poweroff": force_poweroff, "encrypted": encrypted,
-            "architecture": architecture, "options": options, "deletion_protection": deletion_protection,
-            "timeouts": timeouts, "endpoint": endpoint, "owner": _owner(resource_name),
-        }
+    @overload
+    def __init__(self, resource_name: str, *,
+                 cloud: pulumi.Input[str],
+                 region: pulumi.Input[str],
+                 name: pulumi.Input[str],
+                 source: pulumi.Input[SourceArgs],
+                 service: pulumi.Input[str] | None = None,
+                 endpoint: pulumi.Input[str] | None = None,
+                 timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 description: pulumi.Input[str] | None = None,
+                 tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+                 scope: pulumi.Input[str] | None = None,
+                 clean_personal_data: pulumi.Input[bool] | None = None,
+                 sysprep: pulumi.Input[bool] | None = None,
+                 encrypted: pulumi.Input[bool] | None = None,
+                 architecture: pulumi.Input[str] | None = None,
+                 force_poweroff: pulumi.Input[bool] | None = None,
+                 options: pulumi.Input[Mapping[str, Any]] | None = None,
+                 deletion_protection: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    def __init__(self, resource_name: str, args: CustomImageArgs | None = None, opts: pulumi.ResourceOptions | None = None,
+                 **inputs: Any) -> None:
+        """Inputs as a CustomImageArgs or as keywords; every one is checked by `check` before any cloud call."""
+        props = {**common.given_inputs("CustomImage", resource_name, CUSTOM_IMAGE, args, inputs),
+                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(CustomImageProvider(), resource_name, {**outputs, **props},
-                         common.resource_options("CustomImage", resource_name, opts, {"image_tags": tags}))
+                         common.resource_options("CustomImage", resource_name, opts, {"image_tags": props["tags"]}))
 
 
 def _owner(resource_name: str) -> str:

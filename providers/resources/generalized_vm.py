@@ -12,7 +12,7 @@ one-way, so every input that says what to do replaces; delete leaves the VM alon
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, Resource, UpdateResult
@@ -25,6 +25,7 @@ from ..core.service import GENERALIZE
 from ..core.timeouts import GENERALIZE_DEFAULTS, Timeouts
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import common
+from .args import GeneralizedVMArgs, GeneralizedVMOutputs, TimeoutsArgs
 from .schemas import GENERALIZED_VM
 
 STATE_TAG = "imageforge-generalizedvm"  # "<key>/prepared" once the guest confirmed, "<key>/done" when generalized
@@ -273,29 +274,36 @@ def outputs(inputs: Mapping[str, Any], vm: VmInfo, commands: list[dict[str, Any]
     }
 
 
-class GeneralizedVM(Resource, module="imageforge", name="GeneralizedVM"):
+class GeneralizedVM(Resource, GeneralizedVMOutputs, module="imageforge", name="GeneralizedVM"):
     """A VM generalized for capture: guest prepared and confirmed, deallocated, marked generalized. One way.
 
     `cloud` defaults to the one cloud whose service generalizes VMs.
     """
 
-    vm_id: pulumi.Output[str]
-    generalized: pulumi.Output[bool]
-    power_state: pulumi.Output[str]
-    source: pulumi.Output[dict]
-    commands: pulumi.Output[list]
-    warnings: pulumi.Output[list]
+    @overload
+    def __init__(self, resource_name: str, args: GeneralizedVMArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
 
-    def __init__(self, resource_name: str, *, vm: Any, region: Any, cloud: Any = None, service: Any = None,
-                 resource_group: Any = None, keep_user: Any = None, finalize_scripts: Any = None,
-                 guest_prepared: Any = None, delete_vm: Any = None, timeouts: Any = None, endpoint: Any = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {
-            "cloud": cloud, "service": service, "region": region, "vm": vm, "resource_group": resource_group,
-            "keep_user": keep_user, "finalize_scripts": finalize_scripts, "guest_prepared": guest_prepared,
-            "delete_vm": delete_vm, "timeouts": timeouts, "endpoint": endpoint,
-            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
-        }
+    @overload
+    def __init__(self, resource_name: str, *,
+                 region: pulumi.Input[str],
+                 vm: pulumi.Input[str],
+                 cloud: pulumi.Input[str] | None = None,
+                 service: pulumi.Input[str] | None = None,
+                 endpoint: pulumi.Input[str] | None = None,
+                 timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 resource_group: pulumi.Input[str] | None = None,
+                 keep_user: pulumi.Input[bool] | None = None,
+                 finalize_scripts: pulumi.Input[Sequence[pulumi.Input[str | Sequence[pulumi.Input[str]]]]] | None = None,
+                 guest_prepared: pulumi.Input[bool] | None = None,
+                 delete_vm: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    def __init__(self, resource_name: str, args: GeneralizedVMArgs | None = None, opts: pulumi.ResourceOptions | None = None,
+                 **inputs: Any) -> None:
+        """Inputs as a GeneralizedVMArgs or as keywords; every one is checked by `check` before any cloud call."""
+        props = {**common.given_inputs("GeneralizedVM", resource_name, GENERALIZED_VM, args, inputs),
+                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
         outs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(GeneralizedVMProvider(), resource_name, {**outs, **props},
-                         common.resource_options("GeneralizedVM", resource_name, opts, {"commands": finalize_scripts}))
+                         common.resource_options("GeneralizedVM", resource_name, opts,
+                                                 {"commands": props["finalize_scripts"]}))

@@ -6,8 +6,8 @@ ImageRegionSetProvider is public API: stacks pickle it by reference.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
@@ -22,6 +22,7 @@ from ..core.service import ServiceSpec
 from ..core.timeouts import COPY_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
 from . import common, lifecycle
+from .args import ImageRegionSetArgs, ImageRegionSetOutputs, RegionArgs, TimeoutsArgs
 from .schemas import IMAGE_REGION_SET
 
 OUTPUT_KEYS = ("images", "image_ids")
@@ -209,21 +210,33 @@ def outputs(inputs: Mapping[str, Any], copies: Mapping[str, str], infos: Mapping
     return {**inputs, "images": images, "image_ids": {r: v["image_id"] for r, v in images.items()}}
 
 
-class ImageRegionSet(Resource, module="imageforge", name="ImageRegionSet"):
+class ImageRegionSet(Resource, ImageRegionSetOutputs, module="imageforge", name="ImageRegionSet"):
     """The set of regions an image is published to; regions added or removed update in place."""
 
-    images: pulumi.Output[dict]
-    image_ids: pulumi.Output[dict]
+    @overload
+    def __init__(self, resource_name: str, args: ImageRegionSetArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
 
-    def __init__(self, resource_name: str, *, cloud: Any, region: Any, image_id: Any, regions: Any,
-                 service: Any = None, name: Any = None, description: Any = None, tags: Any = None,
-                 encrypted: Any = None, options: Any = None, deletion_protection: Any = None,
-                 timeouts: Any = None, endpoint: Any = None, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {
-            "cloud": cloud, "service": service, "region": region, "image_id": image_id, "regions": regions,
-            "name": name, "description": description, "tags": tags, "encrypted": encrypted, "options": options,
-            "deletion_protection": deletion_protection, "timeouts": timeouts, "endpoint": endpoint,
-            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
-        }
+    @overload
+    def __init__(self, resource_name: str, *,
+                 cloud: pulumi.Input[str],
+                 region: pulumi.Input[str],
+                 image_id: pulumi.Input[str],
+                 regions: pulumi.Input[Sequence[pulumi.Input[str | RegionArgs]]],
+                 service: pulumi.Input[str] | None = None,
+                 endpoint: pulumi.Input[str] | None = None,
+                 timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 name: pulumi.Input[str] | None = None,
+                 description: pulumi.Input[str] | None = None,
+                 tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+                 encrypted: pulumi.Input[bool] | None = None,
+                 options: pulumi.Input[Mapping[str, Any]] | None = None,
+                 deletion_protection: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    def __init__(self, resource_name: str, args: ImageRegionSetArgs | None = None, opts: pulumi.ResourceOptions | None = None,
+                 **inputs: Any) -> None:
+        """Inputs as a ImageRegionSetArgs or as keywords; every one is checked by `check` before any cloud call."""
+        props = {**common.given_inputs("ImageRegionSet", resource_name, IMAGE_REGION_SET, args, inputs),
+                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
         super().__init__(ImageRegionSetProvider(), resource_name, {"images": None, "image_ids": None, "key": None, **props},
                          common.resource_options("ImageRegionSet", resource_name, opts))

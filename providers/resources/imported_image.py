@@ -5,7 +5,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -18,6 +18,7 @@ from ..core.timeouts import IMPORT_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
 from ..core.waiting import Waiter
 from . import common, lifecycle
+from .args import ImportedImageArgs, ImportedImageOutputs, StorageObjectArgs, TimeoutsArgs
 from .custom_image import OUTPUT_KEYS, CustomImageProvider
 from .schemas import IMPORTED_IMAGE
 
@@ -125,26 +126,39 @@ def import_request(inputs: Mapping[str, Any], spec: ServiceSpec, ident: Identity
     )
 
 
-class ImportedImage(Resource, module="imageforge", name="ImportedImage"):
+class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="ImportedImage"):
     """An image registered from a disk-image file already uploaded to the cloud's object storage."""
 
-    image_id: pulumi.Output[str]
-    status: pulumi.Output[str]
-    inspection: pulumi.Output[dict]
-    warnings: pulumi.Output[list]
+    @overload
+    def __init__(self, resource_name: str, args: ImportedImageArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
 
-    def __init__(self, resource_name: str, *, cloud: Any, region: Any, name: Any, object: Any,  # noqa: A002
-                 file: Any = None, format: Any = None, service: Any = None, description: Any = None,  # noqa: A002
-                 tags: Any = None, os_type: Any = None, platform: Any = None, architecture: Any = None,
-                 boot_mode: Any = None, disk_size_gb: Any = None, options: Any = None, deletion_protection: Any = None,
-                 timeouts: Any = None, endpoint: Any = None, opts: pulumi.ResourceOptions | None = None) -> None:
-        props = {
-            "cloud": cloud, "service": service, "region": region, "name": name, "object": object, "file": file,
-            "format": format, "description": description, "tags": tags, "os_type": os_type, "platform": platform,
-            "architecture": architecture, "boot_mode": boot_mode, "disk_size_gb": disk_size_gb, "options": options,
-            "deletion_protection": deletion_protection, "timeouts": timeouts, "endpoint": endpoint,
-            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
-        }
+    @overload
+    def __init__(self, resource_name: str, *,
+                 cloud: pulumi.Input[str],
+                 region: pulumi.Input[str],
+                 name: pulumi.Input[str],
+                 service: pulumi.Input[str] | None = None,
+                 endpoint: pulumi.Input[str] | None = None,
+                 timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 description: pulumi.Input[str] | None = None,
+                 tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+                 object: pulumi.Input[StorageObjectArgs] | None = None,  # noqa: A002
+                 file: pulumi.Input[str] | None = None,
+                 format: pulumi.Input[str] | None = None,  # noqa: A002
+                 os_type: pulumi.Input[str] | None = None,
+                 platform: pulumi.Input[str] | None = None,
+                 architecture: pulumi.Input[str] | None = None,
+                 boot_mode: pulumi.Input[str] | None = None,
+                 disk_size_gb: pulumi.Input[int] | None = None,
+                 options: pulumi.Input[Mapping[str, Any]] | None = None,
+                 deletion_protection: pulumi.Input[bool] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    def __init__(self, resource_name: str, args: ImportedImageArgs | None = None, opts: pulumi.ResourceOptions | None = None,
+                 **inputs: Any) -> None:
+        """Inputs as a ImportedImageArgs or as keywords; every one is checked by `check` before any cloud call."""
+        props = {**common.given_inputs("ImportedImage", resource_name, IMPORTED_IMAGE, args, inputs),
+                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key", "inspection"))
         super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props},
-                         common.resource_options("ImportedImage", resource_name, opts, {"image_tags": tags}))
+                         common.resource_options("ImportedImage", resource_name, opts, {"image_tags": props["tags"]}))
