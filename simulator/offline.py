@@ -51,6 +51,13 @@ class ImportRefused(Exception):
                          "destroys); run `pulumi up` with the Pulumi CLI to import, or drop import_ here")
 
 
+class LookupFailed(Exception):
+    """A `get` named an object the cloud does not have: the engine's read fails the same way."""
+
+    def __init__(self, name: str, ident: str) -> None:
+        super().__init__(f"{name}: resource '{ident}' does not exist")
+
+
 class DeleteProtected(Exception):
     """`pulumi destroy` refuses, before deleting anything, while a resource in the stack is protected."""
 
@@ -187,13 +194,15 @@ class ProviderMocks(pulumi.runtime.Mocks):
             return f"{args.name}-not-created", {}
         try:
             return self._create(args)
-        except (CheckFailed, ImportRefused) as exc:
+        except (CheckFailed, ImportRefused, LookupFailed) as exc:
             self.errors.append(exc)
         except Exception as exc:  # reported by run() once the program has drained
             self.errors.append(ResourceFailed(args.typ, args.name, exc))
         return f"{args.name}-failed", {}
 
     def _create(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if args.resource_id and args.custom is None:  # a `get`: the monitor's ReadResource, read and never deleted
+            return self._read(args)
         if args.resource_id:
             raise ImportRefused(args.name, args.resource_id)
         inputs = {k: _plain(v) for k, v in args.inputs.items()}
@@ -206,6 +215,14 @@ class ProviderMocks(pulumi.runtime.Mocks):
         urn, protect, retain = getattr(self.monitor.current, "options", ("", False, False))
         self.created.append(Created(args.typ, args.name, result.id, outs, provider, protect, retain, urn))
         return result.id, outs
+
+    def _read(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = {k: _plain(v) for k, v in args.inputs.items()}
+        provider = load_provider(inputs.pop("__provider"), self.config, self.project)
+        result = provider.read(args.resource_id, inputs)
+        if not result.id:
+            raise LookupFailed(args.name, str(args.resource_id))
+        return result.id, dict(result.outs or {})
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         return {}, None

@@ -105,6 +105,26 @@ def protected_replacement(kind: str, schema: ResourceSchema, spec: ServiceSpec, 
                                            "run `pulumi up` first, then make this change.")]
 
 
+def looked_up(provider: ProviderBase, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a `get` (where to look, nothing else), completed as `check` would complete them."""
+    inputs = clean(props)
+    failures = [failure for name in ("cloud", "service", "region", "endpoint") if name in inputs
+                for failure in _field_of(provider.schema, name).kind.check(name, inputs[name])]
+    if "region" not in inputs:
+        failures.append(Failure("region", "is required: the region the image is in."))
+    spec = resolve_service(provider, inputs, failures) if not failures else None
+    if failures or spec is None:
+        first = failures[0] if failures else Failure("cloud", f"must be one of {', '.join(registry.CLOUDS)}.")
+        raise UserInputError(first.field, first.reason)
+    return inputs
+
+
+def _field_of(schema: ResourceSchema, name: str) -> Any:
+    found = schema.get(name)
+    assert found is not None, name  # every resource declares the addressing inputs
+    return found
+
+
 def clean(props: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs without the engine's private keys and without unset (None) values."""
     return {k: v for k, v in props.items() if k != PROVIDER_KEY and v is not None}

@@ -108,15 +108,18 @@ class CustomImageProvider(common.ProviderBase):
     # read / update / delete -----------------------------------------------------------
     @common.safe_errors("read")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        inputs = common.clean(props)
+        inputs = common.clean(props) if props.get("name") else common.looked_up(self, props)
         wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}", common.timeouts(inputs, self.limits).update)
         adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
         info = wait.call("describe", lambda: adapter.describe_images([id_]).get(id_))
         if info is None or info.status is ImageStatus.DELETED:
             return ReadResult("", {})
-        # drift in what can be updated in place shows up in the next diff
-        drifted = {k: v for k, v in (("name", info.name), ("description", unmarked(info.description)))
-                   if inputs.get(k) and v}
+        # drift in what can be updated in place shows up in the next diff; a `get` (no name given) takes the cloud's
+        looked_up = not inputs.get("name")
+        drifted: dict[str, Any] = {k: v for k, v in (("name", info.name), ("description", unmarked(info.description)))
+                                   if (inputs.get(k) or looked_up) and v}
+        if looked_up:
+            drifted["tags"] = {k: v for k, v in dict(info.tags).items() if k != TAG_KEY}
         outs = outputs({**inputs, **drifted}, info, common.kept_warnings(props))
         return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in self.output_keys()})
 
@@ -234,6 +237,32 @@ class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="Custo
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(CustomImageProvider(), resource_name, {**outputs, **props},
                          common.resource_options("CustomImage", resource_name, opts, {"image_tags": props["tags"]}))
+
+    @classmethod
+    def get(cls, resource_name: str, id: pulumi.Input[str], *, cloud: pulumi.Input[str],  # noqa: A002
+            region: pulumi.Input[str], service: pulumi.Input[str] | None = None,
+            endpoint: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> CustomImage:
+        """An existing image by id, with its outputs (name, status, tags...) as the cloud reports them.
+
+        The stack reads it on every `up` and never changes or deletes it (Pulumi's `get`).
+        """
+        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint}
+        return existing(cls, CustomImageProvider(), resource_name, id, props, OUTPUT_KEYS, opts)  # type: ignore[no-any-return]
+
+
+def existing(cls: Any, provider: Any, resource_name: str, image_id: pulumi.Input[str], props: dict[str, Any],
+             outputs: tuple[str, ...], opts: pulumi.ResourceOptions | None) -> Any:
+    """An image that exists already, read by id: in the state as external, never changed or deleted by the stack.
+
+    The engine reads it with these inputs (cloud, region...), so the serialized provider travels with them;
+    `import_` cannot do that (see common.resource_options).
+    """
+    resource = cls.__new__(cls)
+    declared = dict.fromkeys(f.name for f in provider.schema.fields if not f.internal)
+    Resource.__init__(resource, provider, resource_name, {**dict.fromkeys((*outputs, "key")), **declared, **props,
+                                                         "owner": _owner(resource_name)},
+                      pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=image_id)))
+    return resource
 
 
 def _owner(resource_name: str) -> str:

@@ -19,7 +19,7 @@ from ..core.validation import Failure, is_unknown
 from ..core.waiting import Waiter
 from . import common, lifecycle
 from .args import ImportedImageArgs, ImportedImageOutputs, StorageObjectArgs, TimeoutsArgs
-from .custom_image import OUTPUT_KEYS, CustomImageProvider
+from .custom_image import OUTPUT_KEYS, CustomImageProvider, existing
 from .schemas import IMPORTED_IMAGE
 
 DERIVED = ("format", "boot_mode", "disk_size_gb")  # read from the file when not given
@@ -162,3 +162,12 @@ class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="I
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key", "inspection"))
         super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props},
                          common.resource_options("ImportedImage", resource_name, opts, {"image_tags": props["tags"]}))
+
+    @classmethod
+    def get(cls, resource_name: str, id: pulumi.Input[str], *, cloud: pulumi.Input[str],  # noqa: A002
+            region: pulumi.Input[str], service: pulumi.Input[str] | None = None,
+            endpoint: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> ImportedImage:
+        """An existing image by id, read and never changed or deleted by the stack (Pulumi's `get`)."""
+        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint}
+        return existing(cls, ImportedImageProvider(), resource_name, id, props, (*OUTPUT_KEYS, "inspection"),  # type: ignore[no-any-return]
+                        opts)
