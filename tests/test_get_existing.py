@@ -9,10 +9,10 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
-
 from imageforge.providers import CustomImage, CustomImageProvider
 from imageforge.simulator import Simulator, offline
+from pulumi.dynamic.dynamic import serialize_provider
+
 from tests.contract.cases import all_cases
 from tests.engine import ProviderServer
 

@@ -5,10 +5,21 @@ it equal to what this renders, as it does for the README tables.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ..core.schema import (Choice, Either, Field, Flag, Kind, ListOf, Options, Record, ResourceSchema, TagMap, Text,
-                           Timeouts, Whole)
+from ..core.schema import (
+    Choice,
+    Either,
+    Field,
+    Flag,
+    Kind,
+    ListOf,
+    Options,
+    Record,
+    ResourceSchema,
+    TagMap,
+    Text,
+    Timeouts,
+    Whole,
+)
 from ..core.timeouts import OPERATIONS
 from ..resources.schemas import SCHEMAS
 
