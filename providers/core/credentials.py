@@ -61,12 +61,14 @@ def resolve(spec: CredentialSpec, simulated: bool = False, environ: Mapping[str,
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     missing: list[str] = []
+    pieces: list[str] = []
     for item in spec.fields:
         found = next((env[n] for n in item.env if env.get(n)), "")
         if found:
             values[item.name] = found
         elif item.required:
             missing.append(" or ".join(item.env))
+            pieces.append(f"the {item.name.replace('_', ' ')}")
     if missing:
-        raise CredentialsMissing(vendor, missing, spec.hint)
+        raise CredentialsMissing(vendor, missing, spec.hint, pieces)
     return Credentials(vendor, values)

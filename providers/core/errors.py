@@ -24,11 +24,14 @@ class UserInputError(ImageforgeError):
 class CredentialsMissing(ImageforgeError):
     """No credential was found in any of the vendor's standard sources."""
 
-    def __init__(self, vendor: str, names: list[str], hint: str = "") -> None:
+    def __init__(self, vendor: str, names: list[str], hint: str = "", missing: list[str] | None = None) -> None:
         self.vendor = vendor
-        self.names = names
-        message = f"{vendor}: no credentials found. Set {' or '.join(names)} in the environment"
-        super().__init__(message + (f" ({hint})" if hint else "") + ".")
+        self.names = names  # per missing piece: the environment names that may hold it ("A or B")
+        pieces = missing or ["a credential"] * len(names)
+        wanted = "; ".join(f"{piece} from {ways}" for piece, ways in zip(pieces, names))
+        message = (f"{vendor}: credentials incomplete. Missing {'this' if len(names) == 1 else 'each of these'}, "
+                   f"read from the environment: {wanted}")
+        super().__init__(message + (f". {hint[0].upper()}{hint[1:]}" if hint else "") + ".")
 
 
 class CloudError(ImageforgeError):

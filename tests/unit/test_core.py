@@ -91,3 +91,15 @@ def test_a_missing_vendor_sdk_names_the_extra_to_install() -> None:
         assert "pip install 'imageforge[tencent]'" in str(caught.value)
     finally:
         registry.SERVICES[("tencent", "cvm")] = real
+
+
+def test_missing_credentials_name_each_missing_piece_with_its_own_variables() -> None:
+    with pytest.raises(errors.CredentialsMissing) as caught:
+        credentials.resolve(ALIBABA_CREDENTIALS, environ={"ALICLOUD_ACCESS_KEY": "LTAIexample"})
+    message = str(caught.value)
+    assert "the access key secret from ALIBABA_CLOUD_ACCESS_KEY_SECRET or ALICLOUD_SECRET_KEY" in message
+    assert "access key id" not in message and "LTAIexample" not in message
+    with pytest.raises(errors.CredentialsMissing) as both:
+        credentials.resolve(ALIBABA_CREDENTIALS, environ={})
+    assert ("the access key id from ALIBABA_CLOUD_ACCESS_KEY_ID or ALICLOUD_ACCESS_KEY; the access key secret from "
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET or ALICLOUD_SECRET_KEY") in str(both.value)
