@@ -26,9 +26,7 @@ class ImageRelease(pulumi.ComponentResource):
         super().__init__("imageforge:components:ImageRelease", name, None, opts)
         results: dict[str, pulumi.Output[Any]] = {}
         for i, target in enumerate(targets):
-            unknown = sorted(set(target) - TARGET_KEYS)
-            if unknown:
-                raise ValueError(f"targets[{i}]: unknown key(s) {unknown}; allowed: {sorted(TARGET_KEYS)}")
+            _check_target(name, i, target)
             label = str(target.get("name") or f"{target['cloud']}-{target['region']}")
             pipeline = GoldenImagePipeline(
                 f"{name}-{label}", cloud=target["cloud"], service=target.get("service"), region=target["region"],
@@ -41,6 +39,23 @@ class ImageRelease(pulumi.ComponentResource):
                 _summary(str(target["cloud"]), str(target["region"])))
         self.targets = pulumi.Output.from_input(results)
         self.register_outputs({"targets": self.targets})
+
+
+REQUIRED_KEYS = ("cloud", "region", "source")
+
+
+def _check_target(release: str, index: int, target: Any) -> None:
+    """A mistake in a target stops the program with one clear line (pulumi.RunError prints no traceback)."""
+    where = f"ImageRelease {release!r} targets[{index}]"
+    if not isinstance(target, Mapping):
+        raise pulumi.RunError(f"{where}: must be a map with {', '.join(REQUIRED_KEYS)}; got {type(target).__name__}")
+    unknown = sorted(str(k) for k in set(target) - TARGET_KEYS)
+    if unknown:
+        raise pulumi.RunError(f"{where}: unknown key(s) {', '.join(unknown)}; a target takes "
+                              f"{', '.join(sorted(TARGET_KEYS))}")
+    missing = [k for k in REQUIRED_KEYS if target.get(k) is None]
+    if missing:
+        raise pulumi.RunError(f"{where}: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required")
 
 
 def _summary(cloud: str, region: str) -> Callable[[list[Any]], dict[str, Any]]:

@@ -130,3 +130,20 @@ def test_inputs_as_args_create_the_same_image_and_a_misspelt_keyword_is_refused_
         offline.run(misspelt)
     assert [prop for prop, _ in caught.value.failures] == ["sysprepp"]
     assert sim.requests(since=mark) == []
+
+
+@pytest.mark.parametrize("target,message", [
+    ({"cloud": "alibaba", "region": "cn-hangzhou", "source": {"instance": "i-x"}, "region_list": ["a"]},
+     "targets[0]: unknown key(s) region_list; a target takes "),
+    ({"cloud": "alibaba", "source": {"instance": "i-x"}}, "targets[0]: region is required"),
+    ("alibaba", "targets[0]: must be a map with cloud, region, source; got str"),
+])
+def test_a_release_target_mistake_is_one_clear_line(sim: Simulator, target: Any, message: str) -> None:
+    from imageforge.components import ImageRelease
+
+    def program() -> None:
+        ImageRelease("rel", image_name="golden", endpoint="sim", targets=[target])
+
+    with pytest.raises(pulumi.RunError) as caught:
+        offline.run(program)
+    assert str(caught.value).startswith("ImageRelease 'rel' " + message)
