@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS faults (
 Keys = Callable[[dict[str, Any]], Iterable[tuple[str, str]]]
 ANY = "\x00any"  # a key value that matches every lookup of its index (a record the index cannot describe)
 _BATCH = 500  # ids per `IN (...)`: well under SQLite's bound-parameter limit
+_PLAIN = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII that JSON text never escapes (no quote, no backslash)
 
 
 class Store:
@@ -192,6 +194,25 @@ class Store:
                 rows.update(self._db.execute(query + f" AND k.value IN ({','.join('?' * len(chunk))})",
                                              (*args, *chunk)).fetchall())
         return [json.loads(data) for _, data in sorted(rows)]
+
+    def search(self, vendor: str, region: str | None, kind: str, texts: Iterable[str],
+               account: str = "default") -> builtins.list[dict[str, Any]] | None:
+        """The objects whose stored text contains one of `texts` in any case, plus every object whose text
+        escapes a non-ASCII character (a text search cannot read those): more than a case-insensitive
+        substring match on any field, for the caller to filter exactly. None (scan instead) for a text
+        JSON would escape itself."""
+        wanted = [t.lower() for t in texts]
+        if not wanted or not all(_PLAIN.fullmatch(t) for t in wanted):
+            return None
+        query = "SELECT data FROM objects WHERE vendor=? AND account=? AND kind=?"
+        args: list[Any] = [vendor, account, kind]
+        if region is not None:
+            query += " AND region=?"
+            args.append(region)
+        query += " AND (instr(data, '\\u') > 0" + " OR instr(lower(data), ?) > 0" * len(wanted) + ") ORDER BY seq"
+        with self._lock:
+            rows = self._db.execute(query, (*args, *wanted)).fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     def count(self, vendor: str, region: str, kind: str, name: str, value: str, account: str = "default") -> int:
         """How many objects carry the key (name, value): a quota counted without reading the objects."""

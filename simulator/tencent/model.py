@@ -185,6 +185,10 @@ class CvmModel:
                 return self.store.lookup(VENDOR, region, "image", "tag-key", f.values)
             if f.name.startswith("tag:"):
                 return self.store.lookup(VENDOR, region, "image", "tag", [json.dumps([f.name[4:], v]) for v in f.values])
+        for f in filters:  # image-name matches part of a name, in any case: a text search narrows the records
+            found = self.store.search(VENDOR, region, "image", f.values) if f.name == "image-name" else None
+            if found is not None:
+                return found
         return self.store.list(VENDOR, region, "image")
 
     def own_image(self, region: str, image_id: str) -> Image:

@@ -81,6 +81,16 @@ def test_cvm_describes_by_ids_id_filter_and_tags_match_the_scan(cvm: CvmWire) ->
         v for v in every if tagged(v, "team", ["web"]) and v["ImageType"] == "PRIVATE_IMAGE" and v["ImageName"] == "name-1"]
 
 
+def test_cvm_describes_by_part_of_a_name_in_any_case_match_the_scan(cvm: CvmWire) -> None:
+    for n, name in enumerate(("Name-1-upper", "\u540d\u524d-name-1", "\u212aelvin", 'quo"te')):
+        cvm.model.put_image(GZ, Image(f"img-x{n:07d}", name, CAPTURE, LINUX, 20, "2026-01-05T08:00:00Z"))
+    every = cvm_describe(cvm)
+    for values in (["name-1"], ["NAME-1", "name-3"], ["kelvin"], ["E-1-UP"], ['quo"te'], ["nothing"]):
+        expected = [v for v in every if any(x.lower() in v["ImageName"].lower() for x in values)]
+        assert cvm_describe(cvm, Filters=[{"Name": "image-name", "Values": values}]) == expected
+    assert len(cvm_describe(cvm, Filters=[{"Name": "image-name", "Values": ["name-1"]}])) == 22
+
+
 def test_cvm_retagging_moves_an_image_between_tag_lookups(cvm: CvmWire) -> None:
     name = "qcs::cvm:ap-guangzhou:uin/100000000001:image/img-ao000000"
     assert cvm.model.retag([name], add=[("team", "moved")], drop=["n"]) == []

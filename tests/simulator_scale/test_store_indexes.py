@@ -92,6 +92,21 @@ def test_a_record_its_index_cannot_describe_matches_every_lookup(store: Store) -
     assert names(store.lookup("v", "r1", "image", "tag", ["t9"])) == ["b"]
 
 
+def test_a_text_search_finds_at_least_every_case_insensitive_match(store: Store) -> None:
+    for id_, name in (("a", "Golden-Web"), ("b", "golden-data"), ("c", "\u212aelvin-web"), ("d", "other"),
+                      ("e", 'quo"te-web')):
+        put(store, id_, name)
+    scan = store.list("v", "r1", "image")
+    for text in ("WEB", "golden", "kelvin", "zzz"):
+        found = store.search("v", "r1", "image", [text])
+        assert found is not None
+        matching = [r for r in scan if text.lower() in r["name"].lower()]
+        assert all(r in found for r in matching) and found == [r for r in scan if r in found]
+    assert names(store.search("v", "r1", "image", ["golden"]) or []) == ["a", "b", "c"]  # c: escaped, kept
+    for unreadable in ('quo"te', "back\\slash", "tab\t", "\u540d", ""):
+        assert store.search("v", "r1", "image", [unreadable]) is None
+
+
 def test_a_lookup_on_an_undeclared_index_is_refused(store: Store) -> None:
     with pytest.raises(LookupError):
         store.lookup("v", "r1", "image", "name", ["x"])
