@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS faults (
 # What a model indexes in one of its records: (index name, value) pairs, read from the stored dict.
 Keys = Callable[[dict[str, Any]], Iterable[tuple[str, str]]]
 ANY = "\x00any"  # a key value that matches every lookup of its index (a record the index cannot describe)
+_EVERY = "\x00every"  # the key name of a record its model could not read: every lookup returns it
 _BATCH = 500  # ids per `IN (...)`: well under SQLite's bound-parameter limit
 _PLAIN = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII that JSON text never escapes (no quote, no backslash)
 
@@ -89,7 +90,7 @@ class Store:
             )
             keys = self._keys.get((vendor, kind))
             if keys is not None:
-                self._write_keys(vendor, account, region, kind, id_, keys(data), replace=True)
+                self._write_keys(vendor, account, region, kind, id_, _pairs(keys, data), replace=True)
 
     def get(self, vendor: str, region: str, kind: str, id_: str, account: str = "default") -> dict[str, Any] | None:
         with self._lock:
@@ -160,7 +161,7 @@ class Store:
             rows = self._db.execute("SELECT account, region, id, data FROM objects WHERE vendor=? AND kind=?",
                                     (vendor, kind)).fetchall()
             for account, region, id_, data in rows:
-                self._write_keys(vendor, account, region, kind, id_, keys(json.loads(data)), replace=False)
+                self._write_keys(vendor, account, region, kind, id_, _pairs(keys, json.loads(data)), replace=False)
             self.meta_set(marker, version)
 
     def _write_keys(self, vendor: str, account: str, region: str, kind: str, id_: str,
@@ -169,7 +170,7 @@ class Store:
             self._db.execute("DELETE FROM object_keys WHERE vendor=? AND account=? AND region=? AND kind=? AND id=?",
                              (vendor, account, region, kind, id_))
         self._db.executemany("INSERT INTO object_keys VALUES (?,?,?,?,?,?,?)",
-                             [(vendor, account, region, kind, id_, name, value) for name, value in set(pairs)])
+                             [(vendor, account, region, kind, id_, name, value) for name, value in pairs])
 
     def _indexed(self, vendor: str, kind: str) -> None:
         if (vendor, kind) not in self._keys:
@@ -182,8 +183,8 @@ class Store:
         wanted = sorted({*values, ANY})
         query = ("SELECT DISTINCT o.seq, o.data FROM object_keys k JOIN objects o ON o.vendor=k.vendor AND "
                  "o.account=k.account AND o.region=k.region AND o.kind=k.kind AND o.id=k.id "
-                 "WHERE k.vendor=? AND k.account=? AND k.kind=? AND k.name=?")
-        args: list[Any] = [vendor, account, kind, name]
+                 "WHERE k.vendor=? AND k.account=? AND k.kind=? AND k.name IN (?, ?)")
+        args: list[Any] = [vendor, account, kind, name, _EVERY]
         if region is not None:
             query += " AND k.region=?"
             args.append(region)
@@ -245,3 +246,12 @@ class Store:
     def execute(self, sql: str, args: tuple[Any, ...] = ()) -> builtins.list[tuple[Any, ...]]:
         with self.transaction():
             return self._db.execute(sql, args).fetchall()
+
+
+def _pairs(keys: Keys, data: dict[str, Any]) -> set[tuple[str, str]]:
+    """The record's keys; a record its model cannot read (written by hand, or damaged) is returned by every
+    lookup, for the reader to refuse or skip as it would in a full scan."""
+    try:
+        return set(keys(data))
+    except Exception:  # noqa: BLE001 - any failure to read it means the same: it cannot be indexed
+        return {(_EVERY, ANY)}

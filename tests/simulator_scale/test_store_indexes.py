@@ -107,6 +107,14 @@ def test_a_text_search_finds_at_least_every_case_insensitive_match(store: Store)
         assert store.search("v", "r1", "image", [unreadable]) is None
 
 
+def test_a_record_its_model_cannot_read_is_left_to_the_reader(store: Store) -> None:
+    store.index("v", "image", keys, "1")
+    store.put("v", "r1", "image", "broken", {"id": "broken"})  # no name: keys() fails on it
+    put(store, "a", "plain")
+    assert names(store.lookup("v", "r1", "image", "name", ["plain"])) == ["broken", "a"]
+    assert store.count("v", "r1", "image", "name", "plain") == 1
+
+
 def test_a_lookup_on_an_undeclared_index_is_refused(store: Store) -> None:
     with pytest.raises(LookupError):
         store.lookup("v", "r1", "image", "name", ["x"])
