@@ -146,7 +146,8 @@ def cvm_client(sim: Simulator) -> Any:
     from tencentcloud.cvm.v20170312 import cvm_client
 
     host = sim.endpoints["http"].split("://", 1)[1]
-    profile = ClientProfile(httpProfile=HttpProfile(endpoint=host, protocol="http", reqTimeout=10), retryer=NoopRetryer())
+    http = HttpProfile(endpoint=host, protocol="http", reqTimeout=10)
+    profile = ClientProfile(httpProfile=http, retryer=NoopRetryer())
     return cvm_client.CvmClient(credential.Credential("AKIDSIMULATOR", "simulator-secret"), TENCENT_REGION, profile)
 
 

@@ -184,7 +184,8 @@ class CvmModel:
             if f.name == "tag-key":
                 return self.store.lookup(VENDOR, region, "image", "tag-key", f.values)
             if f.name.startswith("tag:"):
-                return self.store.lookup(VENDOR, region, "image", "tag", [json.dumps([f.name[4:], v]) for v in f.values])
+                pairs = [json.dumps([f.name[4:], v]) for v in f.values]
+                return self.store.lookup(VENDOR, region, "image", "tag", pairs)
         for f in filters:  # image-name matches part of a name, in any case: a text search narrows the records
             found = self.store.search(VENDOR, region, "image", f.values) if f.name == "image-name" else None
             if found is not None:

@@ -78,7 +78,8 @@ def test_cvm_describes_by_ids_id_filter_and_tags_match_the_scan(cvm: CvmWire) ->
     both = [{"Name": "tag:team", "Values": ["web"]}, {"Name": "image-type", "Values": ["PRIVATE_IMAGE"]},
             {"Name": "image-name", "Values": ["NAME-1"]}]
     assert cvm_describe(cvm, Filters=both) == [
-        v for v in every if tagged(v, "team", ["web"]) and v["ImageType"] == "PRIVATE_IMAGE" and v["ImageName"] == "name-1"]
+        v for v in every
+        if tagged(v, "team", ["web"]) and v["ImageType"] == "PRIVATE_IMAGE" and v["ImageName"] == "name-1"]
 
 
 def test_cvm_describes_by_part_of_a_name_in_any_case_match_the_scan(cvm: CvmWire) -> None:
