@@ -6,6 +6,7 @@ records; how far a capture, an import or a copy has gone is read from the shared
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -175,10 +176,18 @@ class ClientToken:
         return cls(token, str(record["ImageId"]))
 
 
+def image_keys(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What DescribeImages and DeleteImage look images up by: name, each tag and the image a copy came from."""
+    image = Image.from_record(record)
+    keys = [("name", image.name), *(("tag", json.dumps([k, v])) for k, v in image.tags.items())]
+    return keys + ([("copied_from", image.copied_from)] if image.copied_from else [])
+
+
 class EcsModel:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.store.index(VENDOR, "image", image_keys, "1")
 
     # seeds ---------------------------------------------------------------------
     def seed(self) -> None:
@@ -222,10 +231,20 @@ class EcsModel:
 
     def images(self, region: str, *, image_ids: list[str], statuses: list[str], name: str, tags: dict[str, str],
                now: float) -> list[Image]:
-        """DescribeImages' filters, applied to the records before any view is built."""
+        """DescribeImages' filters, applied to the records before any view is built (ids, a name or a tag
+        first narrow the records read, through the store's indexes)."""
         self.check_region(region)
+        if image_ids:
+            records = self.store.get_many(VENDOR, region, "image", image_ids)
+        elif name:
+            records = self.store.lookup(VENDOR, region, "image", "name", [name])
+        elif tags:
+            key, value = next(iter(tags.items()))
+            records = self.store.lookup(VENDOR, region, "image", "tag", [json.dumps([key, value])])
+        else:
+            records = self.store.list(VENDOR, region, "image")
         out = []
-        for record in self.store.list(VENDOR, region, "image"):
+        for record in records:
             image = Image.from_record(record)
             if (image_ids and image.image_id not in image_ids) or image.status(now)[0] not in statuses:
                 continue
@@ -343,9 +362,9 @@ class EcsModel:
         self._put(image)
 
     def _copies_in_flight(self, source_id: str, now: float) -> list[str]:
-        return [image.image_id for region in ECS_REGIONS
-                for image in (Image.from_record(r) for r in self.store.list(VENDOR, region, "image"))
-                if image.copied_from == source_id and image.status(now)[0] == CREATING]
+        return [image.image_id for image in map(Image.from_record, self.store.lookup(
+                    VENDOR, None, "image", "copied_from", [source_id]))
+                if image.region in ECS_REGIONS and image.copied_from == source_id and image.status(now)[0] == CREATING]
 
     def delete_image(self, region: str, *, image_id: str, force: bool = False) -> None:
         """`force` changes nothing here: no instance runs from a simulated image, and a Creating image or one

@@ -102,10 +102,17 @@ class Image:
         }
 
 
+def image_keys(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """What DescribeImages and DeleteImages look images up by: the name (any case) and a copy's source."""
+    image = Image.of(record)
+    return [("name", image.name.lower())] + ([("copied_from", image.copied_from)] if image.copied_from else [])
+
+
 class EdsModel:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.store.index(VENDOR, "image", image_keys, "1")
 
     # seeds ---------------------------------------------------------------------
     def seed(self) -> None:
@@ -175,15 +182,23 @@ class EdsModel:
         return found
 
     def images(self, region: str, ids_: list[str] | None = None, image_type: str = "", name: str = "",
-               os_type: str = "") -> list[Image]:
-        """Images filtered on what their records say, before any view is built."""
+               os_type: str = "", status: str = "") -> list[Image]:
+        """Images filtered on what their records say (and their status now), before any view is built."""
         wanted = {"image_type": image_type, "name": name, "os_type": os_type}
+        if ids_:
+            records = self.store.get_many(VENDOR, region, "image", ids_)
+        elif name:
+            records = self.store.lookup(VENDOR, region, "image", "name", [name.lower()])
+        else:
+            records = self.store.list(VENDOR, region, "image")
         out = []
-        for record in self.store.list(VENDOR, region, "image"):
+        for record in records:
             image = Image.of(record)
             if ids_ and image.image_id not in ids_:
                 continue
             if any(value and str(getattr(image, key)).lower() != value.lower() for key, value in wanted.items()):
+                continue
+            if status and self.status(image).lower() != status.lower():
                 continue
             out.append(image)
         return out
@@ -278,7 +293,8 @@ class EdsModel:
         self._put(region, image)
 
     def _copies_in_flight(self, source_id: str) -> list[str]:
-        return [image.image_id for region in EDS_REGIONS for image in self.images(region)
+        found = self.store.lookup(VENDOR, None, "image", "copied_from", [source_id])
+        return [image.image_id for image in map(Image.of, found)
                 if image.copied_from == source_id and self.status(image) == CREATING]
 
     def delete_images(self, region: str, image_ids: list[str]) -> None:

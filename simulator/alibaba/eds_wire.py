@@ -93,12 +93,9 @@ class EdsWire:
     def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.check_region(region)
         images = self.model.images(region, acs3.id_list(p, "ImageId"), p.get("ImageType", ""), p.get("ImageName", ""),
-                                   p.get("OsType", ""))
-        views = [self.model.view(i) for i in images]
-        if p.get("ImageStatus"):
-            views = [v for v in views if v["Status"].lower() == p["ImageStatus"].lower()]
-        chunk, token = acs3.token_page(views, p)
-        return {"Images": chunk, "NextToken": token}
+                                   p.get("OsType", ""), p.get("ImageStatus", ""))
+        chunk, token = acs3.token_page(images, p)  # views only for the page answered
+        return {"Images": [self.model.view(i) for i in chunk], "NextToken": token}
 
     def modify_image_attribute(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.modify(region, p.get("ImageId", ""), p.get("Name"), p.get("Description"))

@@ -55,8 +55,10 @@ class Table(Generic[R]):
         return [self.read(r) for r in self.ctx.store.list(VENDOR, None, self.kind, account=subscription)]
 
     def under(self, subscription: str, prefix: str) -> list[R]:
-        """The records whose id starts with `prefix` (a resource group, or a parent resource and '/')."""
-        return [r for r in self.all(subscription) if r.id.lower().startswith(prefix.lower())]
+        """The records whose id starts with `prefix` (a resource group, or a parent resource and '/'), read
+        as a range of the store's id index rather than the whole subscription."""
+        found = self.ctx.store.list(VENDOR, None, self.kind, account=subscription, prefix=arm.key(prefix))
+        return [r for r in map(self.read, found) if r.id.lower().startswith(prefix.lower())]
 
 
 # lifecycles -------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,13 +36,31 @@ class SimContext:
         self.clock = clock
         self.faults = Faults(store)
         self.hooks: list[Hook] = []  # in-process observers (crash tests stop a client at a chosen request)
+        self._request = threading.local()  # the instant the request being handled on this thread reads
 
     def run_hooks(self, phase: str, vendor: str, call: Call) -> None:
         for hook in list(self.hooks):
             hook(phase, vendor, call)
 
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Handle one request at one instant: the clock (several reads from the store) is read once, on
+        first use, and every view, filter and record of the request sees that same time."""
+        outer = not hasattr(self._request, "now")
+        if outer:
+            self._request.now = None
+        try:
+            yield
+        finally:
+            if outer:
+                del self._request.now
+
     def now(self) -> float:
-        return self.clock.now()
+        if not hasattr(self._request, "now"):
+            return self.clock.now()
+        if self._request.now is None:
+            self._request.now = self.clock.now()
+        return float(self._request.now)
 
     def request_id(self) -> str:
         return ids.request_id(self.store)

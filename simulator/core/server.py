@@ -35,7 +35,8 @@ class Dispatcher:
             call = wire.identify(request)
             self.ctx.clock.on_request()
             self.ctx.run_hooks("before", wire.vendor, call)
-            response = self._faulted(wire, call) or wire.handle(call, request)
+            with self.ctx.request():  # one clock reading for the whole request
+                response = self._faulted(wire, call) or wire.handle(call, request)
             self.ctx.run_hooks("after", wire.vendor, call)
             lost = self.ctx.faults.take(wire.vendor, call.action, call.region, LOST)
             if lost is not None:  # applied, but the caller never learns it: the reply is lost

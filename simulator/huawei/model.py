@@ -19,6 +19,7 @@ from typing import Any
 from ..core import ids
 from ..core.context import SimContext
 from ..core.lifecycle import Lifecycle
+from ..core.store import ANY
 from ..core.wire import SimError
 from .files import FileImport, file_image
 from .records import JOB_INIT_SECONDS, Image, Job, Server, iso
@@ -76,12 +77,29 @@ class Patch:
     value: Any = None
 
 
+def image_keys(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """What ListImages looks images up by: the id and name it shows and each tag ("key.value") it lists;
+    tags shown as anything but a list (an UpdateImage attribute) match every tag lookup."""
+    image = Image.from_record(record)
+    tags = image.shown("tags", 0.0)
+    listed = [("tag", t) for t in tags if isinstance(t, str)] if isinstance(tags, (list, dict)) else [("tag", ANY)]
+    return [("id", str(image.shown("id", 0.0))), ("name", str(image.shown("name", 0.0))), *listed]
+
+
+def job_keys(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Jobs are looked up by the server a capture reads and by being a cross-region copy."""
+    job = Job.from_record(record)
+    return [("server", job.server_id)] + ([("copy", "1")] if job.dest_region else [])
+
+
 class ImsModel:
     """One tenant's IMS and ECS over the shared store: every call reads records, never cached state."""
 
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.store.index(VENDOR, "image", image_keys, "1")
+        self.store.index(VENDOR, "job", job_keys, "1")
 
     def now(self) -> float:
         return self.ctx.now()
@@ -124,7 +142,8 @@ class ImsModel:
 
     def _capture_running(self, region: str, sid: str) -> bool:
         now = self.now()
-        return any(job.server_id == sid and job.active(now) for job in self.jobs(region))
+        found = map(Job.from_record, self.store.lookup(VENDOR, region, "job", "server", [sid]))
+        return any(job.server_id == sid and job.active(now) for job in found)
 
     def _check_vault(self, region: str, vault: str, what: str) -> None:
         if not vault:
@@ -172,7 +191,8 @@ class ImsModel:
     def copies_in_flight(self) -> int:
         """Cross-region copy jobs in INIT or RUNNING, in every region of the tenant."""
         now = self.now()
-        return sum(1 for job in self.jobs(None) if job.dest_region and job.active(now))
+        found = map(Job.from_record, self.store.lookup(VENDOR, None, "job", "copy", ["1"]))
+        return sum(1 for job in found if job.dest_region and job.active(now))
 
     # images --------------------------------------------------------------------
     def image_status(self, image: Image) -> str:
@@ -190,8 +210,13 @@ class ImsModel:
         on the records before any view is built; an empty filter matches everything."""
         wanted = {"id": image_id, "name": name, "__imagetype": imagetype, "status": status, "__os_type": os_type,
                   "__platform": platform, "visibility": visibility}
+        if image_id or name or tag:  # the store's indexes narrow the records read to those that can match
+            key, value = ("id", image_id) if image_id else ("name", name) if name else ("tag", tag)
+            records = self.store.lookup(VENDOR, region, "image", key, [value])
+        else:
+            records = self.store.list(VENDOR, region, "image")
         now, out = self.now(), []
-        for record in self.store.list(VENDOR, region, "image"):
+        for record in records:
             image = Image.from_record(record)
             if any(value and str(image.shown(key, now)) != value for key, value in wanted.items()):
                 continue

@@ -10,9 +10,12 @@ SYNCING; an instance's LatestOperationState is OPERATING while its CreateImage r
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core import ids
 from ..core.context import SimContext
@@ -79,10 +82,18 @@ class Plan:
     snapshots: list[Snapshot] = field(default_factory=list)
 
 
+def image_keys(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What reads and the name and quota checks look images up by: tags, and an own image's name."""
+    image = Image.from_record(record)
+    keys = [("tag-key", k) for k, _ in image.tags] + [("tag", json.dumps([k, v])) for k, v in image.tags]
+    return keys + ([("own", "1"), ("own-name", image.name)] if image.own else [])
+
+
 class CvmModel:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.store.index(VENDOR, "image", image_keys, "1")
 
     # seeds ---------------------------------------------------------------------
     def seed(self) -> None:
@@ -157,12 +168,29 @@ class CvmModel:
     def state(self, image: Image) -> str:
         return image.state(self.ctx.now())[0]
 
-    def _all_images(self, region: str) -> list[Image]:
-        return [Image.from_record(r) for r in self.store.list(VENDOR, region, "image")]
-
     def images(self, region: str, ids_: list[str], filters: list[Filter]) -> list[Image]:
-        found = [i for i in self._all_images(region) if not ids_ or i.image_id in ids_]
+        """Ids, an image-id filter or a tag filter first narrow the records read (through the store's indexes)."""
+        found = [i for i in map(Image.from_record, self._candidates(region, ids_, filters))
+                 if not ids_ or i.image_id in ids_]
         return select(found, filters, IMAGE_FILTERS, fuzzy={"image-name", "platform"}, tags=lambda i: i.tags)
+
+    def _candidates(self, region: str, ids_: list[str], filters: list[Filter]) -> list[dict[str, Any]]:
+        """Every record that can pass `ids_` and `filters` (select() decides), in the store's order."""
+        if ids_:
+            return self.store.get_many(VENDOR, region, "image", ids_)
+        for f in filters:
+            if f.name == "image-id":
+                return self.store.get_many(VENDOR, region, "image", f.values)
+            if f.name == "tag-key":
+                return self.store.lookup(VENDOR, region, "image", "tag-key", f.values)
+            if f.name.startswith("tag:"):
+                pairs = [json.dumps([f.name[4:], v]) for v in f.values]
+                return self.store.lookup(VENDOR, region, "image", "tag", pairs)
+        for f in filters:  # image-name matches part of a name, in any case: a text search narrows the records
+            found = self.store.search(VENDOR, region, "image", f.values) if f.name == "image-name" else None
+            if found is not None:
+                return found
+        return self.store.list(VENDOR, region, "image")
 
     def own_image(self, region: str, image_id: str) -> Image:
         check_image_id(image_id)
@@ -185,7 +213,7 @@ class CvmModel:
             raise fail("MissingParameter", "The request is missing a required parameter `ImageName`.")
         if len(name) > NAME_MAX:
             raise fail("InvalidParameterValue.TooLong", f"`ImageName` must be at most {NAME_MAX} characters.")
-        for other in self._all_images(region):
+        for other in map(Image.from_record, self.store.lookup(VENDOR, region, "image", "own-name", [name])):
             if other.own and other.name == name and other.image_id != exclude:
                 raise fail("InvalidImageName.Duplicate", f"An image named `{name}` already exists in {region}.")
 
@@ -196,7 +224,7 @@ class CvmModel:
                        f"`ImageDescription` must be at most {DESCRIPTION_MAX} characters.")
 
     def check_quota(self, region: str) -> None:
-        if sum(1 for i in self._all_images(region) if i.own) >= IMAGE_QUOTA:
+        if self.store.count(VENDOR, region, "image", "own", "1") >= IMAGE_QUOTA:
             raise fail("ImageQuotaLimitExceeded", f"The custom image quota ({IMAGE_QUOTA}) of {region} is used up.")
 
     @staticmethod
