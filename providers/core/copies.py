@@ -237,9 +237,7 @@ class CopyBoard:
             copy.state, copy.reason = CopyState.FAILED, "the cloud did not say whether it started"
 
     def _due(self, copy: RegionCopy, now: float) -> bool:
-        if copy.pace is None:
-            copy.pace = Pace.start(now)
-            return True
+        copy.pace = copy.pace or Pace(now, due=now)  # a region without a schedule is looked at now
         return copy.pace.is_due(now)
 
     def _follow_jobs(self, now: float) -> None:
@@ -250,14 +248,12 @@ class CopyBoard:
     def _job(self, copy: RegionCopy, status: JobStatus, now: float) -> None:
         copy.image_id = status.image_id or copy.image_id
         copy.progress = status.progress if status.progress is not None else copy.progress
-        if copy.pace is not None:
-            copy.pace.seen(now, status.progress)
+        pace = copy.pace = copy.pace or Pace(now)
+        pace.seen(now, status.progress)
         if status.state == JobStatus.FAILED:
             copy.state, copy.reason, copy.code = CopyState.FAILED, status.reason, status.code
         elif status.state == JobStatus.SUCCEEDED:
-            copy.job_done = True
-            if copy.pace is not None:
-                copy.pace.due = now  # the image is read in this same poll
+            copy.job_done, pace.due = True, now  # the image is read in this same poll
             if not copy.image_id:
                 copy.state, copy.reason = CopyState.FAILED, f"job {copy.job_id} succeeded without naming an image"
 
@@ -274,8 +270,7 @@ class CopyBoard:
                 copy.labelled = True
 
     def _describe(self, now: float) -> None:
-        """Describe the regions that are due; where one call reads every region (copies share the
-        source's id), every region is refreshed whenever one is due."""
+        """Describe the due regions (all of them where one call reads every region: a shared source id)."""
         ready = [c for c in self.copies.values()
                  if c.state is CopyState.COPYING and c.image_id and (not c.job_id or c.job_done)]
         due = [c for c in ready if self._due(c, now)]
