@@ -5,13 +5,12 @@
     copying | available | failed -> cancelling | deleting -> gone
 
 A region is queued until the service can start it (a free copy slot, a source ready to copy);
-a queued region waiting for a slot is started when one of this operation's copies ends, in the
-same poll that notices the end, not re-offered on every poll. Each copying region keeps its own
-schedule (core/schedule.py): it is looked at when its own progress says it should be done, so a
-poll reads only the regions that are due, and a job is read until it names the image, then the
-image (never both on one look except the one that sees the job end). A start whose reply may have been lost (a 5xx) is looked up by identity
-before it is tried again, so a copy is never started twice. The board keeps every region's
-state between polls, so a throttled or failed describe retries without losing track.
+a queued region waiting for a slot starts in the poll that sees one of this operation's copies
+end, not re-offered on every poll. Each copying region keeps its own schedule (core/schedule.py),
+so a poll reads only the regions that are due; a job is read until it names the image, then the
+image. A start whose reply may have been lost (a 5xx) is looked up by identity before it is
+tried again, so a copy is never started twice. The board keeps every region's state between
+polls, so a throttled or failed describe retries without losing track.
 """
 from __future__ import annotations
 
