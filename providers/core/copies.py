@@ -5,10 +5,12 @@
     copying | available | failed -> cancelling | deleting -> gone
 
 A region is queued until the service can start it (a free copy slot, a source ready to copy);
-a queued region waiting for a slot is offered again when one of this operation's copies ends,
-not on every poll. A start whose reply may have been lost (a 5xx) is looked up by identity
-before it is tried again, so a copy is never started twice. The board keeps every region's
-state between polls, so a throttled or failed describe retries without losing track.
+a queued region waiting for a slot starts in the poll that sees one of this operation's copies
+end, not re-offered on every poll. Each copying region keeps its own schedule (core/schedule.py),
+so a poll reads only the regions that are due; a job is read until it names the image, then the
+image. A start whose reply may have been lost (a 5xx) is looked up by identity before it is
+tried again, so a copy is never started twice. The board keeps every region's state between
+polls, so a throttled or failed describe retries without losing track.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from .errors import CloudError, InvalidState, NotFound, OperationFailed, ServiceUnavailable, Timeout
 from .model import TAG_KEY, CopyRequest, Deferred, Identity, ImageInfo, ImageStatus, JobStatus, Started
 from .protocol import ImageCopier
+from .schedule import MIN_GAP, REPORT_EVERY, Pace
 from .service import Traits
 from .waiting import Done, Pending, PollResult, Waiter
 
@@ -52,7 +55,8 @@ class RegionCopy:
     uncertain: bool = False  # the last start may have reached the cloud: look it up before starting again
     adopted: bool = False  # an earlier run started it
     slot_wait: int | None = None  # copies in flight when it was told to wait for a slot
-    deferred_at: float | None = None
+    retry_at: float | None = None  # a deferred start is offered again then (or when a slot frees)
+    pace: Pace | None = None  # when to look at it next
 
     @property
     def handle(self) -> str:
@@ -95,7 +99,8 @@ class CopyBoard:
         info = live[0]
         tagged = info.tags.get(TAG_KEY) == self.identity.key
         copy = RegionCopy(region, CopyState.COPYING, image_id=info.image_id, adopted=True,
-                          labelled=tagged or not self.traits.tags or self.traits.copies_share_source_id)
+                          labelled=tagged or not self.traits.tags or self.traits.copies_share_source_id,
+                          pace=Pace.start(self.wait.clock.now(), info.progress))
         self._apply(copy, info)
         return copy
 
@@ -111,18 +116,21 @@ class CopyBoard:
 
     def settle(self, what: str, regions: Iterable[str]) -> None:
         """Wait for regions whose settings changed in place to finish replicating again."""
+        now = self.wait.clock.now()
         for region in regions:
             if region in self.copies:
-                self.copies[region].state = CopyState.COPYING
+                self.copies[region].state, self.copies[region].pace = CopyState.COPYING, Pace.start(now)
         self.publish(what)
 
     def _publish_poll(self) -> PollResult[bool]:
+        now = self.wait.clock.now()
         self._retire()
-        self._start_queued()
-        self._follow_jobs()
+        self._follow_jobs(now)
         self._label()
-        self._describe()
+        self._describe(now)
         self._retry_adopted()
+        self._start_queued()  # after the looks, so a slot freed by a copy seen ending is used at once
+        self._label()
         failed = [c for c in self.copies.values() if c.state is CopyState.FAILED]
         if failed:
             raise CopyFailed("; ".join(f"the copy to {c.region} failed ({c.reason or c.vendor_status or 'no reason given'})"
@@ -134,7 +142,18 @@ class CopyBoard:
         progress = [c.progress or 0.0 for c in pending]
         detail = ", ".join(f"{c.region} {c.state.value}" + (f" {c.progress:.0f}%" if c.progress is not None else "")
                            for c in sorted(pending, key=lambda c: c.region))
-        return Pending(min(progress), detail, max(progress))
+        return Pending(min(progress), detail, max(progress), self._next_in())
+
+    def _next_in(self) -> float:
+        """Seconds until the earliest region is due (a look, or a deferred start offered again)."""
+        now = self.wait.clock.now()
+        wake = [now + REPORT_EVERY] + [now + MIN_GAP for _ in self.retiring[:1]]
+        for copy in self.copies.values():
+            if copy.state is CopyState.COPYING:
+                wake.append(copy.pace.due if copy.pace else now)
+            elif copy.state is CopyState.QUEUED and copy.retry_at is not None:
+                wake.append(copy.retry_at)
+        return max(min(wake) - now, 1.0)
 
     def _retry_adopted(self) -> None:
         """An earlier run's copy that failed is removed and this run copies once more (what the re-run asks for)."""
@@ -162,8 +181,8 @@ class CopyBoard:
         for copy in self.copies.values():
             if copy.state is not CopyState.QUEUED or copy.region in busy:
                 continue
-            waiting = copy.slot_wait is not None and in_flight >= copy.slot_wait
-            if waiting and copy.deferred_at is not None and now - copy.deferred_at < RETRY_DEFERRED:
+            freed = copy.slot_wait is not None and in_flight < copy.slot_wait
+            if copy.retry_at is not None and now < copy.retry_at and not freed:
                 continue
             ready.append(copy)
         if self.traits.copy_slots is not None:
@@ -198,32 +217,42 @@ class CopyBoard:
             self._started(copy, outcomes.get(copy.region))
 
     def _started(self, copy: RegionCopy, outcome: Started | Deferred | CloudError | None) -> None:
+        now = self.wait.clock.now()
         if isinstance(outcome, Started):
             copy.state, copy.image_id, copy.job_id = CopyState.COPYING, outcome.image_id, outcome.job_id
-            copy.uncertain, copy.slot_wait, copy.progress = False, None, 0.0
+            copy.uncertain, copy.slot_wait, copy.retry_at, copy.progress = False, None, None, 0.0
+            copy.pace = Pace.start(now)
         elif isinstance(outcome, Deferred):
-            copy.vendor_status, copy.deferred_at = outcome.reason, self.wait.clock.now()
+            copy.vendor_status = outcome.reason
             copy.slot_wait = self._in_flight() if outcome.until_slot else None
+            copy.retry_at = now + (RETRY_DEFERRED if outcome.until_slot else 2 * MIN_GAP)
         elif isinstance(outcome, CloudError) and outcome.retryable:
             copy.uncertain = copy.uncertain or isinstance(outcome, ServiceUnavailable)
             copy.vendor_status = f"retrying after {outcome.code or type(outcome).__name__}"
+            copy.retry_at = now + 2 * MIN_GAP
         elif isinstance(outcome, CloudError):
             copy.state, copy.reason, copy.code = CopyState.FAILED, f"it could not start: {outcome.message}", outcome.code
         else:
             copy.state, copy.reason = CopyState.FAILED, "the cloud did not say whether it started"
 
-    def _follow_jobs(self) -> None:
-        for copy in self.copies.values():
-            if copy.state is CopyState.COPYING and copy.job_id and not copy.job_done:
-                self._job(copy, self.copier.follow_copy_job(copy.region, copy.job_id))
+    def _due(self, copy: RegionCopy, now: float) -> bool:
+        copy.pace = copy.pace or Pace(now, due=now)  # a region without a schedule is looked at now
+        return copy.pace.is_due(now)
 
-    def _job(self, copy: RegionCopy, status: JobStatus) -> None:
+    def _follow_jobs(self, now: float) -> None:
+        for copy in self.copies.values():
+            if copy.state is CopyState.COPYING and copy.job_id and not copy.job_done and self._due(copy, now):
+                self._job(copy, self.copier.follow_copy_job(copy.region, copy.job_id), now)
+
+    def _job(self, copy: RegionCopy, status: JobStatus, now: float) -> None:
         copy.image_id = status.image_id or copy.image_id
         copy.progress = status.progress if status.progress is not None else copy.progress
+        pace = copy.pace = copy.pace or Pace(now)
+        pace.seen(now, status.progress)
         if status.state == JobStatus.FAILED:
             copy.state, copy.reason, copy.code = CopyState.FAILED, status.reason, status.code
         elif status.state == JobStatus.SUCCEEDED:
-            copy.job_done = True
+            copy.job_done, pace.due = True, now  # the image is read in this same poll
             if not copy.image_id:
                 copy.state, copy.reason = CopyState.FAILED, f"job {copy.job_id} succeeded without naming an image"
 
@@ -239,18 +268,25 @@ class CopyBoard:
                     continue
                 copy.labelled = True
 
-    def _describe(self) -> None:
-        watched = {c.region: c.image_id for c in self.copies.values()
-                   if c.state is CopyState.COPYING and c.image_id and (not c.job_id or c.job_done)}
-        if not watched:
+    def _describe(self, now: float) -> None:
+        """Describe the due regions (all of them where one call reads every region: a shared source id)."""
+        ready = [c for c in self.copies.values()
+                 if c.state is CopyState.COPYING and c.image_id and (not c.job_id or c.job_done)]
+        due = [c for c in ready if self._due(c, now)]
+        if due and self.traits.copies_share_source_id:
+            due = ready
+        if not due:
             return
+        watched = {c.region: c.image_id for c in due}
         infos = self.copier.describe_copies(watched)
         for region in watched:
             copy, info = self.copies[region], infos.get(region)
             if info is None:
                 copy.state, copy.reason = CopyState.FAILED, f"the copy {copy.image_id} disappeared before it was ready"
-            else:
-                self._apply(copy, info)
+                continue
+            self._apply(copy, info)
+            if copy.pace is not None:
+                copy.pace.seen(now, info.progress)
 
     @staticmethod
     def _apply(copy: RegionCopy, info: ImageInfo) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -55,11 +56,14 @@ class Pending:
 
     `lead` is the progress of the item nearest completion when one wait covers several (copies
     to many regions): it bounds the next sleep so each completion is noticed promptly.
+    `next_in` is set by a poll that schedules its own looks (each region at its own pace): the
+    waiter then sleeps exactly that long (within the deadline) instead of backing off.
     """
 
     progress: float | None = None
     detail: str = ""
     lead: float | None = None
+    next_in: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,10 @@ class Waiter:
         When the cloud reports progress, the next sleep is bounded by the time the remaining
         percentage should take, so completion is noticed soon after it happens.
         """
+        with _held(self.clock):
+            return self._wait(what, poll, timeout)
+
+    def _wait(self, what: str, poll: Callable[[], "PollResult[T]"], timeout: float | None) -> T:
         start = self.clock.now()
         deadline = self._end(start, timeout if timeout is not None else float("inf"))
         attempt = 0
@@ -137,14 +145,21 @@ class Waiter:
                     f"{what} did not finish within {deadline - start:.0f}s (last progress "
                     f"{_pct(result.progress)}{', ' + result.detail if result.detail else ''}){cause}; it may still "
                     "finish in the cloud: raise the timeout and run again", code=last.code if last else "")
-            delay = self.backoff.delay(attempt, self.rng)
-            lead = result.lead if result.lead is not None else result.progress
-            delay = max(min(delay, _eta(lead, now - start)), asked)
+            if result.next_in is not None:
+                delay = max(result.next_in, asked, 1.0)
+            else:
+                delay = self.backoff.delay(attempt, self.rng)
+                lead = result.lead if result.lead is not None else result.progress
+                delay = max(min(delay, _eta(lead, now - start)), asked)
             self.clock.sleep(max(min(delay, deadline - now), 0.0))
             attempt += 1
 
     def call(self, what: str, fn: Callable[[], T], timeout: float = 300.0) -> T:
         """Run one API call, retrying only retryable errors (throttling, 5xx) with backoff, within the deadline."""
+        with _held(self.clock):
+            return self._call(what, fn, timeout)
+
+    def _call(self, what: str, fn: Callable[[], T], timeout: float) -> T:
         start = self.clock.now()
         end = self._end(start, timeout)
         attempt = 0
@@ -160,6 +175,12 @@ class Waiter:
                 delay = max(self.backoff.delay(attempt, self.rng), err.retry_after or 0.0)
                 self.clock.sleep(min(delay, max(0.0, end - now)))
                 attempt += 1
+
+
+def _held(clock: Clock) -> AbstractContextManager[object]:
+    """A clock shared by several waiters (a stopped simulated one) holds time while one works."""
+    held = getattr(clock, "held", None)
+    return held() if callable(held) else nullcontext()
 
 
 def _pct(progress: float | None) -> str:
