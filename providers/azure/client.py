@@ -1,4 +1,4 @@
-"""Azure credentials and the Compute client: DefaultAzureCredential in the cloud, a static token in the simulator.
+"""Azure credentials and the Compute client: DefaultAzureCredential in the cloud, the simulator's own Entra ID in sim.
 
 Clients are cached per (profile, subscription, endpoint) in a module dict that is never pickled
 with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is the one
@@ -6,8 +6,6 @@ retry policy, and a 429's Retry-After reaches it through the mapped Throttled er
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from ..core import credentials
@@ -19,29 +17,25 @@ RESOURCE_MANAGER = "https://management.azure.com"
 _CLIENTS: dict[tuple[str, str, str], Any] = {}
 
 
-@dataclass(frozen=True)
-class StaticToken:
-    """The simulator's credential: a fixed bearer token, so no call ever reaches Microsoft Entra ID."""
-
-    token: str = "imageforge-simulator-token"
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self.token, int(time.time()) + 3600)
-
-
 def subscription_id(target: Target) -> str:
     """AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID (the simulator's fixed one in profile sim)."""
     return credentials.resolve(CREDENTIALS, simulated=target.simulated).get("subscription_id")
 
 
 def credential(target: Target) -> Any:
-    """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...)."""
-    if target.simulated:
-        return StaticToken()
-    creds = credentials.resolve(CREDENTIALS)
+    """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...).
+
+    In the simulator the same ClientSecretCredential asks the simulator's token endpoint (its
+    authority) with the simulator's test keys, so no call ever reaches Microsoft Entra ID.
+    """
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated)
     tenant, client, secret = creds.get("tenant_id"), creds.get("client_id"), creds.get("client_secret")
+    if target.simulated:
+        from azure.identity import ClientSecretCredential
+
+        endpoints = load_sim_endpoints()
+        return ClientSecretCredential(tenant, client, secret, authority=endpoints.https,
+                                      connection_verify=endpoints.ca_file, disable_instance_discovery=True)
     if tenant and client and secret:
         from azure.identity import ClientSecretCredential
 
