@@ -20,6 +20,7 @@ import json
 import re
 import secrets
 import time
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -46,13 +47,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_KEYS: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()  # store -> key, read once per store
+
+
 def signing_key(ctx: SimContext) -> bytes:
     """The store's own token key: made once, so a simulator restarted on the same home keeps its tokens valid."""
-    key = ctx.store.meta_get("azure.token_key")
-    if key is None:
-        key = secrets.token_hex(32)
-        ctx.store.meta_set("azure.token_key", key)
-    return key.encode()
+    cached = _KEYS.get(ctx.store)
+    if cached is not None:
+        return cached
+    with ctx.store.transaction():
+        key = ctx.store.meta_get("azure.token_key")
+        if key is None:
+            key = secrets.token_hex(32)
+            ctx.store.meta_set("azure.token_key", key)
+    _KEYS[ctx.store] = key.encode()
+    return _KEYS[ctx.store]
 
 
 def issue(ctx: SimContext, tenant: str, client_id: str, audience: str, now: float | None = None) -> str:
