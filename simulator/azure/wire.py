@@ -1,7 +1,9 @@
 """Azure Resource Manager (Microsoft.Compute) on the wire: REST paths, bearer auth, LRO headers, ARM errors.
 
-Handlers are thin: they find the object a path names, parse the body into typed arguments
-(bodies.py), call the model and render its records as ARM documents with the LRO headers.
+Every request is first authenticated (a token the simulator's Entra ID issued, entra.py) and its
+api-version checked (versions.py), in ARM's order and with ARM's codes. Handlers are thin: they
+find the object a path names, parse the body into typed arguments (bodies.py), call the model and
+render its records as ARM documents with the LRO headers.
 """
 from __future__ import annotations
 
