@@ -1,8 +1,8 @@
 """Azure credentials and the Compute client: DefaultAzureCredential in the cloud, the simulator's own Entra ID in sim.
 
-Clients are cached per (profile, subscription, endpoint) in a module dict that is never pickled
-with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is the one
-retry policy, and a 429's Retry-After reaches it through the mapped Throttled error.
+Clients are cached per (profile, subscription, endpoint, simulator CA) in a module dict that is
+never pickled with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is
+the one retry policy, and a 429's Retry-After reaches it through the mapped Throttled error.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..core.endpoints import load_sim_endpoints
 from ..core.model import Target
 
 RESOURCE_MANAGER = "https://management.azure.com"
-_CLIENTS: dict[tuple[str, str, str], Any] = {}
+_CLIENTS: dict[tuple[str, str, str, str], Any] = {}
 
 
 def subscription_id(target: Target) -> str:
@@ -54,7 +54,9 @@ def compute_client(target: Target, subscription: str = "") -> Any:
         base_url, verify = endpoints.https, endpoints.ca_file
     else:
         base_url, verify = RESOURCE_MANAGER, ""
-    key = (target.profile, sub, base_url)
+    # A simulator's CA file is its home's: another simulator that reuses the port is another cloud,
+    # whose token endpoint signs with another key, so it gets its own client and credential.
+    key = (target.profile, sub, base_url, verify)
     client = _CLIENTS.get(key)
     if client is None:
         from azure.mgmt.compute import ComputeManagementClient

@@ -179,3 +179,17 @@ def test_a_resource_that_is_not_there_is_resource_not_found(sim: Simulator) -> N
     with pytest.raises(ResourceNotFoundError) as caught:
         compute(sim, credential(sim)).images.get(RG, "no-such-image")
     assert caught.value.error is not None and caught.value.error.code == "ResourceNotFound"
+
+
+def test_tokens_fetched_at_once_by_many_clients_all_pass(tmp_path: Any) -> None:
+    """The first tokens of a fresh simulator, asked for concurrently, are all signed with the one key ARM checks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Simulator(tmp_path / "fresh", speed=0.0) as fresh:
+        def first_call(_: int) -> list[str]:
+            return [vm.name for vm in compute(fresh, credential(fresh)).virtual_machines.list(RG)]
+
+        with ThreadPoolExecutor(8) as pool:
+            listings = list(pool.map(first_call, range(8)))
+        assert all("golden-linux" in names for names in listings)
+        assert len([r for r in fresh.requests("azure-entra") if r.action == "Token"]) == 8
