@@ -1,13 +1,11 @@
-"""Azure credentials and the Compute client: DefaultAzureCredential in the cloud, a static token in the simulator.
+"""Azure credentials and the Compute client: DefaultAzureCredential in the cloud, the simulator's own Entra ID in sim.
 
-Clients are cached per (profile, subscription, endpoint) in a module dict that is never pickled
-with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is the one
-retry policy, and a 429's Retry-After reaches it through the mapped Throttled error.
+Clients are cached per (profile, subscription, endpoint, simulator CA) in a module dict that is
+never pickled with a provider. The SDK's own retry policy is off (`retry_total=0`): the Waiter is
+the one retry policy, and a 429's Retry-After reaches it through the mapped Throttled error.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from ..core import credentials
@@ -16,19 +14,7 @@ from ..core.endpoints import load_sim_endpoints
 from ..core.model import Target
 
 RESOURCE_MANAGER = "https://management.azure.com"
-_CLIENTS: dict[tuple[str, str, str], Any] = {}
-
-
-@dataclass(frozen=True)
-class StaticToken:
-    """The simulator's credential: a fixed bearer token, so no call ever reaches Microsoft Entra ID."""
-
-    token: str = "imageforge-simulator-token"
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self.token, int(time.time()) + 3600)
+_CLIENTS: dict[tuple[str, str, str, str], Any] = {}
 
 
 def subscription_id(target: Target) -> str:
@@ -37,11 +23,19 @@ def subscription_id(target: Target) -> str:
 
 
 def credential(target: Target) -> Any:
-    """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...)."""
-    if target.simulated:
-        return StaticToken()
-    creds = credentials.resolve(CREDENTIALS)
+    """Service principal from AZURE_* or ARM_* names, else DefaultAzureCredential (managed identity, CLI...).
+
+    In the simulator the same ClientSecretCredential asks the simulator's token endpoint (its
+    authority) with the simulator's test keys, so no call ever reaches Microsoft Entra ID.
+    """
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated)
     tenant, client, secret = creds.get("tenant_id"), creds.get("client_id"), creds.get("client_secret")
+    if target.simulated:
+        from azure.identity import ClientSecretCredential
+
+        endpoints = load_sim_endpoints()
+        return ClientSecretCredential(tenant, client, secret, authority=endpoints.https,
+                                      connection_verify=endpoints.ca_file, disable_instance_discovery=True)
     if tenant and client and secret:
         from azure.identity import ClientSecretCredential
 
@@ -60,7 +54,9 @@ def compute_client(target: Target, subscription: str = "") -> Any:
         base_url, verify = endpoints.https, endpoints.ca_file
     else:
         base_url, verify = RESOURCE_MANAGER, ""
-    key = (target.profile, sub, base_url)
+    # A simulator's CA file is its home's: another simulator that reuses the port is another cloud,
+    # whose token endpoint signs with another key, so it gets its own client and credential.
+    key = (target.profile, sub, base_url, verify)
     client = _CLIENTS.get(key)
     if client is None:
         from azure.mgmt.compute import ComputeManagementClient

@@ -1,7 +1,9 @@
 """Azure Resource Manager (Microsoft.Compute) on the wire: REST paths, bearer auth, LRO headers, ARM errors.
 
-Handlers are thin: they find the object a path names, parse the body into typed arguments
-(bodies.py), call the model and render its records as ARM documents with the LRO headers.
+Every request is first authenticated (a token the simulator's Entra ID issued, entra.py) and its
+api-version checked (versions.py), in ARM's order and with ARM's codes. Handlers are thin: they
+find the object a path names, parse the body into typed arguments (bodies.py), call the model and
+render its records as ARM documents with the LRO headers.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import arm, bodies
+from . import arm, bodies, entra, versions
 from .gallery import GalleryModel
 from .images import ImageModel
 from .lro import VENDOR, Operation, Operations
@@ -118,15 +120,16 @@ class AzureWire:
         return ""
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        if not request.header("authorization").lower().startswith("bearer "):
-            raise SimError("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", 401)
-        if "api-version" not in {k.lower() for k in request.query}:
-            raise SimError("MissingApiVersionParameter",
-                           "The api-version query parameter (?api-version=) is required for all requests.", 400)
+        """ARM's order: authenticate, then the api-version, the route, the subscription; then the provider."""
+        entra.check_bearer(self.ctx, request)
+        version = next((v for k, v in request.query.items() if k.lower() == "api-version"), None)
         path = arm.parse(request.path)
-        if path is None or call.action == "Unknown":
+        if version is None or path is None or call.action == "Unknown":
+            versions.check(version, ("virtualmachines",), call.region)
             raise SimError("InvalidResourceType", f"The resource type or operation '{request.method} {request.path}' "
-                           "could not be found (not implemented by the simulator).", 404)
+                           f"could not be found in the namespace '{arm.PROVIDER}' for api version '{version}' "
+                           "(not implemented by the simulator).", 404)
+        versions.check(version, path.types, call.region)
         if path.subscription.lower() != SUBSCRIPTION:
             raise SimError("SubscriptionNotFound", f"The subscription '{path.subscription}' could not be found. "
                            f"The simulator serves subscription '{SUBSCRIPTION}'.", 404)
@@ -142,6 +145,8 @@ class AzureWire:
         headers = {"x-ms-request-id": self.ctx.request_id().lower()}
         if error.extra.get("throttled"):
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if error.extra.get("challenge"):
+            headers["WWW-Authenticate"] = str(error.extra["challenge"])
         return SimResponse.json(error.status, {"error": body}, **headers)
 
     def _created(self, status: int, op: Operation, base: str, document: dict[str, Any]) -> SimResponse:

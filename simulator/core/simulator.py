@@ -24,6 +24,7 @@ WIRES: tuple[str, ...] = (
     "imageforge.simulator.tencent.wire:CvmWire",
     "imageforge.simulator.huawei.wire:HuaweiWire",
     "imageforge.simulator.azure.wire:AzureWire",
+    "imageforge.simulator.azure.entra:EntraWire",
 )
 
 

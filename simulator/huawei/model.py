@@ -133,7 +133,7 @@ class ImsModel:
     def server(self, region: str, sid: str) -> Server:
         found = self.store.get(VENDOR, region, "server", sid)
         if found is None:
-            raise SimError("Ecs.0114", f"Instance[{sid}] could not be found.", 404, shape="ecs")
+            raise SimError("Ecs.0114", f"Instance[{sid}] could not be found.", 404)
         return Server.from_record(found)
 
     def server_task(self, region: str, sid: str) -> str:
@@ -155,8 +155,8 @@ class ImsModel:
     def job(self, region: str, job_id: str) -> Job:
         found = self.store.get(VENDOR, region, "job", job_id)
         if found is None:
-            # The job table has no "not found" code; IMG.0023 (task query failed) is the closest.
-            raise bad("IMG.0023", "An exception occurred during task query.", 404)
+            # The job table has no "not found" code; IMG.0023 (task query failed, 400) is the closest.
+            raise bad("IMG.0023", "An exception occurred during task query.")
         return Job.from_record(found)
 
     def jobs(self, region: str | None) -> list[Job]:
@@ -249,8 +249,9 @@ class ImsModel:
                 raise bad("IMG.0005", "The ECS does not exist.")
             server = Server.from_record(found)
             if server.status not in ("ACTIVE", "SHUTOFF"):
-                raise bad("IMG.0126" if whole else "IMG.0008",
-                          "The ECS in the current status cannot be used to create an image.")
+                raise (bad("IMG.0126", "The VM in the current stage cannot be used to create a full-ECS image.") if whole
+                       else bad("IMG.0008", "The ECS cannot be used to create images because it is not in stopped "
+                                "state."))
             if self._capture_running(region, server.id):
                 raise bad("IMG.0010", "The ECS cannot be used to create an image because it has in-progress tasks.")
             if whole:

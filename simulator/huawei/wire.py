@@ -4,9 +4,11 @@ The region of a request is the region of its project id (`X-Project-Id` header, 
 `{project_id}` path segment for ShowJob, ShowServer and tag calls). Jobs are read with
 ShowJobProgress (`GET /v1/cloudimages/job/{job_id}`) or the deprecated ShowJob: the same fields.
 A body field of the wrong JSON type is refused here, before the model looks at any value (the
-field's own format code where IMS has one, else IMG.0001). Errors: IMS answers
-`{"error_code","error_msg"}`, ECS `{"error":{"code","message"}}`, API Gateway throttling is `429`
-with `APIGW.0308`; every reply carries `X-Request-Id`.
+field's own format code where IMS has one, else IMG.0001). API Gateway answers first: an unknown
+API is `APIGW.0101` (404), a missing or wrong SDK-HMAC-SHA256 signature `APIGW.0301` (401,
+signing.py), throttling `APIGW.0308` (429), all as `{"error_code","error_msg","request_id"}`.
+IMS and ECS answer `{"error":{"code","message"}}` (the IMS and ECS error-code references); every
+reply carries `X-Request-Id`.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
 from .regions import PROJECTS, REGION_OF_PROJECT
+from .signing import verify
 from .views import image_view, job_view, server_view
 
 PID = r"(?P<project_id>[0-9a-f]{32})"
@@ -99,21 +102,21 @@ class HuaweiWire:
         handler = self.actions.get(call.action)
         if handler is None:
             raise SimError("APIGW.0101", "The API does not exist or has not been published in the environment "
-                           "(not implemented by the simulator).", 404)
+                           "(not implemented by the simulator).", 404, gateway=True)
+        verify(request)
         if not call.region:
             raise SimError("APIGW.0301", "Incorrect IAM authentication information: the project id "
-                           f"{call.params.get('project_id', '')!r} is not a project of this account.", 401)
+                           f"{call.params.get('project_id', '')!r} is not a project of this account.", 401,
+                           gateway=True)
         body = request.json() if request.body else {}
         return handler(call, body)
 
     def render_error(self, error: SimError, call: Call | None, request: SimRequest) -> SimResponse:
         rid = self._rid()
-        if error.extra.get("throttled"):
+        if error.extra.get("throttled") or error.extra.get("gateway") or error.code.startswith("APIGW."):
             body: dict[str, Any] = {"error_code": error.code, "error_msg": error.message, "request_id": rid}
-        elif error.extra.get("shape") == "ecs":
-            body = {"error": {"code": error.code, "message": error.message}}
         else:
-            body = {"error_code": error.code, "error_msg": error.message}
+            body = {"error": {"code": error.code, "message": error.message}}
         return SimResponse.json(error.status, body, **{"X-Request-Id": rid})
 
     def _rid(self) -> str:

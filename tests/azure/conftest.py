@@ -1,7 +1,6 @@
 """Azure fixtures: a module-wide simulator whose clock moves with each request, and raw SDK clients."""
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,18 +61,19 @@ def fresh_vm(sim: Simulator, os_type: str = "Linux", encrypted: bool = False) ->
     return name, vm.id
 
 
-class StaticCredential:
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
+def sim_credential(sim: Simulator, secret: str = "sim") -> Any:
+    """azure-identity's ClientSecretCredential against the simulator's Entra ID (test keys: sim / sim / sim)."""
+    from azure.identity import ClientSecretCredential
 
-        return AccessToken("test-token", int(time.time()) + 3600)
+    return ClientSecretCredential("sim", "sim", secret, authority=sim.endpoints["https"],
+                                  connection_verify=sim.endpoints["ca_file"], disable_instance_discovery=True)
 
 
 @pytest.fixture
 def compute(azsim: Simulator) -> Any:
     from azure.mgmt.compute import ComputeManagementClient
 
-    return ComputeManagementClient(StaticCredential(), SUB, base_url=azsim.endpoints["https"],
+    return ComputeManagementClient(sim_credential(azsim), SUB, base_url=azsim.endpoints["https"],
                                    connection_verify=azsim.endpoints["ca_file"], retry_total=0, polling_interval=0)
 
 

@@ -296,7 +296,8 @@ def test_marker_parsing_trusts_only_the_marker() -> None:
     assert scripts.result("windows", windows) == CommandResult(0, "x", "a warning")
 
 
-def test_credentials_accept_arm_names_and_never_call_aad_in_sim(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_accept_arm_names_and_never_call_aad_in_sim(quiet_sim: Simulator,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ARM_SUBSCRIPTION_ID", "11111111-2222-3333-4444-555555555555")
@@ -310,7 +311,9 @@ def test_credentials_accept_arm_names_and_never_call_aad_in_sim(monkeypatch: pyt
     assert type(azure_client.credential(cloud)).__name__ == "DefaultAzureCredential"
     sim = Target("azure", "compute", WESTEU, "sim")
     assert azure_client.subscription_id(sim) == SUB
+    mark = quiet_sim.mark()
     assert azure_client.credential(sim).get_token("https://management.azure.com/.default").token
+    assert [r.action for r in quiet_sim.requests("azure-entra", since=mark)] == ["OpenIdConfiguration", "Token"]
 
 
 def test_client_has_sdk_retries_off(adapter: ComputeAdapter) -> None:

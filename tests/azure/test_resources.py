@@ -57,9 +57,9 @@ def steps(sim: Simulator, name: str, since: int = 0) -> list[str]:
 def raw_client(sim: Simulator) -> Any:
     from azure.mgmt.compute import ComputeManagementClient
 
-    from .conftest import StaticCredential
+    from .conftest import sim_credential
 
-    return ComputeManagementClient(StaticCredential(), SUB, base_url=sim.endpoints["https"],
+    return ComputeManagementClient(sim_credential(sim), SUB, base_url=sim.endpoints["https"],
                                    connection_verify=sim.endpoints["ca_file"], retry_total=0)
 
 

@@ -344,7 +344,11 @@ def test_unknown_job_project_and_action(sim: Simulator, clients: Clients) -> Non
     stranger = ImsClient.new_builder().with_credentials(BasicCredentials("AK", "SK", "0" * 32)).with_endpoints(
         [sim.endpoints["http"]]).build()
     err = refused(lambda: stranger.list_images(ListImagesRequest(imagetype="private")))
-    assert err.status_code == 401 and err.error_code == "APIGW.0301"
+    assert err.status_code == 401 and err.error_code == "APIGW.0301" and "ak not exist" in err.error_msg
+    elsewhere = ImsClient.new_builder().with_credentials(BasicCredentials("SIMULATORAK", "simulator-secret", "0" * 32)
+                                                         ).with_endpoints([sim.endpoints["http"]]).build()
+    err = refused(lambda: elsewhere.list_images(ListImagesRequest(imagetype="private")))
+    assert err.status_code == 401 and err.error_code == "APIGW.0301" and "project" in err.error_msg
     err = refused(lambda: clients().list_image_tags(ListImageTagsRequest(image_id="x")))
     assert err.status_code == 404 and err.error_code == "APIGW.0101" and "not implemented by the simulator" in err.error_msg
 
