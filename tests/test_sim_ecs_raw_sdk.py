@@ -25,7 +25,7 @@ def call(sim: Simulator) -> Any:
     def send(request: Any, region: str = "cn-hangzhou") -> dict[str, Any]:
         request.set_endpoint(host)
         request.set_protocol_type("http")
-        client = AcsClient("ak", "secret", region, auto_retry=False)
+        client = AcsClient("SIMULATORACCESSKEY", "simulator-secret", region, auto_retry=False)
         return json.loads(client.do_action_with_exception(request))
 
     return send
