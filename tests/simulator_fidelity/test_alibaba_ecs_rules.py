@@ -168,3 +168,24 @@ def test_five_copies_run_at_once_from_a_region_and_the_sixth_waits_for_a_slot(si
     assert all(status(sim, c, r)[0] == "Creating" for c, r in zip(copies[:COPY_SLOTS], regions))
     sim.advance(1 + copy_seconds(regions[-1]))
     assert status(sim, copies[-1], regions[-1]) == ("Available", "100%")
+
+
+def test_tag_and_untag_resources_through_the_sdk(sim: Simulator) -> None:
+    from aliyunsdkecs.request.v20140526 import TagResourcesRequest, UntagResourcesRequest
+
+    image_id = capture(sim, "tagged")
+    tag = TagResourcesRequest.TagResourcesRequest()
+    tag.set_ResourceType("image")
+    tag.set_ResourceIds([image_id])
+    tag.set_Tags([{"Key": "team", "Value": "web"}, {"Key": "tier", "Value": "gold"}])
+    send(sim, tag)
+    untag = UntagResourcesRequest.UntagResourcesRequest()
+    untag.set_ResourceType("image")
+    untag.set_ResourceIds([image_id])
+    untag.set_TagKeys(["tier"])
+    send(sim, untag)
+    request = DescribeImagesRequest.DescribeImagesRequest()
+    request.set_ImageId(image_id)
+    request.set_Status("Creating")
+    found = send(sim, request)["Images"]["Image"][0]
+    assert found["Tags"]["Tag"] == [{"TagKey": "team", "TagValue": "web"}]
