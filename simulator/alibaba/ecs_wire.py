@@ -13,6 +13,7 @@ from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import rpc, signing
 from .ecs_model import AVAILABLE, VENDOR, EcsModel
+from .eds_wire import VERSION as EDS_VERSION
 
 VERSION = "2014-05-26"
 Handler = Callable[[str, dict[str, str]], dict[str, Any]]
@@ -50,8 +51,8 @@ class EcsWire:
         p = rpc.params(request)
         if VERSION in (p.get("Version"), request.header("x-acs-version")):
             return True
-        return request.path == "/" and bool(p.get("Action")) and not request.header("x-tc-action") \
-            and not request.header("authorization")
+        return request.path == "/" and bool(p.get("Action")) and p.get("Version") != EDS_VERSION \
+            and not request.header("x-tc-action") and not request.header("authorization")
 
     def identify(self, request: SimRequest) -> Call:
         p = rpc.params(request)

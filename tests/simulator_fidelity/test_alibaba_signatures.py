@@ -205,3 +205,12 @@ def test_eds_unknown_version_and_action_in_the_pop_envelope(ecd: Ecd) -> None:
     assert (version.code, version.status_code) == ("InvalidVersion", 400)
     action = ecd_refused(lambda: call("DescribeNothing", "2020-09-30"))
     assert (action.code, action.status_code) == ("InvalidAction.NotFound", 404)
+
+
+def test_eds_accepts_an_rpc_signed_call_from_the_core_sdk(sim: Simulator) -> None:
+    request = CommonRequest(domain=host(sim), version="2020-09-30", action_name="DescribeImages")
+    request.set_protocol_type("http")
+    request.add_query_param("RegionId", HZ)
+    assert ecs(sim, request)["Images"]  # the seeded system image
+    err = ecs_refused(sim, request, secret="wrong")  # CommonRequest keeps no string to sign: the code stays as sent
+    assert (err.get_error_code(), err.get_http_status()) == ("SignatureDoesNotMatch", 400)
