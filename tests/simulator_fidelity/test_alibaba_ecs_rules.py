@@ -82,6 +82,15 @@ def test_every_eds_action_the_adapter_sends_is_implemented(sim: Simulator) -> No
 
 
 # names, tokens -----------------------------------------------------------------------------
+@pytest.fixture
+def unique_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's rule, off by default until the ECS service declares names_unique_per_region."""
+    from imageforge.simulator.alibaba import ecs_model
+
+    monkeypatch.setattr(ecs_model, "NAMES_UNIQUE", True)
+
+
+@pytest.mark.usefixtures("unique_names")
 def test_image_names_are_unique_in_a_region(sim: Simulator) -> None:
     first = capture(sim, "golden")
     request = CreateImageRequest.CreateImageRequest()
@@ -102,6 +111,7 @@ def test_image_names_are_unique_in_a_region(sim: Simulator) -> None:
     assert caught.value.get_error_code() == "InvalidImageName.Duplicated"
 
 
+@pytest.mark.usefixtures("unique_names")
 def test_import_names_are_unique_too(sim: Simulator) -> None:
     capture(sim, "imported")
     request = ImportImageRequest.ImportImageRequest()
@@ -110,6 +120,7 @@ def test_import_names_are_unique_too(sim: Simulator) -> None:
     assert refused(sim, request) == ("InvalidImageName.Duplicated", 400)
 
 
+@pytest.mark.usefixtures("unique_names")
 def test_a_client_token_returns_its_image_and_refuses_other_parameters(sim: Simulator) -> None:
     made = capture(sim, "tokened", token="tok-a", description="first")
     assert capture(sim, "tokened", token="tok-a", description="first") == made  # a retry: no duplicate, no name clash
@@ -189,3 +200,8 @@ def test_tag_and_untag_resources_through_the_sdk(sim: Simulator) -> None:
     request.set_Status("Creating")
     found = send(sim, request)["Images"]["Image"][0]
     assert found["Tags"]["Tag"] == [{"TagKey": "team", "TagValue": "web"}]
+
+
+def test_names_may_repeat_while_the_resources_replace_under_the_same_name(sim: Simulator) -> None:
+    """Today's default: the rule above is off, so a create-before-delete replacement keeps working."""
+    assert capture(sim, "same") != capture(sim, "same")
