@@ -53,7 +53,7 @@ def test_refresh_stores_the_inputs_read_returns(server: ProviderServer, sim: Sim
 
     inputs = image_inputs()
     image_id, state = server.up(CustomImageProvider(), inputs)
-    client = AcsClient("test-key-id", "test-key-secret", "cn-hangzhou")  # renamed outside Pulumi, raw SDK
+    client = AcsClient("SIMULATORACCESSKEY", "simulator-secret", "cn-hangzhou")  # renamed outside Pulumi, raw SDK
     request = ModifyImageAttributeRequest()
     request.set_ImageId(image_id)
     request.set_ImageName("renamed-by-hand")

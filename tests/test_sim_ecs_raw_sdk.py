@@ -25,7 +25,7 @@ def call(sim: Simulator) -> Any:
     def send(request: Any, region: str = "cn-hangzhou") -> dict[str, Any]:
         request.set_endpoint(host)
         request.set_protocol_type("http")
-        client = AcsClient("ak", "secret", region, auto_retry=False)
+        client = AcsClient("SIMULATORACCESSKEY", "simulator-secret", region, auto_retry=False)
         return json.loads(client.do_action_with_exception(request))
 
     return send
@@ -74,7 +74,7 @@ def test_create_describe_lifecycle_and_status_filter(call: Any, sim: Simulator) 
 
 def test_client_token_is_idempotent(call: Any) -> None:
     assert create(call, token="tok-1") == create(call, token="tok-1")
-    assert create(call, token="tok-2") != create(call, token="tok-1")
+    assert create(call, token="tok-2", name="golden-2") != create(call, token="tok-1")
 
 
 def test_paging(call: Any, sim: Simulator) -> None:
@@ -133,7 +133,7 @@ def test_copy_and_cancel(call: Any, sim: Simulator) -> None:
     source_delete.set_ImageId(image_id)
     with pytest.raises(ServerException) as caught:
         call(source_delete)
-    assert caught.value.get_error_code() == "ImageIsCopying"
+    assert caught.value.get_error_code() == "OperationDenied.ImageCopying"  # DeleteImage API reference
     cancel = CancelCopyImageRequest.CancelCopyImageRequest()
     cancel.set_ImageId(copy_id)
     call(cancel, "cn-shanghai")

@@ -30,7 +30,7 @@ def ecs_call(home: Path, request: object) -> dict[str, object]:
     endpoints = json.loads((home / "endpoints.json").read_text())
     request.set_endpoint(endpoints["http"].split("://")[1])  # type: ignore[attr-defined]
     request.set_protocol_type("http")  # type: ignore[attr-defined]
-    return json.loads(AcsClient("ak", "sk", "cn-hangzhou", auto_retry=False).do_action_with_exception(request))
+    return json.loads(AcsClient("SIMULATORACCESSKEY", "simulator-secret", "cn-hangzhou", auto_retry=False).do_action_with_exception(request))
 
 
 def test_serve_publishes_endpoints_and_keeps_state(tmp_path: Path) -> None:

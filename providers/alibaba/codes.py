@@ -7,6 +7,8 @@ COMMON_ERRORS: dict[str, type[errors.CloudError]] = {
     "Forbidden.RAM": errors.AuthFailed,
     "InvalidAccessKeyId.NotFound": errors.AuthFailed,
     "SignatureDoesNotMatch": errors.AuthFailed,
+    "InvalidAccessKeySecret": errors.AuthFailed,  # aliyun-python-sdk-core's name for a SignatureDoesNotMatch it can explain
+    "IncompleteSignature": errors.AuthFailed,
     "Throttling": errors.Throttled,
     "Throttling.User": errors.Throttled,
     "Throttling.Api": errors.Throttled,

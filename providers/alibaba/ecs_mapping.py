@@ -24,6 +24,8 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "IncorrectImageStatus": errors.InvalidState,
     "IncorrectInstanceStatus": errors.InvalidState,
     "ImageIsCopying": errors.InvalidState,
+    "OperationDenied.ImageCopying": errors.InvalidState,  # DeleteImage while the image is copied (API reference)
+    "ImageIsImporting": errors.InvalidState,
     "ImageCreatedNotFromCopy": errors.InvalidArgument,
     "InvalidImageName.Malformed": errors.InvalidArgument,
     "InvalidImageName.Duplicated": errors.Conflict,

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from typing import Any
 
 from ..core.wire import SimError, SimRequest, SimResponse
 from . import rpc
-
-SIGNATURE_ALGORITHM = "ACS3-HMAC-SHA256"
 
 
 def action(request: SimRequest) -> str:
@@ -24,21 +21,6 @@ def version(request: SimRequest) -> str:
 def params(request: SimRequest) -> dict[str, str]:
     """Query and form parameters merged: the Tea SDK sends RPC parameters in the query string."""
     return rpc.params(request)
-
-
-def access_key_id(request: SimRequest) -> str:
-    """The key id in `Authorization: ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=...,Signature=...`."""
-    match = re.search(r"Credential=([^,\s]+)", request.header("authorization"))
-    return match.group(1) if match else ""
-
-
-def require_signature(request: SimRequest) -> None:
-    """The simulator accepts any signature, but an unsigned request is refused like the cloud does."""
-    auth = request.header("authorization")
-    if not auth and not rpc.params(request).get("Signature"):
-        raise SimError("MissingAuthorization", "The request is not signed (no Authorization header).", 400)
-    if auth and not auth.startswith(SIGNATURE_ALGORITHM) and not auth.startswith("acs "):
-        raise SimError("InvalidAuthorization.Algorithm", f"Signature algorithm must be {SIGNATURE_ALGORITHM}.", 400)
 
 
 def id_list(p: dict[str, str], name: str) -> list[str]:

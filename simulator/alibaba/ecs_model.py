@@ -16,12 +16,18 @@ from ..core import ids
 from ..core.context import SimContext
 from ..core.lifecycle import Lifecycle, Phase
 from ..core.wire import SimError
+from .ecs_records import ClientToken, Instance, Snapshot, digest
 from .regions import ECS_REGIONS
 
 VENDOR = "alibaba-ecs"
 CAPTURE_SECONDS = 600.0
 IMPORT_SECONDS = 1200.0
 IMPORT_FORMATS = ("RAW", "VHD", "QCOW2", "VMDK")
+COPY_SLOTS = 5  # CopyImage: five copy tasks run at once in a region, the rest wait in turn (API reference)
+# ECS refuses a second image of the same name in a region (InvalidImageName.Duplicated). Off until the ECS
+# service declares names_unique_per_region (providers/alibaba/ecs_spec.py): a replacement under the same
+# name is created before the old image is deleted, which the cloud would refuse.
+NAMES_UNIQUE = False
 CREATING, AVAILABLE, FAILED = "Creating", "Available", "CreateFailed"
 STATUS = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}
 UNSTARTED = Lifecycle(0.0, 0.0)  # a new image's lifecycle until _new_image starts it
@@ -35,59 +41,6 @@ def copy_seconds(region: str) -> float:
 
 def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-@dataclass(frozen=True)
-class Instance:
-    """A seeded instance to capture from; stored as DescribeInstances shows it (the seeds never change)."""
-
-    instance_id: str
-    name: str
-    region: str
-    status: str
-    os_type: str
-    os_name: str
-    system_disk_size: int
-    image_id: str = "aliyun_3_x64_20G_alibase_20260101.vhd"
-    instance_type: str = "ecs.g7.large"
-
-    def to_record(self) -> dict[str, Any]:
-        return {"ImageId": self.image_id, "InstanceId": self.instance_id, "InstanceName": self.name,  # sorted, as stored
-                "InstanceType": self.instance_type, "OSName": self.os_name, "OSType": self.os_type,
-                "RegionId": self.region, "Status": self.status, "SystemDiskSize": self.system_disk_size,
-                "ZoneId": self.region + "-a"}
-
-    @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> "Instance":
-        return cls(r["InstanceId"], r["InstanceName"], r["RegionId"], r["Status"], r["OSType"], r["OSName"],
-                   int(r["SystemDiskSize"]), r["ImageId"], r["InstanceType"])
-
-    view = to_record
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A seeded disk snapshot; stored as DescribeSnapshots shows it (the API spells the size as a string)."""
-
-    snapshot_id: str
-    name: str
-    region: str
-    disk_type: str  # "system" or "data"
-    disk_id: str
-    size: int
-    encrypted: bool = False
-
-    def to_record(self) -> dict[str, Any]:
-        return {"Encrypted": self.encrypted, "Progress": "100%", "RegionId": self.region,  # sorted, as stored
-                "SnapshotId": self.snapshot_id, "SnapshotName": self.name, "SourceDiskId": self.disk_id,
-                "SourceDiskSize": str(self.size), "SourceDiskType": self.disk_type, "Status": "accomplished"}
-
-    @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> "Snapshot":
-        return cls(r["SnapshotId"], r["SnapshotName"], r["RegionId"], r["SourceDiskType"], r["SourceDiskId"],
-                   int(r["SourceDiskSize"]), bool(r.get("Encrypted")))
-
-    view = to_record
 
 
 # Image fields and the DescribeImages keys they answer as; earlier versions stored the image under these keys.
@@ -159,21 +112,6 @@ class Image:
                    Tags={"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(self.tags.items())]})
         status, progress = self.status(now)
         return {**dict(sorted(out.items())), "Status": status, "Progress": f"{progress}%"}
-
-
-@dataclass(frozen=True)
-class ClientToken:
-    """A ClientToken already used in a region, and the image its call made (a retry gets that id back)."""
-
-    token: str
-    image_id: str
-
-    def to_record(self) -> dict[str, Any]:
-        return {"ImageId": self.image_id}
-
-    @classmethod
-    def from_record(cls, token: str, record: Mapping[str, Any]) -> "ClientToken":
-        return cls(token, str(record["ImageId"]))
 
 
 def image_keys(record: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -266,22 +204,36 @@ class EcsModel:
     def _put(self, image: Image) -> None:
         self.store.put(VENDOR, image.region, "image", image.image_id, image.to_record())
 
-    def _token(self, region: str, token: str) -> str | None:
-        """The image an earlier call with this ClientToken made, while it still exists."""
+    def _token(self, region: str, token: str, call: str = "") -> str | None:
+        """The image an earlier call with this ClientToken made, while it still exists; the token reused with
+        other parameters is refused, as the idempotence rules say."""
         found = self.store.get(VENDOR, region, "token", token) if token else None
         used = None if found is None else ClientToken.from_record(token, found)
-        return used.image_id if used and self._find(region, used.image_id) is not None else None
+        if used is None or self._find(region, used.image_id) is None:
+            return None
+        if used.digest and call and used.digest != call:
+            raise SimError("IdempotentParameterMismatch", "The specified parameters are different from before.", 400)
+        return used.image_id
+
+    def _check_name(self, region: str, name: str, exclude: str = "") -> None:
+        """Image names are unique among the account's images in a region (InvalidImageName.Duplicated)."""
+        if NAMES_UNIQUE and name and any(r.get("name", r.get("ImageName")) == name and r.get("image_id", r.get("ImageId")) != exclude
+                        for r in self.store.list(VENDOR, region, "image")):
+            raise SimError("InvalidImageName.Duplicated", "The specified Image name has already been used.", 400)
 
     # images ----------------------------------------------------------------------
-    def _new_image(self, image: Image, duration: float, action: str, token: str) -> str:
-        """Store a new image; an injected `fail` fault (for this action and region) makes it fail half way."""
+    def _new_image(self, image: Image, duration: float, action: str, token: str, call: str = "",
+                   start: float | None = None) -> str:
+        """Store a new image; an injected `fail` fault (for this action and region) makes it fail half way.
+        `start` is when the work begins, later than now for a copy waiting for a slot."""
+        self._check_name(image.region, image.name)
         image.image_id = ids.prefixed(self.store, "ecs.image", "m-", 20)
         fail = self.ctx.take_failure(VENDOR, action, image.region) is not None
         now = self.ctx.now()
-        image.created, image.lifecycle = iso(now), Lifecycle.start(now, duration, fail)
+        image.created, image.lifecycle = iso(now), Lifecycle.start(max(now, start or now), duration, fail)
         self._put(image)
         if token:
-            self.store.put(VENDOR, image.region, "token", token, ClientToken(token, image.image_id).to_record())
+            self.store.put(VENDOR, image.region, "token", token, ClientToken(token, image.image_id, call).to_record())
         return image.image_id
 
     def create_image(self, region: str, *, instance: str = "", snapshot: str = "", name: str = "",
@@ -290,7 +242,10 @@ class EcsModel:
                      tags: dict[str, str] | None = None, token: str = "") -> str:
         """CreateImage from a running or stopped instance, or from a system-disk snapshot."""
         self.check_region(region)
-        existing = self._token(region, token)
+        call = digest("CreateImage", instance=instance, snapshot=snapshot, name=name, description=description,
+                      platform=platform, architecture=architecture, family=family, version=version,
+                      resource_group=resource_group, boot_mode=boot_mode, tags=sorted((tags or {}).items()))
+        existing = self._token(region, token, call)
         if existing:
             return existing
         if name and (not 2 <= len(name) <= 128 or not name[0].isalpha() or name.startswith(("http://", "https://"))):
@@ -316,7 +271,7 @@ class EcsModel:
             image.source_snapshot = snap.snapshot_id
         else:
             raise SimError("MissingParameter", "InstanceId or SnapshotId is required.", 400)
-        return self._new_image(image, CAPTURE_SECONDS, "CreateImage", token)
+        return self._new_image(image, CAPTURE_SECONDS, "CreateImage", token, call)
 
     def import_image(self, region: str, *, bucket: str, key: str, disk_format: str = "", size: int = 40,
                      os_type: str = "", name: str = "", description: str = "", platform: str = "",
@@ -324,7 +279,10 @@ class EcsModel:
                      token: str = "") -> str:
         """ImportImage from an OSS object: the object is trusted to exist (the simulator has no OSS)."""
         self.check_region(region)
-        existing = self._token(region, token)
+        call = digest("ImportImage", bucket=bucket, key=key, disk_format=disk_format, size=size, os_type=os_type,
+                      name=name, description=description, platform=platform, architecture=architecture,
+                      boot_mode=boot_mode, tags=sorted((tags or {}).items()))
+        existing = self._token(region, token, call)
         if existing:
             return existing
         if not bucket or not key:
@@ -338,7 +296,7 @@ class EcsModel:
                       platform=platform or ("Windows Server 2022" if windows else "Others Linux"),
                       architecture=architecture or "x86_64", boot_mode=boot_mode or "BIOS",
                       imported_from=f"oss://{bucket}/{key}", tags=dict(tags or {}))
-        return self._new_image(image, IMPORT_SECONDS, "ImportImage", token)
+        return self._new_image(image, IMPORT_SECONDS, "ImportImage", token, call)
 
     def set_tags(self, region: str, *, image_id: str, tags: dict[str, str]) -> None:
         if not tags:
@@ -356,27 +314,38 @@ class EcsModel:
         """None leaves a value as it is; an empty string clears it."""
         image = self.image(region, image_id)
         if name is not None:
+            self._check_name(region, name, exclude=image_id)
             image.name = name
         if description is not None:
             image.description = description
         self._put(image)
 
-    def _copies_in_flight(self, source_id: str, now: float) -> list[str]:
-        return [image.image_id for image in map(Image.from_record, self.store.lookup(
-                    VENDOR, None, "image", "copied_from", [source_id]))
-                if image.region in ECS_REGIONS and image.copied_from == source_id and image.status(now)[0] == CREATING]
+    def _copies(self, now: float) -> list[Image]:
+        """Every copy not finished yet, in any region (running, or waiting for a slot)."""
+        return [image for image in (Image.from_record(r) for r in self.store.list(VENDOR, None, "image"))
+                if image.is_copy and image.status(now)[0] == CREATING]
+
+    def _copy_start(self, source_region: str, now: float) -> float:
+        """At most COPY_SLOTS copies from one region run at once; a further one waits for the earliest slot."""
+        ends = sorted(c.lifecycle.started_at + c.lifecycle.duration for c in self._copies(now)
+                      if c.copied_from_region == source_region)
+        return now if len(ends) < COPY_SLOTS else max(now, ends[len(ends) - COPY_SLOTS])
 
     def delete_image(self, region: str, *, image_id: str, force: bool = False) -> None:
         """`force` changes nothing here: no instance runs from a simulated image, and a Creating image or one
-        being copied is refused whatever it says."""
+        being copied is refused whatever it says (the copy is stopped with CancelCopyImage)."""
         image = self._find(region, image_id)
         if image is None:
             return  # the real API ignores an unknown id
         now = self.ctx.now()
+        if image.is_copy and image.status(now)[0] == CREATING or \
+                any(c.copied_from == image_id for c in self._copies(now)):
+            raise SimError("OperationDenied.ImageCopying", "The image is being copied. Please use the CancelCopyImage "
+                                                           "API.", 403)
+        if image.imported_from and image.status(now)[0] == CREATING:
+            raise SimError("ImageIsImporting", "The specified Image is importing.", 403)
         if image.status(now)[0] == CREATING:
             raise SimError("IncorrectImageStatus", "The image is being created and cannot be deleted.", 403)
-        if self._copies_in_flight(image_id, now):
-            raise SimError("ImageIsCopying", "The specified image is being copied to another region.", 403)
         self.store.delete(VENDOR, region, "image", image_id)
 
     def copy_image(self, region: str, *, image_id: str, destination: str, name: str = "", description: str = "",
@@ -392,14 +361,18 @@ class EcsModel:
         source = self.image(region, image_id)
         if source.status(self.ctx.now())[0] != AVAILABLE:
             raise SimError("IncorrectImageStatus", "The image must be Available to be copied.", 403)
-        existing = self._token(destination, token)
+        call = digest("CopyImage", source=image_id, region=region, name=name, description=description,
+                      encrypted=encrypted, kms_key=kms_key, tags=sorted((tags or {}).items()))
+        existing = self._token(destination, token, call)
         if existing:
             return existing
         copy = Image("", destination, name or source.name, description or source.description, "",
                      UNSTARTED, os_type=source.os_type, os_name=source.os_name, size=source.size,
                      platform=source.platform, architecture=source.architecture, tags=dict(tags or {}),
                      copied_from=source.image_id, copied_from_region=region, encrypted=encrypted, kms_key=kms_key)
-        return self._new_image(copy, copy_seconds(destination), "CopyImage", token)
+        now = self.ctx.now()
+        return self._new_image(copy, copy_seconds(destination), "CopyImage", token, call,
+                               start=self._copy_start(region, now))
 
     def cancel_copy(self, region: str, *, image_id: str) -> None:
         """`region` is the destination: the copy in progress there is stopped and removed."""

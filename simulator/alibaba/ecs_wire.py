@@ -11,8 +11,9 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import rpc
+from . import rpc, signing
 from .ecs_model import AVAILABLE, VENDOR, EcsModel
+from .eds_wire import VERSION as EDS_VERSION
 
 VERSION = "2014-05-26"
 Handler = Callable[[str, dict[str, str]], dict[str, Any]]
@@ -26,6 +27,7 @@ class EcsWire:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.model = EcsModel(ctx)
+        self.nonces = signing.Nonces()
         self.actions: dict[str, Handler] = {
             "DescribeInstances": self.describe_instances,
             "DescribeSnapshots": self.describe_snapshots,
@@ -44,16 +46,26 @@ class EcsWire:
         self.model.seed()
 
     def matches(self, request: SimRequest) -> bool:
-        return VERSION in (rpc.params(request).get("Version"), request.header("x-acs-version"))
+        """ECS's version, or any RPC-style call (`/?Action=...`, signed in the query): an unknown version
+        is then answered by ECS, in its own envelope, rather than by no one."""
+        p = rpc.params(request)
+        if VERSION in (p.get("Version"), request.header("x-acs-version")):
+            return True
+        return request.path == "/" and bool(p.get("Action")) and p.get("Version") != EDS_VERSION \
+            and not request.header("x-tc-action") and not request.header("authorization")
 
     def identify(self, request: SimRequest) -> Call:
         p = rpc.params(request)
         return Call(p.get("Action", ""), p.get("RegionId", ""), p)
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
+        signing.verify_rpc(request, call.params, self.nonces)
+        if call.params.get("Version") != VERSION:
+            raise SimError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         handler = self.actions.get(call.action)
         if handler is None:
-            raise SimError("InvalidAction.NotFound", f"Specified api {call.action!r} is not found (not implemented by the simulator).", 404)
+            raise SimError("InvalidAction.NotFound", f"Specified api is not found, please check your url and method "
+                                                     f"({call.action!r} is not implemented by the simulator).", 404)
         if not call.region:
             raise SimError("MissingRegionId", "RegionId is mandatory for this action.", 400)
         return rpc.ok(self.ctx.request_id(), **handler(call.region, dict(call.params)))

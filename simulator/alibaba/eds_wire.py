@@ -6,7 +6,7 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import acs3
+from . import acs3, signing
 from .eds_model import VENDOR, EdsModel
 
 VERSION = "2020-09-30"
@@ -22,6 +22,7 @@ class EdsWire:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.model = EdsModel(ctx)
+        self.nonces = signing.Nonces()
         self.actions: dict[str, Handler] = {
             "DescribeDesktops": self.describe_desktops,
             "DescribeSnapshots": self.describe_snapshots,
@@ -37,19 +38,27 @@ class EdsWire:
         self.model.seed()
 
     def matches(self, request: SimRequest) -> bool:
-        # The ECS SDK sends x-acs-action too: the API version is what tells the services apart.
-        return acs3.version(request) == VERSION
+        """ecd's version, or any other ACS3 call (ECS, which also sends x-acs-action, is matched first): an
+        unknown version is then answered in the POP envelope rather than by no one."""
+        if acs3.version(request) == VERSION:
+            return True
+        return bool(request.header("x-acs-action")) and request.header("authorization").startswith("ACS3-")
 
     def identify(self, request: SimRequest) -> Call:
         p = acs3.params(request)
         return Call(acs3.action(request), p.get("RegionId", ""), p)
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        acs3.require_signature(request)
+        if "Signature" in request.query:  # an RPC-style client (aliyun-python-sdk-core's CommonRequest)
+            signing.verify_rpc(request, call.params, self.nonces)
+        else:
+            signing.verify_acs3(request, self.nonces)
+        if acs3.version(request) != VERSION:
+            raise SimError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         handler = self.actions.get(call.action)
         if handler is None:
-            raise SimError("InvalidAction.NotFound", f"Specified api {call.action!r} is not found "
-                                                     "(not implemented by the simulator).", 404)
+            raise SimError("InvalidAction.NotFound", f"Specified api is not found, please check your url and method "
+                                                     f"({call.action!r} is not implemented by the simulator).", 404)
         if not call.region:
             raise SimError("MissingRegionId", "RegionId is mandatory for this action.", 400)
         return acs3.ok(self.ctx.request_id(), **handler(call.region, dict(call.params)))

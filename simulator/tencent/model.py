@@ -40,7 +40,6 @@ IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
 SNAPSHOT_ID = re.compile(r"^snap-[a-z0-9]{8}$")
 RESOURCE_NAME = re.compile(r"^qcs::cvm:([a-z0-9-]+):uin/(\d+):image/(img-[a-z0-9]{8})$")
-
 # Describe filters, read from the records before any view is built.
 INSTANCE_FILTERS: dict[str, Field[Instance]] = {
     "instance-id": lambda i: [i.instance_id], "instance-name": lambda i: [i.name], "zone": lambda i: [i.zone],

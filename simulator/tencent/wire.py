@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import params as read
+from . import params as read, signing
 from .imports import ImageImport, supported_os
 from .model import VENDOR, CvmModel, check_image_id
 from .records import ACCOUNT_UIN, fail
@@ -92,13 +92,15 @@ class CvmWire:
                     params if isinstance(params, dict) else {"__malformed_body__": True})
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        if not request.header("authorization").startswith("TC3-HMAC-SHA256 "):
-            raise fail("AuthFailure.SignatureFailure", "The request must be signed with TC3-HMAC-SHA256.")
+        signing.verify(request)
         handler = self.actions.get(call.action)
         version = request.header("x-tc-version")
-        if handler is None or version != VERSIONS[call.action]:
-            raise fail("InvalidAction", f"The action `{call.action}` of version `{version}` "
-                                        "is not implemented by the simulator.")
+        if handler is None:
+            raise fail("InvalidAction", f"The action `{call.action}` is not found (not implemented by the simulator).")
+        if version not in (VERSION, TAG_VERSION):
+            raise fail("NoSuchVersion", f"The API version `{version}` does not exist.")
+        if version != VERSIONS[call.action]:
+            raise fail("InvalidAction", f"The action `{call.action}` does not exist in version `{version}`.")
         params = dict(call.params)
         if params.pop("__malformed_body__", False):
             raise fail("InvalidParameter", "The request body is not a JSON object.")

@@ -43,7 +43,7 @@ def ecd(sim: Simulator) -> Callable[[str], Any]:
     host = sim.endpoints["http"].split("://", 1)[1]
 
     def make(region: str = HZ) -> Any:
-        return Client(Config(access_key_id="AKSIM", access_key_secret="sim-secret", region_id=region,
+        return Client(Config(access_key_id="SIMULATORACCESSKEY", access_key_secret="simulator-secret", region_id=region,
                              endpoint=host, protocol="http", read_timeout=5000, connect_timeout=2000))
 
     return make

@@ -270,7 +270,7 @@ def test_request_log_records_eds_actions_and_ecs_requests_stay_with_ecs(sim: Sim
 
     mark = sim.mark()
     image_id = capture(ecd(HZ), desktop_id=WIN, image_name="logged")
-    ecs = AcsClient("AKSIM", "sim-secret", HZ, auto_retry=False)
+    ecs = AcsClient("SIMULATORACCESSKEY", "simulator-secret", HZ, auto_retry=False)
     request = DescribeImagesRequest()
     request.set_endpoint(sim.endpoints["http"].split("://", 1)[1])
     request.set_protocol_type("http")

@@ -12,7 +12,7 @@ from tencentcloud.cvm.v20170312 import models
 from imageforge.simulator.tencent.model import VENDOR
 from imageforge.simulator.tencent.wire import PARAMETERS
 
-from .helpers import request
+from .helpers import request, tc3_headers
 
 FOUR = ["ap-shanghai", "ap-beijing", "ap-singapore", "ap-tokyo"]
 PRIVATE = [{"Name": "image-type", "Values": ["PRIVATE_IMAGE"]}]
@@ -300,11 +300,8 @@ def test_injected_5xx_is_a_gateway_failure_the_sdk_reports_as_server_network_err
 def _raw_post(tc_sim, action: str, body: dict, region: str = "ap-guangzhou") -> tuple[int, dict[str, str], dict]:
     host, port = tc_sim.endpoints["http"].split("://", 1)[1].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request("POST", "/", json.dumps(body), {
-        "Content-Type": "application/json", "X-TC-Action": action, "X-TC-Version": "2017-03-12",
-        "X-TC-Region": region, "X-TC-Timestamp": "1767600000",
-        "Authorization": "TC3-HMAC-SHA256 Credential=AKIDSIMULATOR/2026-01-05/cvm/tc3_request, "
-                         "SignedHeaders=content-type;host, Signature=00"})
+    payload = json.dumps(body)
+    conn.request("POST", "/", payload, tc3_headers(f"{host}:{port}", action, payload, region=region))
     reply = conn.getresponse()
     data = json.loads(reply.read())
     conn.close()
