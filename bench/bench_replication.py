@@ -62,7 +62,7 @@ def services() -> list[Service]:
     def pick(all_: Sequence[str], source: str) -> list[str]:
         return [r for r in all_ if r != source][:WANT]
 
-    return [Service("ecs", "alibaba-ecs", "cn-hangzhou", pick(ECS_REGIONS, "cn-hangzhou"), None),
+    return [Service("ecs", "alibaba-ecs", "cn-hangzhou", pick(ECS_REGIONS, "cn-hangzhou"), 5),
             Service("eds", "alibaba-eds", "cn-hangzhou", pick(EDS_REGIONS, "cn-hangzhou"), None),
             Service("tencent", "tencent-cvm", "ap-guangzhou", pick(CVM_REGIONS, "ap-guangzhou"), None),
             Service("azure", "azure", "westeurope", pick(sorted(LOCATIONS), "westeurope"), None),

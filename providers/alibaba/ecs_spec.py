@@ -111,5 +111,10 @@ IMPORT = OperationSpec(
     ),
 )
 
+# CopyImage runs five copy tasks from a region at once; the rest wait in turn (API reference): the region set
+# starts a sixth region when one of its copies ends, so each copy's progress measures the copy itself.
+COPY_SLOTS = 5
+
 SPEC = ServiceSpec("alibaba", "ecs", LABEL, Traits(recognised_by="tag", copies_recognised_by="tag",
-                                                   copies_cancellable=True), capture=CAPTURE, copy=COPY, imports=IMPORT)
+                                                   copies_cancellable=True, copy_slots=COPY_SLOTS),
+                   capture=CAPTURE, copy=COPY, imports=IMPORT)
