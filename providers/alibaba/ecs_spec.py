@@ -116,5 +116,6 @@ IMPORT = OperationSpec(
 COPY_SLOTS = 5
 
 SPEC = ServiceSpec("alibaba", "ecs", LABEL, Traits(recognised_by="tag", copies_recognised_by="tag",
-                                                   copies_cancellable=True, copy_slots=COPY_SLOTS),
+                                                   copies_cancellable=True, copy_slots=COPY_SLOTS,
+                                                   names_unique_per_region=True),
                    capture=CAPTURE, copy=COPY, imports=IMPORT)

@@ -24,10 +24,9 @@ CAPTURE_SECONDS = 600.0
 IMPORT_SECONDS = 1200.0
 IMPORT_FORMATS = ("RAW", "VHD", "QCOW2", "VMDK")
 COPY_SLOTS = 5  # CopyImage: five copy tasks run at once in a region, the rest wait in turn (API reference)
-# ECS refuses a second image of the same name in a region (InvalidImageName.Duplicated). Off until the ECS
-# service declares names_unique_per_region (providers/alibaba/ecs_spec.py): a replacement under the same
-# name is created before the old image is deleted, which the cloud would refuse.
-NAMES_UNIQUE = False
+# ECS refuses a second image of the same name in a region (InvalidImageName.Duplicated); the ECS service
+# declares names_unique_per_region, so a replacement under the same name deletes the old image first.
+NAMES_UNIQUE = True
 CREATING, AVAILABLE, FAILED = "Creating", "Available", "CreateFailed"
 STATUS = {Phase.RUNNING: CREATING, Phase.DONE: AVAILABLE, Phase.FAILED: FAILED}
 UNSTARTED = Lifecycle(0.0, 0.0)  # a new image's lifecycle until _new_image starts it
@@ -217,8 +216,9 @@ class EcsModel:
 
     def _check_name(self, region: str, name: str, exclude: str = "") -> None:
         """Image names are unique among the account's images in a region (InvalidImageName.Duplicated)."""
-        if NAMES_UNIQUE and name and any(r.get("name", r.get("ImageName")) == name and r.get("image_id", r.get("ImageId")) != exclude
-                        for r in self.store.list(VENDOR, region, "image")):
+        if NAMES_UNIQUE and name and any(
+                r.get("name", r.get("ImageName")) == name and r.get("image_id", r.get("ImageId")) != exclude
+                for r in self.store.lookup(VENDOR, region, "image", "name", [name])):
             raise SimError("InvalidImageName.Duplicated", "The specified Image name has already been used.", 400)
 
     # images ----------------------------------------------------------------------

@@ -83,11 +83,11 @@ def test_every_eds_action_the_adapter_sends_is_implemented(sim: Simulator) -> No
 
 # names, tokens -----------------------------------------------------------------------------
 @pytest.fixture
-def unique_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The API's rule, off by default until the ECS service declares names_unique_per_region."""
+def unique_names() -> None:
+    """The API's rule, on in the simulator (the ECS service declares names_unique_per_region)."""
     from imageforge.simulator.alibaba import ecs_model
 
-    monkeypatch.setattr(ecs_model, "NAMES_UNIQUE", True)
+    assert ecs_model.NAMES_UNIQUE
 
 
 @pytest.mark.usefixtures("unique_names")
@@ -200,8 +200,3 @@ def test_tag_and_untag_resources_through_the_sdk(sim: Simulator) -> None:
     request.set_Status("Creating")
     found = send(sim, request)["Images"]["Image"][0]
     assert found["Tags"]["Tag"] == [{"TagKey": "team", "TagValue": "web"}]
-
-
-def test_names_may_repeat_while_the_resources_replace_under_the_same_name(sim: Simulator) -> None:
-    """Today's default: the rule above is off, so a create-before-delete replacement keeps working."""
-    assert capture(sim, "same") != capture(sim, "same")

@@ -33,7 +33,10 @@ def sim(tmp_path: Path) -> Iterator[Simulator]:
 
 # Alibaba ECS ------------------------------------------------------------------------------------
 @pytest.fixture
-def ecs(sim: Simulator) -> tuple[EcsModel, list[str]]:
+def ecs(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> tuple[EcsModel, list[str]]:
+    from imageforge.simulator.alibaba import ecs_model
+
+    monkeypatch.setattr(ecs_model, "NAMES_UNIQUE", False)  # many images per name, to prove the name filter
     model = EcsModel(sim.ctx)
     made = []
     for n in range(60):
@@ -97,7 +100,7 @@ def test_ecs_paging_through_a_tag_filter_reads_the_same_pages(sim: Simulator, ec
 def test_ecs_delete_still_sees_a_copy_in_flight(sim: Simulator, ecs: tuple[EcsModel, list[str]]) -> None:
     model, made = ecs
     model.copy_image("cn-hangzhou", image_id=made[0], destination="cn-beijing")
-    with pytest.raises(Exception, match="ImageIsCopying"):
+    with pytest.raises(Exception, match="OperationDenied.ImageCopying"):
         model.delete_image("cn-hangzhou", image_id=made[0])
     model.delete_image("cn-hangzhou", image_id=made[1])
     assert model.images("cn-hangzhou", image_ids=[made[1]], statuses=EVERY_ECS_STATUS, name="", tags={},
