@@ -68,7 +68,7 @@ def ecs_fill(sim: Simulator, n: int) -> str:
 def ecs_client(sim: Simulator) -> Any:
     from aliyunsdkcore.client import AcsClient
 
-    return AcsClient("ak", "secret", "cn-hangzhou", auto_retry=False), sim.endpoints["http"].split("://", 1)[1]
+    return AcsClient("SIMULATORACCESSKEY", "simulator-secret", "cn-hangzhou", auto_retry=False), sim.endpoints["http"].split("://", 1)[1]
 
 
 def ecs_describe(client: Any, image_id: str) -> None:
@@ -104,7 +104,7 @@ def eds_client(sim: Simulator) -> Any:
     from alibabacloud_ecd20200930.client import Client
     from alibabacloud_tea_openapi.models import Config
 
-    return Client(Config(access_key_id="AKSIM", access_key_secret="sim-secret", region_id="cn-hangzhou",
+    return Client(Config(access_key_id="SIMULATORACCESSKEY", access_key_secret="simulator-secret", region_id="cn-hangzhou",
                          endpoint=sim.endpoints["http"].split("://", 1)[1], protocol="http"))
 
 
@@ -216,16 +216,15 @@ def azure_fill(sim: Simulator, n: int) -> str:
 
 
 def azure_client(sim: Simulator) -> Any:
-    from azure.core.credentials import AccessToken
+    from azure.identity import ClientSecretCredential
     from azure.mgmt.compute import ComputeManagementClient
 
     from imageforge.simulator.azure.model import SUBSCRIPTION
 
-    class Token:
-        def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-            return AccessToken("bench-token", int(time.time()) + 3600)
-
-    return ComputeManagementClient(Token(), SUBSCRIPTION, base_url=sim.endpoints["https"],  # type: ignore[arg-type]
+    # the simulator's test keys, against its own Entra ID token endpoint (ARM takes only tokens it issued)
+    token = ClientSecretCredential("sim", "sim", "sim", authority=sim.endpoints["https"],
+                                   connection_verify=sim.endpoints["ca_file"], disable_instance_discovery=True)
+    return ComputeManagementClient(token, SUBSCRIPTION, base_url=sim.endpoints["https"],
                                    connection_verify=sim.endpoints["ca_file"], retry_total=0)
 
 
