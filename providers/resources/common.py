@@ -271,7 +271,8 @@ def names(items: Iterable[str]) -> str:
 
 def given_inputs(kind: str, resource_name: str, schema: Any, args: Any, keywords: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs as given, from an `...Args` object or from keywords: every declared input present (None when
-    not given) and any other keyword kept, so that `check` names it instead of Python raising a TypeError."""
+    not given), any other keyword kept, so that `check` names it instead of Python raising a TypeError, and the
+    owner the identity key is made from."""
     import dataclasses
 
     import pulumi
@@ -288,4 +289,11 @@ def given_inputs(kind: str, resource_name: str, schema: Any, args: Any, keywords
     else:
         raise pulumi.RunError(f"{kind} {resource_name!r}: the second argument must be a {kind}Args; got "
                               f"{type(args).__name__}")
-    return {**{f.name: None for f in schema.fields if not f.internal}, **values}
+    return {**{f.name: None for f in schema.fields if not f.internal}, **values, "owner": owner_of(resource_name)}
+
+
+def owner_of(resource_name: str) -> str:
+    """project/stack/resource: part of the identity key, so two stacks never claim each other's objects."""
+    import pulumi
+
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"

@@ -232,8 +232,7 @@ class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="Custo
     def __init__(self, resource_name: str, args: CustomImageArgs | None = None, opts: pulumi.ResourceOptions | None = None,
                  **inputs: Any) -> None:
         """Inputs as a CustomImageArgs or as keywords; every one is checked by `check` before any cloud call."""
-        props = {**common.given_inputs("CustomImage", resource_name, CUSTOM_IMAGE, args, inputs),
-                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
+        props = common.given_inputs("CustomImage", resource_name, CUSTOM_IMAGE, args, inputs)
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(CustomImageProvider(), resource_name, {**outputs, **props},
                          common.resource_options("CustomImage", resource_name, opts, {"image_tags": props["tags"]}))
@@ -260,10 +259,6 @@ def existing(cls: Any, provider: Any, resource_name: str, image_id: pulumi.Input
     resource = cls.__new__(cls)
     declared = dict.fromkeys(f.name for f in provider.schema.fields if not f.internal)
     Resource.__init__(resource, provider, resource_name, {**dict.fromkeys((*outputs, "key")), **declared, **props,
-                                                         "owner": _owner(resource_name)},
+                                                         "owner": common.owner_of(resource_name)},
                       pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=image_id)))
     return resource
-
-
-def _owner(resource_name: str) -> str:
-    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"

@@ -301,8 +301,7 @@ class GeneralizedVM(Resource, GeneralizedVMOutputs, module="imageforge", name="G
     def __init__(self, resource_name: str, args: GeneralizedVMArgs | None = None, opts: pulumi.ResourceOptions | None = None,
                  **inputs: Any) -> None:
         """Inputs as a GeneralizedVMArgs or as keywords; every one is checked by `check` before any cloud call."""
-        props = {**common.given_inputs("GeneralizedVM", resource_name, GENERALIZED_VM, args, inputs),
-                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
+        props = common.given_inputs("GeneralizedVM", resource_name, GENERALIZED_VM, args, inputs)
         outs = dict.fromkeys((*OUTPUT_KEYS, "key"))
         super().__init__(GeneralizedVMProvider(), resource_name, {**outs, **props},
                          common.resource_options("GeneralizedVM", resource_name, opts,

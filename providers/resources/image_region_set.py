@@ -236,7 +236,6 @@ class ImageRegionSet(Resource, ImageRegionSetOutputs, module="imageforge", name=
     def __init__(self, resource_name: str, args: ImageRegionSetArgs | None = None, opts: pulumi.ResourceOptions | None = None,
                  **inputs: Any) -> None:
         """Inputs as a ImageRegionSetArgs or as keywords; every one is checked by `check` before any cloud call."""
-        props = {**common.given_inputs("ImageRegionSet", resource_name, IMAGE_REGION_SET, args, inputs),
-                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
+        props = common.given_inputs("ImageRegionSet", resource_name, IMAGE_REGION_SET, args, inputs)
         super().__init__(ImageRegionSetProvider(), resource_name, {"images": None, "image_ids": None, "key": None, **props},
                          common.resource_options("ImageRegionSet", resource_name, opts))

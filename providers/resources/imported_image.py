@@ -157,8 +157,7 @@ class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="I
     def __init__(self, resource_name: str, args: ImportedImageArgs | None = None, opts: pulumi.ResourceOptions | None = None,
                  **inputs: Any) -> None:
         """Inputs as a ImportedImageArgs or as keywords; every one is checked by `check` before any cloud call."""
-        props = {**common.given_inputs("ImportedImage", resource_name, IMPORTED_IMAGE, args, inputs),
-                 "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"}
+        props = common.given_inputs("ImportedImage", resource_name, IMPORTED_IMAGE, args, inputs)
         outputs = dict.fromkeys((*OUTPUT_KEYS, "key", "inspection"))
         super().__init__(ImportedImageProvider(), resource_name, {**outputs, **props},
                          common.resource_options("ImportedImage", resource_name, opts, {"image_tags": props["tags"]}))
