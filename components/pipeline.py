@@ -6,42 +6,87 @@ from typing import Any
 
 import pulumi
 
-from imageforge.providers import CustomImage, GeneralizedVM, ImageRegionSet
+from imageforge.providers import CustomImage, GeneralizedVM, ImageFamily, ImageRegionSet
 
 
 class GoldenImagePipeline(pulumi.ComponentResource):
     """One golden image on one cloud: captured from `source` in `region`, published to `regions`.
 
-    With `generalize` set (Azure), a GeneralizedVM runs the guest preparation first and the capture
-    depends on it.
+    With `generalize` set (a cloud whose service generalizes VMs), a GeneralizedVM runs the guest preparation
+    first and the capture depends on it.
+
+    With `family` and `version` (instead of `image_name`) the pipeline keeps versions (an ImageFamily): a
+    new version captures and publishes a new image named `<family>-<version>`, the earlier ones stay until
+    retention (`keep`, `grace`) retires them, and a version set back to a live one adopts its images.
+    `versions` gives per region the live versions, `retiring` what the next `up` retires.
     """
 
     image_id: pulumi.Output[str]
     images: pulumi.Output[dict]
+    versions: pulumi.Output[dict]
+    retiring: pulumi.Output[list]
 
-    def __init__(self, name: str, *, cloud: str, region: str, source: Mapping[str, Any], image_name: str,
+    def __init__(self, name: str, *, cloud: str, region: str, source: Mapping[str, Any], image_name: str | None = None,
                  regions: Sequence[Any] = (), service: str | None = None, description: str | None = None,
                  tags: Mapping[str, str] | None = None, capture: Mapping[str, Any] | None = None,
                  publish: Mapping[str, Any] | None = None, generalize: Mapping[str, Any] | None = None,
-                 endpoint: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+                 endpoint: str | None = None, credentials: Mapping[str, str] | None = None,
+                 family: str | None = None, version: str | None = None, keep: int | None = None,
+                 grace: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("imageforge:components:GoldenImagePipeline", name, None, opts)
+        _check_naming(name, image_name, family, version, keep, grace)
+        account: dict[str, Any] = {"credentials": dict(credentials)} if credentials else {}
         child = pulumi.ResourceOptions(parent=self)
         capture_source: Any = dict(source)
         if generalize is not None:
             prepared = GeneralizedVM(f"{name}-generalized", cloud=cloud, region=region, vm=source.get("instance"),
-                                     endpoint=endpoint, **dict(generalize), opts=child)
+                                     endpoint=endpoint, **account, **dict(generalize), opts=child)
             capture_source = prepared.source  # carries the VM's os_state, so check sees it is generalized
-        image = CustomImage(f"{name}-image", cloud=cloud, service=service, region=region, name=image_name,
+        if family is not None:
+            kept = ImageFamily(f"{name}-family", cloud=cloud, service=service, region=region, family=family,
+                               version=str(version), source=capture_source, regions=list(regions) or None,
+                               description=description, tags=dict(tags) if tags else None, capture=capture,
+                               publish=publish, keep=keep, grace=grace, endpoint=endpoint,
+                               credentials=dict(credentials) if credentials else None, opts=child)
+            self.image_id = kept.latest.apply(lambda latest: str((latest or {}).get(region) or ""))
+            self.images = kept.latest.apply(lambda latest: {r: i for r, i in (latest or {}).items() if r != region})
+            self.status = kept.latest.apply(lambda latest: "available" if latest else "unknown")
+            self.versions, self.retiring = kept.versions, kept.retiring
+            self.register_outputs({"image_id": self.image_id, "images": self.images, "status": self.status,
+                                   "versions": self.versions, "retiring": self.retiring})
+            return
+        self.versions = pulumi.Output.from_input({})
+        self.retiring = pulumi.Output.from_input([])
+        image = CustomImage(f"{name}-image", cloud=cloud, service=service, region=region, name=str(image_name),
                             description=description, tags=dict(tags or {}), source=capture_source,
-                            endpoint=endpoint, opts=child, **dict(capture or {}))
+                            endpoint=endpoint, opts=child, **account, **dict(capture or {}))
         self.image_id = image.image_id
         self.status = image.status
         if regions:
             published = ImageRegionSet(f"{name}-regions", cloud=cloud, service=service, region=region,
                                        image_id=image.image_id, regions=list(regions), name=image_name,
                                        description=description, tags=dict(tags or {}), endpoint=endpoint,
-                                       opts=child, **dict(publish or {}))
+                                       opts=child, **account, **dict(publish or {}))
             self.images = published.image_ids
         else:
             self.images = pulumi.Output.from_input({})
         self.register_outputs({"image_id": self.image_id, "images": self.images, "status": self.status})
+
+
+def _check_naming(name: str, image_name: str | None, family: str | None, version: str | None, keep: int | None,
+                  grace: str | None) -> None:
+    """Either one image (`image_name`) or a family of versions (`family` and `version`), never both."""
+    where = f"GoldenImagePipeline {name!r}"
+    if family is None:
+        extra = [k for k, v in (("version", version), ("keep", keep), ("grace", grace)) if v is not None]
+        if extra:
+            raise pulumi.RunError(f"{where}: {', '.join(extra)} apply to a family of versions; give `family` too, "
+                                  "or remove them")
+        if not image_name:
+            raise pulumi.RunError(f"{where}: give `image_name` for one image, or `family` and `version` for versions")
+        return
+    if image_name is not None:
+        raise pulumi.RunError(f"{where}: give either `image_name` (one image) or `family` and `version` (versions, "
+                              f"each named <family>-<version>), not both")
+    if version is None:
+        raise pulumi.RunError(f"{where}: `family` needs `version`, for example version='2026-12'")

@@ -8,21 +8,28 @@ import pulumi
 
 from .pipeline import GoldenImagePipeline
 
-TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize", "tags"}
+TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize", "tags",
+               "credentials"}
 
 
 class ImageRelease(pulumi.ComponentResource):
     """Publishes `image_name` to every target; `targets` outputs each target's image ids and status.
 
+    With `family` and `version` instead, each target keeps versions of the family (see GoldenImagePipeline),
+    and each target's summary adds `versions`: per region, the live versions.
+
     `tags` apply to every target; a target's own `tags` replace them (`tags: {}` on a service whose
-    images take no tags, which `check` would otherwise refuse).
+    images take no tags, which `check` would otherwise refuse). A target's `credentials` (a profile
+    and/or a role) publishes it into another account.
     """
 
     targets: pulumi.Output[dict]
 
-    def __init__(self, name: str, *, image_name: str, targets: Sequence[Mapping[str, Any]],
+    def __init__(self, name: str, *, targets: Sequence[Mapping[str, Any]], image_name: str | None = None,
                  description: str | None = None, tags: Mapping[str, str] | None = None,
-                 endpoint: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+                 endpoint: str | None = None, family: str | None = None, version: str | None = None,
+                 keep: int | None = None, grace: str | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("imageforge:components:ImageRelease", name, None, opts)
         results: dict[str, pulumi.Output[Any]] = {}
         for i, target in enumerate(targets):
@@ -34,8 +41,10 @@ class ImageRelease(pulumi.ComponentResource):
                 description=description, tags=dict(target["tags"] if "tags" in target else tags or {}),
                 capture=target.get("capture"),
                 publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
+                credentials=target.get("credentials"), family=family, version=version, keep=keep, grace=grace,
                 opts=pulumi.ResourceOptions(parent=self))
-            results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status).apply(
+            results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status,
+                                               pipeline.versions).apply(
                 _summary(str(target["cloud"]), str(target["region"])))
         self.targets = pulumi.Output.from_input(results)
         self.register_outputs({"targets": self.targets})
@@ -61,7 +70,8 @@ def _check_target(release: str, index: int, target: Any) -> None:
 def _summary(cloud: str, region: str) -> Callable[[list[Any]], dict[str, Any]]:
     """Per-target status: the image in its home region plus every published copy."""
     def build(values: list[Any]) -> dict[str, Any]:
-        image_id, images, status = values
-        return {"cloud": cloud, "region": region, "image_id": image_id, "status": status,
-                "regions": {region: image_id, **dict(images or {})}}
+        image_id, images, status, versions = values
+        out = {"cloud": cloud, "region": region, "image_id": image_id, "status": status,
+               "regions": {region: image_id, **dict(images or {})}}
+        return {**out, "versions": versions} if versions else out
     return build

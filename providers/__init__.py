@@ -13,15 +13,18 @@ _EXPORTS = {
     "GeneralizedVM": "resources.generalized_vm", "GeneralizedVMProvider": "resources.generalized_vm",
     "ImageRegionSet": "resources.image_region_set", "ImageRegionSetProvider": "resources.image_region_set",
     "ImportedImage": "resources.imported_image", "ImportedImageProvider": "resources.imported_image",
+    "ImageFamily": "resources.image_family", "ImageFamilyProvider": "resources.image_family",
 }
 __all__ = [
     "CustomImage", "CustomImageProvider", "GeneralizedVM", "GeneralizedVMProvider",
     "ImageRegionSet", "ImageRegionSetProvider", "ImportedImage", "ImportedImageProvider",
+    "ImageFamily", "ImageFamilyProvider",
 ]
 
 if TYPE_CHECKING:
     from .resources.custom_image import CustomImage, CustomImageProvider
     from .resources.generalized_vm import GeneralizedVM, GeneralizedVMProvider
+    from .resources.image_family import ImageFamily, ImageFamilyProvider
     from .resources.image_region_set import ImageRegionSet, ImageRegionSetProvider
     from .resources.imported_image import ImportedImage, ImportedImageProvider
 

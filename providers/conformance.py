@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from .alibaba.ecs import EcsAdapter
     from .alibaba.eds import EdsAdapter
     from .azure.compute import ComputeAdapter
+    from .core.families import FamilyKeeper
     from .core.model import Target
-    from .core.protocol import ImageAdapter, ImageCopier, ImageImporter, VmGeneralizer
+    from .core.protocol import ImageAdapter, ImageCopier, ImageImporter, ImageSharer, VmGeneralizer
     from .huawei.ims import ImsAdapter
     from .tencent.cvm import CvmAdapter
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
                                       CvmAdapter(target), ImsAdapter(target)]
         copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
                                       CvmAdapter(target), ImsAdapter(target)]
-        generalizers: list[VmGeneralizer] = [ComputeAdapter(target)]
+        generalizers: list[VmGeneralizer] = [ComputeAdapter(target), EcsAdapter(target), CvmAdapter(target)]
         importers: list[ImageImporter] = [EcsAdapter(target), ImsAdapter(target), ComputeAdapter(target),
                                           CvmAdapter(target)]
-        del images, copiers, generalizers, importers
+        sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]
+        families: list[FamilyKeeper] = [EcsAdapter(target), CvmAdapter(target), ComputeAdapter(target)]
+        del images, copiers, generalizers, importers, sharers, families

@@ -14,10 +14,10 @@ VENDOR = "alibaba"
 _CLIENTS: dict[tuple[str, str, str, str], Any] = {}  # never pickled: module-level, per process
 
 
-def _client(region: str, simulated: bool) -> Any:
+def _client(region: str, target: Target) -> Any:
     from aliyunsdkcore.client import AcsClient
 
-    creds = credentials.resolve(CREDENTIALS, simulated=simulated)
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated, choice=target.credentials)
     key = (region, creds.get("access_key_id"), creds.get("access_key_secret"), creds.get("security_token"))
     client = _CLIENTS.get(key)
     if client is None:
@@ -43,7 +43,7 @@ def call(target: Target, region: str, request: Any, operation: str, table: Error
         request.set_protocol_type("http")
     request.set_accept_format("json")
     try:
-        body = _client(region, target.simulated).do_action_with_exception(request)
+        body = _client(region, target).do_action_with_exception(request)
     except ServerException as exc:
         raise table.build(exc.get_error_msg() or "", code=exc.get_error_code() or "", status=exc.get_http_status() or 0,
                           vendor=vendor, operation=operation, request_id=exc.get_request_id() or "") from exc

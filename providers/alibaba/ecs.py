@@ -1,5 +1,7 @@
 """Alibaba ECS images through aliyun-python-sdk-ecs (API 2014-05-26): capture, import, describe, copy, delete.
 
+Guest preparation (Cloud Assistant, StopInstance) is the VmGeneralizer half in ecs_vms.py.
+
 Single calls only: the resources wait. Every image this makes carries the imageforge-key tag from
 the creating call itself (CreateImage, ImportImage and CopyImage take Tag.N), which is how a re-run
 finds it.
@@ -10,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.copies import per_region
-from ..core.errors import CloudError, Unsupported
+from ..core.errors import CloudError, InvalidArgument, InvalidState, Unsupported
 from ..core.model import (TAG_KEY, CaptureRequest, CopyRequest, Identity, ImageInfo, ImportRequest, JobStatus, Started,
                           Target)
 from ..core.protocol import CopyStart
 from . import acs, ecs_mapping as mapping
+from .ecs_vms import EcsVmOperations
+from .ecs_family import EcsFamilies
 
 PAGE = 100  # DescribeImages: PageSize at most 100, ImageId at most 100 ids
 
@@ -38,7 +42,7 @@ def _set(req: Any, **values: Any) -> None:
             getattr(req, f"set_{name}")(value)
 
 
-class EcsAdapter:
+class EcsAdapter(EcsVmOperations, EcsFamilies):
     """One region of Alibaba ECS; copies address other regions by id."""
 
     def __init__(self, target: Target) -> None:
@@ -50,7 +54,23 @@ class EcsAdapter:
 
     # ImageAdapter ---------------------------------------------------------------
     def prepare_capture(self, request: CaptureRequest) -> list[str]:
-        """Nothing to read first: CreateImage itself refuses a source in the wrong state, before making anything."""
+        """CreateImage itself refuses a source in the wrong state; a stated source.os_state is checked first.
+
+        An instance reads as Generalized while it carries GeneralizedVM's mark and stays Stopped (ecs_vms.py).
+        """
+        stated = request.source_facts.get("os_state")
+        if not stated or not request.source.instance:
+            return []
+        vm = self.get_vm(request.source.instance)
+        if stated == "Generalized" and not vm.generalized:
+            raise InvalidState(f"source.os_state says Generalized but instance {vm.vm_id} is not (it is "
+                               f"{vm.power_state} and was not generalized by a GeneralizedVM): generalize it first, "
+                               "or remove source.os_state", vendor="alibaba-ecs", operation="capture",
+                               resource_id=vm.vm_id)
+        if stated == "Specialized" and vm.generalized:
+            raise InvalidArgument(f"source.os_state says Specialized but instance {vm.vm_id} is generalized: set "
+                                  "source.os_state to Generalized", vendor="alibaba-ecs", operation="capture",
+                                  resource_id=vm.vm_id)
         return []
 
     def start_capture(self, request: CaptureRequest) -> Started:
@@ -217,6 +237,32 @@ class EcsAdapter:
 
     def delete_copy(self, region: str, image_id: str) -> None:
         self._delete(region, image_id)
+
+    # ImageSharer -------------------------------------------------------------------
+    def shared_with(self, region: str, image_id: str) -> set[str]:
+        """https://www.alibabacloud.com/help/en/ecs/api-describeimagesharepermission (paged, 100 a page)."""
+        out: set[str] = set()
+        page = 1
+        while True:
+            req = _req("DescribeImageSharePermission")
+            _set(req, ImageId=image_id, PageSize=PAGE, PageNumber=page)
+            reply = self._call(req, "DescribeImageSharePermission", region)
+            batch = (reply.get("Accounts") or {}).get("Account", [])
+            out.update(str(a.get("AliyunId", "")) for a in batch if a.get("AliyunId"))
+            if not batch or page * PAGE >= int(reply.get("TotalCount") or 0):
+                return out
+            page += 1
+
+    def share(self, region: str, image_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        """https://www.alibabacloud.com/help/en/ecs/api-modifyimagesharepermission: AddAccount.N and
+        RemoveAccount.N, at most 10 each (ECS ignores the rest, so the caller sends 10 at a time)."""
+        req = _req("ModifyImageSharePermission")
+        _set(req, ImageId=image_id)
+        if add:
+            req.set_AddAccounts(list(add))
+        if remove:
+            req.set_RemoveAccounts(list(remove))
+        self._call(req, "ModifyImageSharePermission", region)
 
 
 def _info(raw: Mapping[str, Any], region: str) -> ImageInfo:

@@ -34,7 +34,40 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "InvalidParameter.Conflict": errors.InvalidArgument,
     "MissingParameter": errors.InvalidArgument,
     "QuotaExceed.Image": errors.QuotaExceeded,
+    # Cloud Assistant and instances (RunCommand, DescribeInvocationResults, StopInstance, TagResources)
+    "InvalidInstance.NotFound": errors.NotFound,
+    "InvalidInstance.NotMatch": errors.InvalidArgument,
+    "InvalidCmdType.NotFound": errors.InvalidArgument,
+    "InvalidCmdId.NotFound": errors.NotFound,
+    "InvalidInvokeId.NotFound": errors.NotFound,
+    "InstanceIds.ExceedLimit": errors.InvalidArgument,
+    "CmdCount.ExceedQuota": errors.QuotaExceeded,
+    "CmdContent.ExceedLimit": errors.InvalidArgument,
+    "InvalidParam.Timeout": errors.InvalidArgument,
+    "InvalidResourceType.NotSupported": errors.InvalidArgument,
+    # ModifyImageSharePermission and DeleteImage of a shared image (API reference, error codes)
+    "InvalidAccount.NotFound": errors.InvalidArgument,
+    "InvalidAccount.Forbbiden": errors.InvalidArgument,  # the caller's own account (ECS spells it so)
+    "QuotaExceed.ShareImageUser": errors.QuotaExceeded,
+    "OperationDeined.EncryptedSnapshot": errors.InvalidArgument,  # a service-key encrypted image (ECS spells it so)
+    "ImageUseShared": errors.Conflict,  # DeleteImage of a shared image: un-share first; Force is never sent
+    # DeleteImage without Force refuses an image shared with other accounts or used by instances (API reference)
+    "ImageUsingByInstance": errors.Conflict,
+    "InvalidImageFamily.Malformed": errors.InvalidArgument,
 }
+
+# Instance Status (DescribeInstances) -> GeneralizedVM's power states; UNKNOWN for anything else.
+POWER_STATE: dict[str, str] = {"Pending": "starting", "Starting": "starting", "Running": "running",
+                               "Stopping": "stopping", "Stopped": "stopped"}
+# InvocationStatus of one instance while the command has not ended; Success, Failed and Timeout carry a result.
+INVOCATION_RUNNING = frozenset({"Pending", "Running", "Stopping", "Scheduled", ""})
+# Result ErrorCodes that mean the agent never took the command (DescribeInvocationResults ErrorCode).
+AGENT_OFFLINE = frozenset({"ClientNotRunning", "ClientNotResponse", "ClientIsUpgrading", "ClientNeedUpgrade",
+                           "DeliveryTimeout"})
+
+
+def power_state(raw: str) -> str:
+    return POWER_STATE.get(raw, "unknown")
 
 
 def image_status(raw: str) -> ImageStatus:

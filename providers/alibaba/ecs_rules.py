@@ -1,11 +1,14 @@
 """Alibaba ECS rules `check` enforces before any call (image names, descriptions, regions, sources)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
+from .ecs_guest import CONTENT_MAX, content_size
+from .ecs_family import FAMILY_RULE, FamilyRule
 
 REGIONS = frozenset({
     "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
@@ -17,6 +20,7 @@ IMAGE_NAME = NameRule("an ECS image name", 2, 128, r"A-Za-z0-9._:\-\u4e00-\u9fff
                       first=r"A-Za-z\u4e00-\u9fff", first_text="a letter")
 DESCRIPTION_MAX = 256
 ARCHITECTURES = ("i386", "x86_64", "arm64")
+INSTANCE_ID = re.compile(r"^i-[a-z0-9]{6,40}$")
 
 
 def check_description(field: str, value: object) -> Failure | None:
@@ -35,6 +39,7 @@ def check_description(field: str, value: object) -> Failure | None:
 class EcsRules(BaseRules):
     service_label: str = "Alibaba Cloud ECS"
     regions: frozenset[str] = REGIONS
+    family_rule: FamilyRule = FAMILY_RULE
 
     def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:
         source = inputs.get("source") or {}
@@ -101,6 +106,37 @@ class EcsRules(BaseRules):
         if isinstance(regions, list):
             for i, region in enumerate(regions):
                 failures += collect(check_region(f"regions[{i}]", region, self.regions, "Alibaba Cloud ECS"))
+        options = inputs.get("options") or {}
+        if inputs.get("share_with") and inputs.get("encrypted") is True and not options.get("kms_key_id"):
+            failures.append(Failure("share_with", "Alibaba Cloud ECS does not share images encrypted with the service "
+                                                  "key (encrypted without options.kms_key_id). Fix: give "
+                                                  "options.kms_key_id (a customer master key), or remove share_with."))
+        return failures
+
+
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """An instance id, and finalize scripts within Cloud Assistant's CommandContent limit."""
+        failures = collect(check_region("region", inputs.get("region"), self.regions, "Alibaba Cloud ECS"))
+        vm = inputs.get("vm")
+        if isinstance(vm, str) and not is_unknown(vm) and not INSTANCE_ID.match(vm):
+            failures.append(Failure("vm", f"{vm!r} is not an ECS instance id: give the id (i-..., as DescribeInstances "
+                                          "shows it); instance names are not unique, so they do not address one."))
+        scripts = inputs.get("finalize_scripts")
+        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+            if is_unknown(script) or not isinstance(script, (str, list)):
+                continue
+            if isinstance(script, list) and any(is_unknown(line) for line in script):
+                continue
+            size = content_size(script)
+            if size > CONTENT_MAX:
+                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; Cloud "
+                                                                  f"Assistant's CommandContent takes at most "
+                                                                  f"{CONTENT_MAX} (18 KB). Fix: split it into "
+                                                                  "several finalize scripts, or fetch a larger "
+                                                                  "script from OSS inside the guest."))
+            elif size == 0:
+                failures.append(Failure(f"finalize_scripts[{n}]", "is empty: Cloud Assistant runs no empty command. "
+                                                                  "Fix: remove it."))
         return failures
 
 

@@ -6,10 +6,15 @@ requests; `logged` is where the simulator's request log shows each one.
 from __future__ import annotations
 
 from ..core.schema import Change, Choice, Text
-from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Sharing, Traits
 
 LABEL = "Alibaba Cloud ECS"
 _TAGS = "Tag.N.Key / Tag.N.Value"
+SHARE = ("ModifyImageSharePermission.AddAccount.N / RemoveAccount.N (10 ids a call, 50 accounts an image; "
+         "DescribeImageSharePermission reads the set)")
+SHARE_EXAMPLE = ["1000000000000002"]
+SHARING = Sharing("account", r"[0-9]{16}", "a 16-digit Alibaba Cloud account id (UID), e.g. 1234567890123456", limit=50,
+                  per_call=10)
 ENCRYPT_ELSEWHERE = ("publish an encrypted copy instead: ImageRegionSet(encrypted=True, options={'kms_key_id': ...}) "
                      "sends CopyImage with Encrypted and KMSKeyId")
 
@@ -24,12 +29,15 @@ CAPTURE = OperationSpec(
               doc="'system+data' for an instance (CreateImage snapshots every disk), 'system' for a snapshot"),
         Param("architecture", "CreateImage.Architecture", "i386, x86_64 or arm64, for a snapshot source",
               example="arm64", logged="CreateImage:Architecture"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AddAccount.1"),
     ),
     source=(
         Param("instance", "CreateImage.InstanceId", "an ECS instance (every disk is captured)",
               example="i-bp1imageforgelnx01", logged="CreateImage:InstanceId"),
         Param("snapshot", "CreateImage.SnapshotId", "a system-disk snapshot", example="s-bp1imageforgesys01",
               logged="CreateImage:SnapshotId"),
+        Param("os_state", "(checked against the instance before CreateImage: Generalized needs an instance a "
+              "GeneralizedVM generalized and that is still Stopped)", "what GeneralizedVM's `source` output states"),
     ),
     options=(
         Param("image_family", "CreateImage.ImageFamily", "the image family (DescribeImageFromFamily finds its newest)",
@@ -72,6 +80,8 @@ COPY = OperationSpec(
         Param("tags", f"CopyImage.{_TAGS}", example={"team": "web"}, logged="CopyImage:Tag.1.Key"),
         Param("encrypted", "CopyImage.Encrypted", "encrypt the copies (with options.kms_key_id, or the default key)",
               example=True, logged="CopyImage:Encrypted"),
+        Param("share_with", SHARE + ", on each copy", example=SHARE_EXAMPLE,
+              logged="ModifyImageSharePermission:AddAccount.1"),
     ),
     options=(
         Param("kms_key_id", "CopyImage.KMSKeyId", "the KMS key that encrypts the copies (with encrypted)", Text(),
@@ -98,6 +108,7 @@ IMPORT = OperationSpec(
         Param("boot_mode", "ImportImage.BootMode", "BIOS or UEFI", example="BIOS", logged="ImportImage:BootMode"),
         Param("disk_size_gb", "ImportImage.DiskDeviceMapping.1.DiskImageSize", example=40,
               logged="ImportImage:DiskDeviceMapping.1.DiskImageSize"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AddAccount.1"),
     ),
     options=(
         Param("license_type", "ImportImage.LicenseType", "Auto, Aliyun or BYOL", Choice(("Auto", "Aliyun", "BYOL")),
@@ -111,11 +122,30 @@ IMPORT = OperationSpec(
     ),
 )
 
+GENERALIZE = OperationSpec(
+    inputs=(
+        Param("vm", "DescribeInstances.InstanceIds / RunCommand.InstanceId.1 / StopInstance.InstanceId (an instance "
+              "id, i-...)"),
+        Param("finalize_scripts", "one Cloud Assistant RunCommand each, in order (Type RunShellScript on Linux, "
+              "RunPowerShellScript on Windows, RunBatScript for a script starting '@echo off'; CommandContent Base64 "
+              "at most 18 KB; Timeout 3600 s); the first non-zero ExitCode stops everything"),
+        Param("guest_prepared", "(no guest command: StopInstance and the imageforge-generalized tag only)"),
+        Param("delete_vm", "(recorded: DeleteInstance when the resource is deleted)", change=Change.RECORD),
+    ),
+    refusals=(
+        Refusal("resource_group", "names instances by id (i-...): resource groups do not address them.",
+                "give the instance id as vm and remove resource_group."),
+        Refusal("keep_user", "removes no account when it generalizes (cloud-init clean keeps the users; Sysprep keeps "
+                "local accounts).", "remove keep_user.", accepts=True),
+    ),
+)
+
 # CopyImage runs five copy tasks from a region at once; the rest wait in turn (API reference): the region set
 # starts a sixth region when one of its copies ends, so each copy's progress measures the copy itself.
 COPY_SLOTS = 5
 
 SPEC = ServiceSpec("alibaba", "ecs", LABEL, Traits(recognised_by="tag", copies_recognised_by="tag",
                                                    copies_cancellable=True, copy_slots=COPY_SLOTS,
-                                                   names_unique_per_region=True),
-                   capture=CAPTURE, copy=COPY, imports=IMPORT)
+                                                   names_unique_per_region=True, vm_deallocate=False),
+                   sharing=SHARING,
+                   capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)

@@ -15,6 +15,7 @@ from ..core.errors import CloudError, NotFound, Unsupported, UserInputError
 from ..core.model import (CaptureRequest, CopyRequest, Identity, ImageInfo, JobStatus, Scope, Started, Target,
                           VmInfo)
 from ..core.protocol import CopyStart
+from .eds_share import EdsSharer
 from . import eds_client, eds_mapping as mapping
 
 PAGE = 100  # DescribeImages: MaxResults at most 100; ImageId takes up to 100 ids
@@ -39,7 +40,7 @@ class SourceFacts:
     disk_type: str = ""  # a snapshot's disk: system or data
 
 
-class EdsAdapter:
+class EdsAdapter(EdsSharer):
     """One region of Elastic Desktop Service; copies address other regions by id."""
 
     def __init__(self, target: Target) -> None:

@@ -22,7 +22,7 @@ def client(target: Target, region: str) -> Any:
     from alibabacloud_ecd20200930.client import Client
     from alibabacloud_tea_openapi.utils_models import Config
 
-    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated)
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated, choice=target.credentials)
     endpoint = load_sim_endpoints().http_host if target.simulated else ""
     key = (region, endpoint, creds.get("access_key_id"), creds.get("access_key_secret"), creds.get("security_token"))
     found = _CLIENTS.get(key)

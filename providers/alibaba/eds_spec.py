@@ -7,7 +7,7 @@ at the end of the description.
 """
 from __future__ import annotations
 
-from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Sharing, Traits
 
 LABEL = "Alibaba Cloud Elastic Desktop Service"
 MARKED = "with imageforge's identity marker '[imageforge:<key>]' appended"
@@ -15,6 +15,13 @@ NO_TAGS = Refusal("tags", "images cannot carry tags (TagResources covers cloud c
                   "is not applied would be ignored.",
                   "remove tags; put what they say in the name or the description (EDS images are found by their "
                   "description's identity marker), or tag the cloud computers themselves outside imageforge.")
+
+SHARE = ("ModifyImagePermission.AddAccount.N / RemoveAccount.N, one account a call (DescribeImagePermission reads "
+         "the set); same region, not encrypted")
+SHARE_EXAMPLE = ["1000000000000002"]
+SHARING = Sharing("account", r"[0-9]{16}", "a 16-digit Alibaba Cloud account id (UID), e.g. 1234567890123456", limit=50,
+                  per_call=1, encrypted_fix="capture a cloud computer whose disks are not encrypted, or remove share_with "
+                  "(EDS does not share encrypted images).")
 
 CAPTURE = OperationSpec(
     inputs=(
@@ -28,6 +35,7 @@ CAPTURE = OperationSpec(
         Param("clean_personal_data", "CreateImage.AutoCleanUserdata", "on unless false (adds about 20 minutes); "
               "not available for encrypted computers, nor for Linux computers with scope 'system+data'",
               example=False, logged="CreateImage:AutoCleanUserdata"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImagePermission:AddAccount.1"),
     ),
     source=(
         Param("desktop", "CreateImage.DesktopId", "a cloud computer (ecd-...), Running or Stopped",
@@ -76,6 +84,7 @@ COPY = OperationSpec(
               "(EDS requires one)", example="golden-copy", logged="CopyImage:DestinationImageName"),
         Param("description", f"CopyImage.DestinationDescription, {MARKED}", "at most 218 characters",
               example="contract row", logged="CopyImage:DestinationDescription"),
+        Param("share_with", SHARE + ", on each copy", example=SHARE_EXAMPLE, logged="ModifyImagePermission:AddAccount.1"),
     ),
     refusals=(
         NO_TAGS,
@@ -88,4 +97,4 @@ COPY = OperationSpec(
 SPEC = ServiceSpec("alibaba", "eds", LABEL,
                    Traits(recognised_by="description", copies_recognised_by="description", copies_cancellable=True,
                           tags=False),
-                   capture=CAPTURE, copy=COPY)
+                   sharing=SHARING, capture=CAPTURE, copy=COPY)

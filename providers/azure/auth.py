@@ -13,6 +13,8 @@ CREDENTIALS = CredentialSpec(
         CredentialField("client_certificate_password", ("AZURE_CLIENT_CERTIFICATE_PASSWORD",), required=False),
     ),
     hint="the other Azure credentials come from DefaultAzureCredential: environment, managed identity or Azure CLI",
+    refusal_fix="Azure identities come from DefaultAzureCredential (environment, workload identity, managed "
+                "identity, Azure CLI): sign in as the identity for this stack, and remove credentials.",
     simulator={"subscription_id": "00000000-0000-0000-0000-00000000000a", "tenant_id": "sim", "client_id": "sim",
                "client_secret": "sim"},
 )

@@ -14,13 +14,14 @@ from ..core.model import TAG_KEY, CaptureRequest, Identity, ImageInfo, ImageStat
 from . import ids, mapping
 from .base import DESCRIPTION_TAG, NAME_TAG, kept_tags, labelled_tags, user_tags, whole
 from .copies import CopyOperations
+from .families import AzureFamilies
 from .vms import VmOperations
 
 GENERALIZE_FIRST = ("(with an imageforge GeneralizedVM, or Sysprep / 'waagent -deprovision+user' then "
                     "'az vm generalize')")
 
 
-class ComputeAdapter(CopyOperations, VmOperations):
+class ComputeAdapter(CopyOperations, VmOperations, AzureFamilies):
     """ImageAdapter + ImageImporter + ImageCopier + VmGeneralizer for Azure Compute in one region."""
 
     # ImageAdapter ------------------------------------------------------------------

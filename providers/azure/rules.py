@@ -11,6 +11,7 @@ from typing import Any
 
 from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
 from . import ids, mapping
+from .families import family_capture
 
 REGIONS: frozenset[str] = frozenset({
     "australiaeast", "australiasoutheast", "brazilsouth", "canadacentral", "canadaeast", "centralindia",
@@ -63,6 +64,7 @@ def _known(mapping_: Any) -> Mapping[str, Any]:
 class AzureComputeRules(BaseRules):
     service_label = "Azure Compute"
     regions = REGIONS
+    family_capture = staticmethod(family_capture)  # with a gallery, an ImageFamily's versions are its versions
 
     # CustomImage -------------------------------------------------------------------
     def validate_capture(self, inputs: Mapping[str, Any]) -> list[Failure]:

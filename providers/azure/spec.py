@@ -24,6 +24,13 @@ ENCRYPTED = Refusal("encrypted", "always encrypts images and their replicas at r
                     "platform-managed keys); it cannot make them unencrypted.", "remove encrypted (or set it true).",
                     accepts=True)
 
+NO_SHARING = Refusal(
+    "share_with", "shares galleries, not images: direct sharing (the gallery's sharing profile, set when the gallery "
+    "is created) opens every image of the gallery to the subscriptions or tenants listed, so one resource's images "
+    "cannot be shared with a set of their own.",
+    "remove share_with; share the gallery itself (az sig share add --subscription-ids ... --tenant-ids ..., a gallery "
+    "created with sharing_profile permissions 'Groups'), or grant Reader on the image definition to the receivers.")
+
 CAPTURE = OperationSpec(
     inputs=(
         Param("source", f"{IMAGE_PUT} properties.sourceVirtualMachine.id / {VERSION_PUT} "
@@ -75,6 +82,7 @@ CAPTURE = OperationSpec(
               logged=f"{IMAGE_PUT}:body.properties.hyperVGeneration"),
     ),
     refusals=(
+        NO_SHARING,
         Refusal("scope", "captures a VM's OS disk and every data disk attached to it.", "remove scope (or set "
                 "'system+data'); detach the data disks before the capture for an OS-disk-only image.",
                 accepts="system+data"),
@@ -115,7 +123,7 @@ COPY = OperationSpec(
         Param("tags", "body.tags of the version the copies share (merged with its own)", example={"team": "web"},
               logged=f"{VERSION_PATCH}:body.tags.team"),
     ),
-    refusals=(ENCRYPTED,),
+    refusals=(ENCRYPTED, NO_SHARING),
 )
 
 IMPORT = OperationSpec(
@@ -150,6 +158,7 @@ IMPORT = OperationSpec(
                                                    "storageAccountType"),
     ),
     refusals=(
+        NO_SHARING,
         Refusal("platform", "takes no platform: a managed image records only its OS type.", "remove platform "
                 "(os_type says linux or windows)."),
     ),

@@ -23,11 +23,13 @@ from ..core.schema import (
 from ..core.timeouts import OPERATIONS
 from ..resources.schemas import SCHEMAS
 
-RECORD_NAMES = {"source": "SourceArgs", "regions": "RegionArgs", "object": "StorageObjectArgs"}
+RECORD_NAMES = {"source": "SourceArgs", "regions": "RegionArgs", "object": "StorageObjectArgs",
+                "credentials": "CredentialsArgs"}
 RECORD_DOCS = {"SourceArgs": "What to capture: an instance, a desktop, a snapshot or snapshots, and their settings",
                "RegionArgs": "A destination region with its settings, where a service takes them (Azure replicas and "
                              "storage type)",
-               "StorageObjectArgs": "Where the uploaded disk-image file is in the cloud's object storage"}
+               "StorageObjectArgs": "Where the uploaded disk-image file is in the cloud's object storage",
+               "CredentialsArgs": "A profile and/or a role to assume for one resource's calls (never a secret)"}
 OUTPUT_TYPES = {
     "image_id": "str", "status": "str", "vendor_status": "str", "progress": "float | None", "size_gb": "int | None",
     "image_os_type": "str", "image_platform": "str", "image_architecture": "str", "created": "str",

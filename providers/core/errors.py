@@ -22,15 +22,25 @@ class UserInputError(ImageforgeError):
 
 
 class CredentialsMissing(ImageforgeError):
-    """No credential was found in any of the vendor's standard sources."""
+    """No usable credential was found: each missing piece with the names that may hold it, then the vendor
+    chain's other sources and what each of them said (never a value)."""
 
-    def __init__(self, vendor: str, names: list[str], hint: str = "", missing: list[str] | None = None) -> None:
+    def __init__(self, vendor: str, names: list[str], hint: str = "", missing: list[str] | None = None,
+                 sources: str = "", tried: list[str] | None = None, chosen: str = "") -> None:
         self.vendor = vendor
         self.names = names  # per missing piece: the environment names that may hold it ("A or B")
-        pieces = missing or ["a credential"] * len(names)
-        wanted = "; ".join(f"{piece} from {ways}" for piece, ways in zip(pieces, names))
-        message = (f"{vendor}: credentials incomplete. Missing {'this' if len(names) == 1 else 'each of these'}, "
-                   f"read from the environment: {wanted}")
+        self.tried = list(tried or [])
+        if chosen:
+            message = f"{vendor}: the credentials named by {chosen} could not be used"
+        else:
+            pieces = missing or ["a credential"] * len(names)
+            wanted = "; ".join(f"{piece} from {ways}" for piece, ways in zip(pieces, names))
+            message = (f"{vendor}: credentials incomplete. Missing {'this' if len(names) == 1 else 'each of these'}, "
+                       f"read from the environment: {wanted}")
+        if sources:
+            message += f". Or provide them through {sources}"
+        if self.tried:
+            message += ". Tried: " + "; ".join(t.rstrip(". ") for t in self.tried)
         super().__init__(message + (f". {hint[0].upper()}{hint[1:]}" if hint else "") + ".")
 
 

@@ -27,6 +27,28 @@ class Scope(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class CredentialChoice:
+    """What a resource's `credentials` input names: a profile and/or a role to assume, never a secret."""
+
+    profile: str = ""
+    role_arn: str = ""
+    role_session_name: str = ""
+
+    @classmethod
+    def of(cls, value: object) -> CredentialChoice | None:
+        if not isinstance(value, dict) or not any(value.get(k) for k in ("profile", "role_arn")):
+            return None
+        return cls(str(value.get("profile") or ""), str(value.get("role_arn") or ""),
+                   str(value.get("role_session_name") or ""))
+
+    def describe(self) -> str:
+        parts = [f"profile {self.profile!r}"] if self.profile else []
+        if self.role_arn:
+            parts.append(f"role {self.role_arn!r}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True)
 class Target:
     """Where an adapter works: cloud, service, region and endpoint profile (`cloud` or `sim`)."""
 
@@ -34,6 +56,7 @@ class Target:
     service: str
     region: str
     profile: str = "cloud"
+    credentials: CredentialChoice | None = None  # the resource's `credentials` input; None: the default chain
 
     @property
     def simulated(self) -> bool:

@@ -119,3 +119,16 @@ class VmGeneralizer(Protocol):
     def tag_vm(self, vm_id: str, tags: Mapping[str, str]) -> None: ...
 
     def delete_vm(self, vm_id: str) -> None: ...
+
+
+class ImageSharer(Protocol):
+    """Share images with other accounts (projects, subscriptions); every method addresses a region explicitly."""
+
+    def shared_with(self, region: str, image_id: str) -> set[str]:
+        """The ids the image is shared with now, as the cloud reports them."""
+        ...
+
+    def share(self, region: str, image_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        """Grant `add` and revoke `remove` (each at most the service's per-call count); one already in the
+        wanted state is not an error."""
+        ...

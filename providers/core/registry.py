@@ -11,7 +11,7 @@ from .model import Target
 from .service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec
 
 __all__ = ["CAPTURE", "COPY", "GENERALIZE", "IMPORT", "SERVICES", "CLOUDS", "DEFAULT_SERVICE", "adapter_for",
-           "spec_for", "rules_for", "entry", "services_of"]
+           "spec_for", "rules_for", "credentials_for", "entry", "services_of"]
 P = TypeVar("P")
 
 
@@ -46,7 +46,7 @@ SERVICES: dict[tuple[str, str], ServiceEntry] = {
         ServiceEntry("alibaba", "eds", f"{_P}.alibaba.eds:EdsAdapter", f"{_P}.alibaba.eds_rules:RULES",
                      f"{_P}.alibaba.eds_spec:SPEC", "alibaba-eds", ("alibabacloud_ecd20200930",)),
         ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES",
-                     f"{_P}.tencent.spec:SPEC", "tencent", ("tencentcloud.cvm",)),
+                     f"{_P}.tencent.spec:SPEC", "tencent", ("tencentcloud.cvm", "tencentcloud.tat")),
         ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES",
                      f"{_P}.huawei.spec:SPEC", "huawei", ("huaweicloudsdkims", "huaweicloudsdkecs")),
         ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES",
@@ -68,6 +68,14 @@ def services_of(cloud: str) -> list[str]:
 def _load(path: str) -> Any:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def credentials_for(cloud: str, service: str | None) -> Any:
+    """The cloud's CredentialSpec (pure Python: the vendor SDK loads only when credentials are resolved)."""
+    found = entry(cloud, service)
+    if found is None:
+        raise KeyError(f"{cloud}/{service}")
+    return _load(found.credentials)
 
 
 def rules_for(cloud: str, service: str | None) -> Any:

@@ -91,6 +91,8 @@ class Traits:
     - names_unique_per_region: a replacement under the same name deletes the old object first.
     - jobs: a start returns a job to follow until it names the new image.
     - tags: images carry tags (otherwise `tags` is refused).
+    - vm_deallocate: a stopped VM keeps its compute until a separate deallocate call, which
+      GeneralizedVM makes after the stop; False where stopping is the last power step.
     """
 
     recognised_by: str = "tag"
@@ -105,6 +107,23 @@ class Traits:
     names_unique_per_region: bool = False
     jobs: bool = False
     tags: bool = True
+    vm_deallocate: bool = True
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How a service shares an image with other accounts: the id form it takes and the cloud's limits.
+
+    `check` refuses, before any call, an id that does not match `pattern`, more than `limit` ids, and
+    `encrypted` images where the cloud refuses to share them (`encrypted_fix` says what to do instead).
+    """
+
+    target: str  # what an id names: "account", "project"...
+    pattern: str  # one id, matched whole
+    form: str  # the pattern in words, for the error
+    limit: int  # ids per image
+    per_call: int  # ids per sharing call
+    encrypted_fix: str = ""  # set when the cloud refuses to share an encrypted image: the way out
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,7 @@ class ServiceSpec:
     service: str
     label: str
     traits: Traits = field(default_factory=Traits)
+    sharing: Sharing | None = None
     capture: OperationSpec | None = None
     copy: OperationSpec | None = None
     imports: OperationSpec | None = None
@@ -188,6 +208,27 @@ def option_failures(spec: ServiceSpec, op: OperationSpec, options: object) -> li
     for param in op.options:
         if param.required and options.get(param.name) is None:
             out.append(Failure(f"options.{param.name}", f"is required on {spec.label}: {param.doc}"))
+    return out
+
+
+def share_failures(spec: ServiceSpec, inputs: Mapping[str, Any], encrypted: bool | None) -> list[Failure]:
+    """`share_with` against the service's id form and limits, and the cloud's refusal to share encrypted images."""
+    value = inputs.get("share_with")
+    rules = spec.sharing
+    if rules is None or not isinstance(value, (list, tuple)) or not value:
+        return []
+    import re
+
+    out: list[Failure] = []
+    for n, item in enumerate(value):
+        if isinstance(item, str) and not is_unknown(item) and not re.fullmatch(rules.pattern, item):
+            out.append(Failure(f"share_with[{n}]", f"{item!r} is not a {spec.label} {rules.target} id: it takes "
+                                                   f"{rules.form}. Fix: give the receiving {rules.target}'s id."))
+    if len(value) > rules.limit:
+        out.append(Failure("share_with", f"{spec.label} shares an image with at most {rules.limit} {rules.target}s; "
+                                         f"{len(value)} are listed. Fix: list at most {rules.limit}."))
+    if encrypted and rules.encrypted_fix:
+        out.append(Failure("share_with", f"{spec.label} does not share encrypted images. Fix: {rules.encrypted_fix}"))
     return out
 
 

@@ -93,7 +93,7 @@ class Clients:
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
 
-        creds = credentials.resolve(CREDENTIALS, simulated=self.target.simulated)
+        creds = credentials.resolve(CREDENTIALS, simulated=self.target.simulated, choice=self.target.credentials)
         basic = BasicCredentials(creds.get("ak"), creds.get("sk"), self.project_id(region))
         if creds.get("security_token"):
             basic = basic.with_security_token(creds.get("security_token"))

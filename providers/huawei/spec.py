@@ -42,6 +42,13 @@ PROJECT_IDS = Param("project_ids", "(the X-Project-Id each region's requests are
                     "region -> project id, where IAM should not be asked (32 hex characters each)", RegionMap(),
                     Change.RECORD)
 
+NO_SHARING = Refusal(
+    "share_with", "is not shared by imageforge yet: IMS shares an image by adding members (BatchAddMembers, an "
+    "asynchronous job), and each receiving project must then accept it with its own credentials "
+    "(BatchUpdateMembers status=accepted), which a stack signed into the owner's project cannot do.",
+    "remove share_with; add the members with BatchAddMembers (console: Image Management Service > Share) and have each "
+    "receiving project accept the image.")
+
 CAPTURE = OperationSpec(
     inputs=(
         Param("source", "CreateImage.instance_id / CreateWholeImage.instance_id", logged="CreateImage:instance_id"),
@@ -68,6 +75,7 @@ CAPTURE = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
+        NO_SHARING,
         Refusal("sysprep", "runs no Sysprep: it captures the disks as they are.", "generalize Windows in the guest "
                 "(Cloudbase-Init and Sysprep) before the capture and remove sysprep.", accepts=False),
         Refusal("clean_personal_data", "does not clean personal data (Alibaba Elastic Desktop Service images do).",
@@ -115,6 +123,7 @@ COPY = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
+        NO_SHARING,
         Refusal("encrypted", "does not copy encrypted images across regions, nor encrypt a copy "
                 "(CopyImageCrossRegion takes no key).", "publish an image captured without encryption and remove "
                 "encrypted.", accepts=False),
@@ -150,6 +159,7 @@ IMPORT = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
+        NO_SHARING,
         Refusal("platform", "takes no platform: it reads the OS from the OS version.",
                 "remove platform and set options.os_version (for example 'Ubuntu 22.04 server 64bit')."),
     ),

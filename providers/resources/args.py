@@ -15,6 +15,7 @@ import pulumi
 __all__ = [
     "TimeoutsArgs",
     "SourceArgs",
+    "CredentialsArgs",
     "RegionArgs",
     "StorageObjectArgs",
     "CustomImageArgs",
@@ -51,6 +52,14 @@ class SourceArgs(TypedDict, total=False):
     encrypted: pulumi.Input[bool]
 
 
+class CredentialsArgs(TypedDict, total=False):
+    """A profile and/or a role to assume for one resource's calls (never a secret)."""
+
+    profile: pulumi.Input[str]
+    role_arn: pulumi.Input[str]
+    role_session_name: pulumi.Input[str]
+
+
 class RegionArgs(TypedDict, total=False):
     """A destination region with its settings, where a service takes them (Azure replicas and storage type)."""
 
@@ -84,6 +93,8 @@ class CustomImageArgs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Input[TimeoutsArgs] | None = None
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Input[CredentialsArgs] | None = None
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     description: pulumi.Input[str] | None = None
     """The image's description."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
@@ -100,6 +111,8 @@ class CustomImageArgs:
     """The guest's architecture."""
     force_poweroff: pulumi.Input[bool] | None = None
     """Power the instance off for the capture."""
+    share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Input[Mapping[str, Any]] | None = None
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Input[bool] | None = None
@@ -141,6 +154,8 @@ class CustomImageOutputs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Output[Mapping[str, Any] | None]
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Output[Mapping[str, Any] | None]
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     name: pulumi.Output[str]
     """The image's name."""
     description: pulumi.Output[str | None]
@@ -161,6 +176,8 @@ class CustomImageOutputs:
     """The guest's architecture."""
     force_poweroff: pulumi.Output[bool | None]
     """Power the instance off for the capture."""
+    share_with: pulumi.Output[Sequence[str] | None]
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Output[Mapping[str, Any] | None]
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Output[bool | None]
@@ -187,6 +204,8 @@ class ImageRegionSetArgs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Input[TimeoutsArgs] | None = None
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Input[CredentialsArgs] | None = None
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     name: pulumi.Input[str] | None = None
     """The copies' name."""
     description: pulumi.Input[str] | None = None
@@ -195,6 +214,8 @@ class ImageRegionSetArgs:
     """The copies' tags."""
     encrypted: pulumi.Input[bool] | None = None
     """Make the copies encrypted."""
+    share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Input[Mapping[str, Any]] | None = None
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Input[bool] | None = None
@@ -218,6 +239,8 @@ class ImageRegionSetOutputs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Output[Mapping[str, Any] | None]
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Output[Mapping[str, Any] | None]
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     image_id: pulumi.Output[str]
     """The image to publish (a CustomImage's image_id)."""
     regions: pulumi.Output[Sequence[str | Mapping[str, Any]]]
@@ -230,6 +253,8 @@ class ImageRegionSetOutputs:
     """The copies' tags."""
     encrypted: pulumi.Output[bool | None]
     """Make the copies encrypted."""
+    share_with: pulumi.Output[Sequence[str] | None]
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Output[Mapping[str, Any] | None]
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Output[bool | None]
@@ -254,6 +279,8 @@ class GeneralizedVMArgs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Input[TimeoutsArgs] | None = None
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Input[CredentialsArgs] | None = None
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     resource_group: pulumi.Input[str] | None = None
     """The VM's resource group when vm is a name."""
     keep_user: pulumi.Input[bool] | None = None
@@ -291,6 +318,8 @@ class GeneralizedVMOutputs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Output[Mapping[str, Any] | None]
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Output[Mapping[str, Any] | None]
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     vm: pulumi.Output[str]
     """The VM's resource id, or its name with resource_group."""
     resource_group: pulumi.Output[str | None]
@@ -323,6 +352,8 @@ class ImportedImageArgs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Input[TimeoutsArgs] | None = None
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Input[CredentialsArgs] | None = None
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     description: pulumi.Input[str] | None = None
     """The image's description."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
@@ -343,6 +374,8 @@ class ImportedImageArgs:
     """BIOS or UEFI (read from file)."""
     disk_size_gb: pulumi.Input[int] | None = None
     """The system disk size in GiB (read from file)."""
+    share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Input[Mapping[str, Any]] | None = None
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Input[bool] | None = None
@@ -386,6 +419,8 @@ class ImportedImageOutputs:
     """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
     timeouts: pulumi.Output[Mapping[str, Any] | None]
     """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Output[Mapping[str, Any] | None]
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
     name: pulumi.Output[str]
     """The image's name."""
     description: pulumi.Output[str | None]
@@ -408,6 +443,8 @@ class ImportedImageOutputs:
     """BIOS or UEFI (read from file)."""
     disk_size_gb: pulumi.Output[int | None]
     """The system disk size in GiB (read from file)."""
+    share_with: pulumi.Output[Sequence[str] | None]
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Output[Mapping[str, Any] | None]
     """Cloud-specific settings; each service declares its keys and what a change of each does."""
     deletion_protection: pulumi.Output[bool | None]

@@ -10,14 +10,14 @@ from typing import Any, ClassVar, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
-from ..core import progress, registry
+from ..core import credentials, progress, registry
 from ..core.endpoints import default_profile, validate_profile
 from ..core.errors import ImageforgeError, UnexpectedError, UserInputError
-from ..core.model import Identity, Target
+from ..core.model import CredentialChoice, Identity, Target
 from ..core.plan import identity_inputs, plan
 from ..core.redact import redact
 from ..core.schema import ResourceSchema
-from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec, support_failures
+from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec, share_failures, support_failures
 from ..core.simclock import clock_for
 from ..core.timeouts import Timeouts
 from ..core.validation import Failure, is_unknown
@@ -71,6 +71,8 @@ class ProviderBase(ResourceProvider):
         spec = resolve_service(self, inputs, failures)
         if spec is not None and not failures:  # every type is right: the service's own checks can read the values
             failures += support_failures(spec, self.schema.operation, inputs, self.schema.generic)
+            failures += credential_failures(inputs)
+            failures += share_failures(spec, inputs, encrypted_input(inputs))
             failures += self.check_own(olds, inputs, spec)
             refused = {f.field for f in failures}
             failures += [f for f in rule_failures(inputs, self.schema.operation) if f.field not in refused]
@@ -91,6 +93,21 @@ class ProviderBase(ResourceProvider):
                           delete_before_replace=found.delete_before_replace)
 
 
+def encrypted_input(inputs: Mapping[str, Any]) -> bool:
+    """Whether the images this resource makes are encrypted (the `encrypted` input or the source's fact)."""
+    source = inputs.get("source")
+    return inputs.get("encrypted") is True or (isinstance(source, Mapping) and source.get("encrypted") is True)
+
+
+def credential_failures(inputs: Mapping[str, Any]) -> list[Failure]:
+    """The `credentials` input against what the cloud's credential chain can take (profile, role...)."""
+    value = inputs.get("credentials")
+    cloud, service = str(inputs.get("cloud") or ""), str(inputs.get("service") or "") or None
+    if value is None or is_unknown(value) or registry.entry(cloud, service) is None:
+        return []
+    return credentials.choice_failures(registry.credentials_for(cloud, service), value)
+
+
 def protected_replacement(kind: str, schema: ResourceSchema, spec: ServiceSpec, olds: Mapping[str, Any],
                           inputs: Mapping[str, Any]) -> list[Failure]:
     """A change that replaces a protected object would create the new one and then fail deleting the old one
@@ -108,11 +125,12 @@ def protected_replacement(kind: str, schema: ResourceSchema, spec: ServiceSpec, 
 def looked_up(provider: ProviderBase, props: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs of a `get` (where to look, nothing else), completed as `check` would complete them."""
     inputs = clean(props)
-    failures = [failure for name in ("cloud", "service", "region", "endpoint") if name in inputs
+    failures = [failure for name in ("cloud", "service", "region", "endpoint", "credentials") if name in inputs
                 for failure in _field_of(provider.schema, name).kind.check(name, inputs[name])]
     if "region" not in inputs:
         failures.append(Failure("region", "is required: the region the image is in."))
     spec = resolve_service(provider, inputs, failures) if not failures else None
+    failures += credential_failures(inputs) if spec is not None else []
     if failures or spec is None:
         first = failures[0] if failures else Failure("cloud", f"must be one of {', '.join(registry.CLOUDS)}.")
         raise UserInputError(first.field, first.reason)
@@ -186,7 +204,7 @@ def timeouts(inputs: Mapping[str, Any], defaults: Timeouts) -> Timeouts:
 
 def target(inputs: Mapping[str, Any], region: str | None = None) -> Target:
     return Target(str(inputs["cloud"]), str(inputs["service"]), region or str(inputs["region"]),
-                  str(inputs.get("endpoint") or "cloud"))
+                  str(inputs.get("endpoint") or "cloud"), CredentialChoice.of(inputs.get("credentials")))
 
 
 def waiter(inputs: Mapping[str, Any], label: str, timeout: float | None = None) -> Waiter:

@@ -5,7 +5,7 @@ The import path of CustomImageProvider is public API: stacks pickle it by refere
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import pulumi
@@ -18,8 +18,8 @@ from ..core.protocol import ImageAdapter
 from ..core.service import ServiceSpec
 from ..core.timeouts import CAPTURE_DEFAULTS, Timeouts
 from ..core.waiting import Waiter
-from . import common, lifecycle
-from .args import CustomImageArgs, CustomImageOutputs, SourceArgs, TimeoutsArgs
+from . import common, lifecycle, sharing
+from .args import CredentialsArgs, CustomImageArgs, CustomImageOutputs, SourceArgs, TimeoutsArgs
 from .schemas import CUSTOM_IMAGE
 
 OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "image_os_type", "image_platform",
@@ -50,6 +50,7 @@ class CustomImageProvider(common.ProviderBase):
         if found is not None:  # an earlier run's capture: adopt it if it ends available
             info = self._settled(adapter, wait, found.image_id)
             if info.status is ImageStatus.AVAILABLE:
+                self._share(inputs, wait, found.image_id)
                 return CreateResult(found.image_id, outputs(inputs, info, warnings))
             self._discard(inputs, adapter, limits, found.image_id, None)
             warnings.append(f"an earlier run's {self.verb} ({found.image_id}) ended {info.raw_status or 'failed'}: "
@@ -65,7 +66,14 @@ class CustomImageProvider(common.ProviderBase):
                 + f"; it was deleted so nothing is left behind. Run `pulumi up` again to retry the {self.verb}",
                 vendor=str(inputs["cloud"]), operation=self.verb, code=info.raw_status,
                 request_id=started.request_id, resource_id=image_id))
+        self._share(inputs, wait, image_id)
         return CreateResult(image_id, outputs(inputs, info, warnings + more))
+
+    @staticmethod
+    def _share(inputs: Mapping[str, Any], wait: Waiter, image_id: str) -> None:
+        """Share the available image with `share_with` (a re-run after a crash here adopts it and shares again)."""
+        if sharing.managed(inputs):
+            sharing.converge(inputs, wait, {str(inputs["region"]): image_id}, sharing.wanted(inputs))
 
     @staticmethod
     def _job_reason(adapter: ImageAdapter, wait: Waiter, started: Started) -> str:
@@ -120,6 +128,7 @@ class CustomImageProvider(common.ProviderBase):
                                    if (inputs.get(k) or looked_up) and v}
         if looked_up:
             drifted["tags"] = {k: v for k, v in dict(info.tags).items() if k != TAG_KEY}
+        drifted.update(sharing.drift(inputs, wait, {str(inputs["region"]): id_}))
         outs = outputs({**inputs, **drifted}, info, common.kept_warnings(props))
         return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in self.output_keys()})
 
@@ -131,7 +140,8 @@ class CustomImageProvider(common.ProviderBase):
         inputs = common.clean(news)
         inputs["key"] = olds.get("key", inputs.get("key"))
         changed = {k: inputs.get(k) for k in IN_PLACE if inputs.get(k) != olds.get(k)}
-        if not changed:  # only recorded settings changed: no cloud call
+        reshare = sharing.changed(olds, inputs)
+        if not changed and not reshare:  # only recorded settings changed: no cloud call
             return UpdateResult({**{k: olds.get(k) for k in self.output_keys()}, **inputs})
         spec = common.spec_of(inputs)
         wait = common.waiter(inputs, f"{self.kind} {inputs['name']}", common.timeouts(inputs, self.limits).update)
@@ -141,7 +151,10 @@ class CustomImageProvider(common.ProviderBase):
             description = common.described(str(description or ""), common.identity(inputs),
                                            spec.traits.recognised_by == "description")
         tags = dict(changed.get("tags") or {}) if "tags" in changed else None
-        wait.call("update", lambda: adapter.update_image(id_, changed.get("name"), description, tags))
+        if changed:
+            wait.call("update", lambda: adapter.update_image(id_, changed.get("name"), description, tags))
+        if reshare:  # only the accounts added or removed are touched
+            sharing.converge(inputs, wait, {str(inputs["region"]): id_}, sharing.wanted(inputs))
         info = wait.call("describe", lambda: adapter.describe_images([id_]).get(id_))
         if info is None:
             raise NotFound(f"image {id_} no longer exists; run `pulumi refresh`", operation="update", resource_id=id_)
@@ -155,6 +168,7 @@ class CustomImageProvider(common.ProviderBase):
                                  "set deletion_protection to false, run `pulumi up`, then delete.")
         wait = common.waiter(inputs, f"{self.kind} {inputs.get('name', id_)}", common.timeouts(inputs, self.limits).delete)
         adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
+        sharing.release(inputs, wait, {str(inputs["region"]): id_})  # clouds refuse to delete a shared image
         lifecycle.remove(adapter, wait, id_, f"deletion of {id_}")
 
 
@@ -217,6 +231,7 @@ class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="Custo
                  service: pulumi.Input[str] | None = None,
                  endpoint: pulumi.Input[str] | None = None,
                  timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 credentials: pulumi.Input[CredentialsArgs] | None = None,
                  description: pulumi.Input[str] | None = None,
                  tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  scope: pulumi.Input[str] | None = None,
@@ -225,6 +240,7 @@ class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="Custo
                  encrypted: pulumi.Input[bool] | None = None,
                  architecture: pulumi.Input[str] | None = None,
                  force_poweroff: pulumi.Input[bool] | None = None,
+                 share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
                  options: pulumi.Input[Mapping[str, Any]] | None = None,
                  deletion_protection: pulumi.Input[bool] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -240,12 +256,13 @@ class CustomImage(Resource, CustomImageOutputs, module="imageforge", name="Custo
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], *, cloud: pulumi.Input[str],  # noqa: A002
             region: pulumi.Input[str], service: pulumi.Input[str] | None = None,
-            endpoint: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> CustomImage:
+            endpoint: pulumi.Input[str] | None = None, credentials: pulumi.Input[CredentialsArgs] | None = None,
+            opts: pulumi.ResourceOptions | None = None) -> CustomImage:
         """An existing image by id, with its outputs (name, status, tags...) as the cloud reports them.
 
         The stack reads it on every `up` and never changes or deletes it (Pulumi's `get`).
         """
-        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint}
+        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint, "credentials": credentials}
         return existing(cls, CustomImageProvider(), resource_name, id, props, OUTPUT_KEYS, opts)  # type: ignore[no-any-return]
 
 

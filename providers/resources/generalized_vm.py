@@ -25,7 +25,7 @@ from ..core.service import GENERALIZE
 from ..core.timeouts import GENERALIZE_DEFAULTS, Timeouts
 from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import common
-from .args import GeneralizedVMArgs, GeneralizedVMOutputs, TimeoutsArgs
+from .args import CredentialsArgs, GeneralizedVMArgs, GeneralizedVMOutputs, TimeoutsArgs
 from .schemas import GENERALIZED_VM
 
 STATE_TAG = "imageforge-generalizedvm"  # "<key>/prepared" once the guest confirmed, "<key>/done" when generalized
@@ -84,7 +84,7 @@ class GeneralizedVMProvider(common.ProviderBase):
             if state != f"{key}/prepared":
                 commands, warnings = Guest(vms, wait, inputs, vm, label).prepare()
                 wait.call("record the guest as prepared", lambda: vms.tag_vm(vm_id, {STATE_TAG: f"{key}/prepared"}))
-            _stop_and_mark(vms, wait, vm, label)
+            _stop_and_mark(vms, wait, vm, label, common.spec_of(inputs).traits.vm_deallocate)
         final = wait.call("verify", lambda: vms.get_vm(vm_id))
         if not final.generalized:
             raise OperationFailed(f"VM {vm.name} does not read back as generalized (power state {final.power_state})",
@@ -121,8 +121,8 @@ class GeneralizedVMProvider(common.ProviderBase):
         inputs = common.clean(props)
         label = f"{self.kind} {inputs.get('vm', id_)}"
         if not inputs.get("delete_vm"):
-            progress.write(f"{label}: delete leaves VM {id_} as it is (generalized and deallocated; delete_vm is "
-                           "false). Delete it once no image depends on it, or set delete_vm=true first.")
+            progress.write(f"{label}: delete leaves VM {id_} as it is (generalized and powered off; delete_vm "
+                           "is false). Delete it once no image depends on it, or set delete_vm=true first.")
             return
         wait = common.waiter(inputs, label, common.timeouts(inputs, self.limits).delete)
         vms = registry.adapter_for(common.target(inputs), VmGeneralizer)
@@ -220,14 +220,14 @@ class Guest:
             code=str(result.exit_code), resource_id=self.vm.vm_id)
 
 
-def _stop_and_mark(vms: VmGeneralizer, wait: Waiter, vm: VmInfo, label: str) -> None:
-    """Power off (the guest is confirmed generalized), deallocate, then mark it generalized through the API."""
+def _stop_and_mark(vms: VmGeneralizer, wait: Waiter, vm: VmInfo, label: str, deallocate: bool = True) -> None:
+    """Power off (the guest is confirmed generalized), deallocate where the service has that step, then mark it."""
     current = wait.call("read the VM", lambda: vms.get_vm(vm.vm_id))
     if current.power_state not in (*STOPPED, "stopping", "deallocating"):
         progress.write(f"{label}: powering off")
         wait.call("power off", lambda: vms.stop_vm(vm.vm_id))
     _wait_power(vms, wait, vm.vm_id, STOPPED, "to stop")
-    if wait.call("read the VM", lambda: vms.get_vm(vm.vm_id)).power_state != "deallocated":
+    if deallocate and wait.call("read the VM", lambda: vms.get_vm(vm.vm_id)).power_state != "deallocated":
         progress.write(f"{label}: deallocating")
         wait.call("deallocate", lambda: vms.deallocate_vm(vm.vm_id))
         _wait_power(vms, wait, vm.vm_id, ("deallocated",), "to deallocate")
@@ -291,6 +291,7 @@ class GeneralizedVM(Resource, GeneralizedVMOutputs, module="imageforge", name="G
                  service: pulumi.Input[str] | None = None,
                  endpoint: pulumi.Input[str] | None = None,
                  timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 credentials: pulumi.Input[CredentialsArgs] | None = None,
                  resource_group: pulumi.Input[str] | None = None,
                  keep_user: pulumi.Input[bool] | None = None,
                  finalize_scripts: pulumi.Input[Sequence[pulumi.Input[str | Sequence[pulumi.Input[str]]]]] | None = None,

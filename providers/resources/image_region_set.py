@@ -21,8 +21,8 @@ from ..core.protocol import ImageCopier
 from ..core.service import ServiceSpec
 from ..core.timeouts import COPY_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
-from . import common, lifecycle
-from .args import ImageRegionSetArgs, ImageRegionSetOutputs, RegionArgs, TimeoutsArgs
+from . import common, lifecycle, sharing
+from .args import CredentialsArgs, ImageRegionSetArgs, ImageRegionSetOutputs, RegionArgs, TimeoutsArgs
 from .schemas import IMAGE_REGION_SET
 
 OUTPUT_KEYS = ("images", "image_ids")
@@ -75,6 +75,8 @@ class ImageRegionSetProvider(common.ProviderBase):
         board.adopt(regions)
         board.remove_stale()
         self._publish(board, inputs, limits, regions)
+        if sharing.managed(inputs):  # every copy, adopted or new (a re-run after a crash shares what is missing)
+            sharing.converge(inputs, board.wait, board.images(), sharing.wanted(inputs))
         infos = board.wait.call("describe", lambda: board.copier.describe_copies(board.images()))
         return CreateResult(f"{inputs['image_id']}:{inputs['key']}", outputs(inputs, board.images(), infos))
 
@@ -93,6 +95,7 @@ class ImageRegionSetProvider(common.ProviderBase):
             cause: CloudError = timed_out(err, board) if isinstance(err, Timeout) else err
             board.wait = common.waiter(inputs, f"{self.kind} {inputs['image_id']}", limits.delete)
             try:
+                sharing.release(inputs, board.wait, board.images())  # an adopted copy may be shared already
                 board.remove("removal of the copies this operation started", regions)
             except CloudError as cleanup:
                 raise lifecycle.cleanup_failed(cause, cleanup, board.left()) from None
@@ -116,6 +119,7 @@ class ImageRegionSetProvider(common.ProviderBase):
         # a copy deleted out of band drops out of `regions`, so the next update copies it again
         inputs["regions"] = [item for item, name in zip(inputs.get("regions") or [], region_names(inputs.get("regions")))
                              if name in live or name not in copies]
+        inputs.update(sharing.drift(inputs, wait, live))
         outs = outputs(inputs, live, infos)
         return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in OUTPUT_KEYS})
 
@@ -131,12 +135,15 @@ class ImageRegionSetProvider(common.ProviderBase):
         renamed = {k: inputs.get(k) for k in ("name", "description", "tags") if inputs.get(k) != olds.get(k)}
         before, after = region_entries(olds.get("regions")), region_entries(inputs.get("regions"))
         resettled = {r: after[r] for r in kept if before.get(r) != after.get(r)}
-        if not (removed or added or renamed or resettled):  # only recorded settings changed: no cloud call
+        reshare = sharing.changed(olds, inputs)
+        if not (removed or added or renamed or resettled or reshare):  # only recorded settings changed: no cloud call
             return UpdateResult({**{k: olds.get(k) for k in OUTPUT_KEYS}, **inputs})
         limits = common.timeouts(inputs, self.limits)
         board = self._board(inputs, limits.update)
         for region, image_id in removed.items():
             board.add(region, image_id)
+        if removed and sharing.managed(inputs, olds):
+            sharing.converge(inputs, board.wait, removed, [])  # un-shared before they are deleted
         board.remove("removal of the regions taken out", list(removed))
         for region, image_id in kept.items():
             board.add(region, image_id)
@@ -149,6 +156,10 @@ class ImageRegionSetProvider(common.ProviderBase):
             fresh.remove_stale()
             self._publish(fresh, inputs, limits, added)
             board.copies.update(fresh.copies)
+            if sharing.managed(inputs) and not reshare:  # a new region's copy is shared like the others
+                sharing.converge(inputs, board.wait, fresh.images(), sharing.wanted(inputs))
+        if reshare:  # every copy; only the accounts added or removed are touched
+            sharing.converge(inputs, board.wait, board.images(), sharing.wanted(inputs))
         if renamed:
             self._rename(board, common.spec_of(inputs), kept, renamed)
         images = board.images()
@@ -174,6 +185,7 @@ class ImageRegionSetProvider(common.ProviderBase):
             raise UserInputError("deletion_protection", f"the copies of {inputs.get('image_id')} are protected from "
                                  "deletion.", "set deletion_protection to false, run `pulumi up`, then delete.")
         board = self._board(inputs, common.timeouts(inputs, self.limits).delete)
+        sharing.release(inputs, board.wait, copies_of(props))  # clouds refuse to delete a shared image
         for region, image_id in copies_of(props).items():
             board.add(region, image_id, CopyState.COPYING)
         board.remove("deletion of every copy")
@@ -225,10 +237,12 @@ class ImageRegionSet(Resource, ImageRegionSetOutputs, module="imageforge", name=
                  service: pulumi.Input[str] | None = None,
                  endpoint: pulumi.Input[str] | None = None,
                  timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 credentials: pulumi.Input[CredentialsArgs] | None = None,
                  name: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] | None = None,
                  tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  encrypted: pulumi.Input[bool] | None = None,
+                 share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
                  options: pulumi.Input[Mapping[str, Any]] | None = None,
                  deletion_protection: pulumi.Input[bool] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None: ...

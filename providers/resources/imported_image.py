@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -18,7 +18,7 @@ from ..core.timeouts import IMPORT_DEFAULTS, Timeouts
 from ..core.validation import Failure, is_unknown
 from ..core.waiting import Waiter
 from . import common, lifecycle
-from .args import ImportedImageArgs, ImportedImageOutputs, StorageObjectArgs, TimeoutsArgs
+from .args import CredentialsArgs, ImportedImageArgs, ImportedImageOutputs, StorageObjectArgs, TimeoutsArgs
 from .custom_image import OUTPUT_KEYS, CustomImageProvider, existing
 from .schemas import IMPORTED_IMAGE
 
@@ -140,6 +140,7 @@ class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="I
                  service: pulumi.Input[str] | None = None,
                  endpoint: pulumi.Input[str] | None = None,
                  timeouts: pulumi.Input[TimeoutsArgs] | None = None,
+                 credentials: pulumi.Input[CredentialsArgs] | None = None,
                  description: pulumi.Input[str] | None = None,
                  tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  object: pulumi.Input[StorageObjectArgs] | None = None,  # noqa: A002
@@ -150,6 +151,7 @@ class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="I
                  architecture: pulumi.Input[str] | None = None,
                  boot_mode: pulumi.Input[str] | None = None,
                  disk_size_gb: pulumi.Input[int] | None = None,
+                 share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
                  options: pulumi.Input[Mapping[str, Any]] | None = None,
                  deletion_protection: pulumi.Input[bool] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -165,8 +167,9 @@ class ImportedImage(Resource, ImportedImageOutputs, module="imageforge", name="I
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], *, cloud: pulumi.Input[str],  # noqa: A002
             region: pulumi.Input[str], service: pulumi.Input[str] | None = None,
-            endpoint: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> ImportedImage:
+            endpoint: pulumi.Input[str] | None = None, credentials: pulumi.Input[CredentialsArgs] | None = None,
+            opts: pulumi.ResourceOptions | None = None) -> ImportedImage:
         """An existing image by id, read and never changed or deleted by the stack (Pulumi's `get`)."""
-        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint}
+        props = {"cloud": cloud, "service": service, "region": region, "endpoint": endpoint, "credentials": credentials}
         return existing(cls, ImportedImageProvider(), resource_name, id, props, (*OUTPUT_KEYS, "inspection"),  # type: ignore[no-any-return]
                         opts)

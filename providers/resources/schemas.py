@@ -9,6 +9,9 @@ from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT
 R, U, K = Change.REPLACE, Change.UPDATE, Change.RECORD
 ID = Text(label="an id string")
 IDS = ListOf(ID, unique=True)
+CREDENTIALS = Record({"profile": Text(), "role_arn": Text(), "role_session_name": Text()},
+                     label="a map naming a profile and/or a role to assume",
+                     example="{'profile': 'publisher', 'role_arn': 'acs:ram::1234567890123456:role/images'}")
 
 
 def _addressing(default_cloud: bool = False) -> tuple[Field, ...]:
@@ -23,6 +26,9 @@ def _addressing(default_cloud: bool = False) -> tuple[Field, ...]:
               "default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT", generic=True),
         Field("timeouts", Timeouts(), K, "deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every "
               "wait and retry stays inside them", generic=True),
+        Field("credentials", CREDENTIALS, K, "a profile and/or a role to assume for this resource's calls, never a "
+              "secret (unset: the vendor's own credential chain); it must reach the account the image lives in",
+              generic=True),
         Field("owner", Text(), K, "project/stack/resource name, set by the resource: part of the identity key",
               internal=True),
         Field("key", Text(), K, "digest of the owner and every replace-on input: the identity a re-run finds "
@@ -38,6 +44,10 @@ def _naming() -> tuple[Field, ...]:
     )
 
 
+SHARE_WITH = Field("share_with", ListOf(Text(label="an account, project or subscription id"), unique=True), U,
+                   "the accounts (projects, subscriptions) every image this resource owns is shared with, exactly; "
+                   "adding or removing one touches only that one, and images are un-shared before they are deleted",
+                   example="['1000000000000002']")
 PROTECTION = Field("deletion_protection", Flag(), K, "refuse `delete` while true", generic=True)
 OPTIONS = Field("options", Options(), R, "cloud-specific settings; each service declares its keys and what a "
                 "change of each does")
@@ -66,7 +76,7 @@ CUSTOM_IMAGE = ResourceSchema("CustomImage", CAPTURE, (
     Field("encrypted", Flag(), R, "make the image encrypted"),
     Field("architecture", Text(), R, "the guest's architecture"),
     Field("force_poweroff", Flag(), K, "power the instance off for the capture"),
-    OPTIONS, PROTECTION,
+    SHARE_WITH, OPTIONS, PROTECTION,
 ), IMAGE_OUTPUTS)
 
 IMAGE_REGION_SET = ResourceSchema("ImageRegionSet", COPY, (
@@ -78,7 +88,7 @@ IMAGE_REGION_SET = ResourceSchema("ImageRegionSet", COPY, (
     Field("description", Text(min_len=0), U, "the copies' description"),
     Field("tags", TagMap(), U, "the copies' tags"),
     Field("encrypted", Flag(), R, "make the copies encrypted"),
-    OPTIONS, PROTECTION,
+    SHARE_WITH, OPTIONS, PROTECTION,
 ), {"images": "region -> {image_id, status, vendor_status, progress}", "image_ids": "region -> image id"})
 
 GENERALIZED_VM = ResourceSchema("GeneralizedVM", GENERALIZE, (
@@ -109,7 +119,7 @@ IMPORTED_IMAGE = ResourceSchema("ImportedImage", IMPORT, (
     Field("boot_mode", Text(), R, "BIOS or UEFI (read from file)"),
     Field("disk_size_gb", Whole(1, 65536), R, "the system disk size in GiB (read from file)"),
     Field("inspection", Options(), K, "what the preflight read from file", internal=True),
-    OPTIONS, PROTECTION,
+    SHARE_WITH, OPTIONS, PROTECTION,
 ), {**IMAGE_OUTPUTS, "inspection": "format, size, boot mode, partition table, preflight warnings and guidance"})
 
 SCHEMAS = {s.kind: s for s in (CUSTOM_IMAGE, IMAGE_REGION_SET, GENERALIZED_VM, IMPORTED_IMAGE)}

@@ -38,7 +38,7 @@ def _profile(target: Target, service: str, region: str) -> Any:
 def _credential(target: Target) -> tuple[Any, tuple[str, ...]]:
     from tencentcloud.common import credential
 
-    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated)
+    creds = credentials.resolve(CREDENTIALS, simulated=target.simulated, choice=target.credentials)
     values = (creds.get("secret_id"), creds.get("secret_key"), creds.get("token"))
     return credential.Credential(values[0], values[1], values[2] or None), values
 
@@ -55,15 +55,39 @@ def cvm(target: Target, region: str) -> Any:
     return found
 
 
+def tat(target: Target, region: str) -> Any:
+    """The TatClient (TencentCloud Automation Tools, API 2020-10-28, service `tat`) for `region`, cached."""
+    from tencentcloud.tat.v20201028 import tat_client
+
+    cred, values = _credential(target)
+    key = ("tat", region, endpoint(target, "tat", region), *values)
+    found = _CLIENTS.get(key)
+    if found is None:
+        found = _CLIENTS[key] = tat_client.TatClient(cred, region, _profile(target, "tat", region))
+    return found
+
+
 def call(target: Target, region: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     """One CVM API call: build `<action>Request` from `params`, send it, return the reply's `Response` as a dict."""
-    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
     from tencentcloud.cvm.v20170312 import models
+
+    return _send(cvm(target, region), models, action, params)
+
+
+def call_tat(target: Target, region: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One TAT API call (RunCommand, DescribeInvocationTasks, DescribeAutomationAgentStatus...), as `call` does."""
+    from tencentcloud.tat.v20201028 import models
+
+    return _send(tat(target, region), models, action, params)
+
+
+def _send(sdk_client: Any, models: Any, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
     request = getattr(models, f"{action}Request")()
     request.from_json_string(json.dumps(params))
     try:
-        reply = getattr(cvm(target, region), action)(request)
+        reply = getattr(sdk_client, action)(request)
     except TencentCloudSDKException as exc:
         raise _error(exc, action) from exc
     return json.loads(reply.to_json_string())

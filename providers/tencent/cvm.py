@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.errors import Conflict, InvalidArgument, NotFound, Unsupported
+from ..core.errors import Conflict, InvalidArgument, InvalidState, NotFound, Unsupported
 from ..core.model import (TAG_KEY, CaptureRequest, Identity, ImageInfo, ImportRequest, JobStatus, Scope, Started,
                           Target)
 from . import mapping
+from .share import CvmSharer
+from .families import CvmFamilies
 from .sync import CvmCopier
+from .vms import CvmVmOperations
 
 WINDOWS_PREFIX = "windows"
 
@@ -22,8 +25,11 @@ def _tag_spec(tags: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}] if tags else []
 
 
-class CvmAdapter(CvmCopier):
-    """One region of Tencent Cloud CVM: ImageAdapter, ImageImporter and (from CvmCopier) ImageCopier."""
+class CvmAdapter(CvmCopier, CvmSharer, CvmVmOperations, CvmFamilies):
+    """One region of Tencent Cloud CVM: ImageAdapter, ImageImporter, ImageCopier (CvmCopier), ImageSharer
+    (CvmSharer), VmGeneralizer (CvmVmOperations) and FamilyKeeper (CvmFamilies).
+
+    CvmFamilies comes last: its `_call` is only a placeholder for CvmBase's, which must come first."""
 
     def __init__(self, target: Target) -> None:
         super().__init__(target)
@@ -49,8 +55,15 @@ class CvmAdapter(CvmCopier):
             raise InvalidArgument(f"scope 'system+data': instance {request.source.instance} has no data disk. Fix: set "
                                   "scope 'system'", vendor=mapping.VENDOR, operation="CreateImage",
                                   resource_id=request.source.instance)
+        generalized = request.source_facts.get("os_state") == "Generalized"
+        if generalized and inst.get("InstanceState") != "STOPPED":
+            raise InvalidState(f"instance {request.source.instance} is {inst.get('InstanceState')}, yet source.os_state "
+                               "says Generalized: an instance started after its guest was generalized has set itself "
+                               "up again (a new machine-id and host keys, or Windows' out-of-box setup). Fix: replace "
+                               "its GeneralizedVM, or capture it as Specialized", vendor=mapping.VENDOR,
+                               operation="CreateImage", resource_id=request.source.instance)
         warnings = []
-        if windows and not request.sysprep:
+        if windows and not request.sysprep and not generalized:
             warnings.append("Windows image captured without Sysprep: instances made from it share the source's SID "
                             "and computer name (set sysprep=true to generalize it)")
         if inst.get("InstanceState") == "RUNNING" and not request.force_poweroff:

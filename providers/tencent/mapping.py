@@ -42,6 +42,11 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "MutexOperation.TaskRunning": errors.InvalidState,
     "ResourceUnavailable.SnapshotCreating": errors.InvalidState,
     "InvalidImageName.Duplicate": errors.Conflict,
+    # ModifyImageSharePermission (API reference, error codes)
+    "FailedOperation.AccountAlreadyExists": errors.Conflict,
+    "InvalidAccountId.NotFound": errors.InvalidArgument,
+    "InvalidAccountIs.YourSelf": errors.InvalidArgument,
+    "OverQuota": errors.QuotaExceeded,
     "ImageQuotaLimitExceeded": errors.QuotaExceeded,
     "LimitExceeded.TagResourceQuota": errors.QuotaExceeded,
     "InvalidImageId.TooLarge": errors.InvalidArgument,
@@ -58,6 +63,15 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "UnsupportedOperation.EncryptedImagesNotSupported": errors.Unsupported,
     "UnsupportedOperation.SyncEncryptImageNotSupport": errors.Unsupported,
     "InvalidAction": errors.Unsupported,
+    # TAT (tencentcloud/tat/v20201028/errorcodes.py) and the instance states it and StopInstances refuse
+    "ResourceUnavailable.AgentStatusNotOnline": errors.InvalidState,
+    "ResourceUnavailable.AgentNotInstalled": errors.InvalidState,
+    "ResourceUnavailable.InstanceStateNotRunning": errors.InvalidState,
+    "ResourceUnavailable.CommandInExecuting": errors.Conflict,
+    "ResourceNotFound.InstanceNotFound": errors.NotFound,
+    "ResourceNotFound.InvocationNotFound": errors.NotFound,
+    "InvalidParameterValue.AgentUnsupportedCommandType": errors.InvalidArgument,
+    "FailedOperation.CVMError": errors.ServiceUnavailable,
     "RequestLimitExceeded": errors.Throttled,
     "InternalError": errors.ServiceUnavailable,
     "InternalServerError": errors.ServiceUnavailable,
@@ -74,9 +88,30 @@ PREFIXES: tuple[tuple[str, type[errors.CloudError]], ...] = (
     ("MissingParameter", errors.InvalidArgument),
     ("InvalidFilterValue", errors.InvalidArgument),
     ("LimitExceeded", errors.QuotaExceeded),
+    ("UnsupportedOperation.InstanceState", errors.InvalidState),
     ("UnsupportedOperation", errors.Unsupported),
 )
 TABLE = errors.ErrorTable(exact=ERRORS, prefixes=PREFIXES, suffixes=((".NotFound", errors.NotFound),))
+
+# InstanceState (DescribeInstances) as the resources' power states.
+POWER_STATES: dict[str, str] = {"RUNNING": "running", "STOPPING": "stopping", "STOPPED": "stopped",
+                                "STARTING": "starting", "PENDING": "starting", "REBOOTING": "rebooting",
+                                "SHUTDOWN": "shutdown", "TERMINATING": "deleting", "LAUNCH_FAILED": "failed"}
+AGENT_OFFLINE = ("ResourceUnavailable.AgentStatusNotOnline", "ResourceUnavailable.AgentNotInstalled")
+
+
+def power_state(state: str) -> str:
+    return POWER_STATES.get(state, state.lower() or "unknown")
+
+
+def os_family(os_name: str) -> str:
+    """An instance's OsName ("Windows Server 2022 ...", "TencentOS Server ...") as windows or linux."""
+    return "windows" if os_name.lower().startswith("windows") else "linux"
+
+
+def agent_offline(code: str) -> bool:
+    return code in AGENT_OFFLINE
+
 
 # The record on a source image that a sync to some regions is under way (see spec.py, "Copies"):
 # tag key imageforge-sync.<the set's key>, value the regions, comma-separated (Tag API: value 1-255 characters,

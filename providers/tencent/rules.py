@@ -129,6 +129,28 @@ class CvmRules(BaseRules):
         for flag, what in (("sysprep", "Sysprep runs in the instance"), ("force_poweroff", "a power-off applies to an instance")):
             if inputs.get(flag) is True and not source.get("instance"):
                 failures.append(Failure(flag, f"{what}; it needs source.instance. Fix: remove {flag} for snapshot sources."))
+        if inputs.get("sysprep") is True and source.get("os_state") == "Generalized":
+            failures.append(Failure("sysprep", "source.os_state says the instance is Generalized: Sysprep already ran in "
+                                               "its guest (GeneralizedVM read IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE), "
+                                               "and CreateImage's Sysprep would run it again. Fix: remove sysprep."))
+        return failures
+
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """GeneralizedVM: an instance id, and finalize scripts TAT's RunCommand can take (64 KB Base64)."""
+        from . import guest
+
+        failures = collect(check_region("region", inputs.get("region"), self.regions, LABEL),
+                           check_id("vm", inputs.get("vm"), "instance", "ins-xxxxxxxx"))
+        scripts = inputs.get("finalize_scripts")
+        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+            if is_unknown(script) or not isinstance(script, (str, list)):
+                continue
+            lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
+            size = guest.content_size(lines)
+            if size > guest.CONTENT_MAX:
+                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; TAT's "
+                                                                  f"RunCommand takes at most {guest.CONTENT_MAX} (64 KB). "
+                                                                  "Fix: split it into several scripts."))
         return failures
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:

@@ -26,12 +26,20 @@ of ours to be removed before it was tagged. Such an image would be adopted.
 from __future__ import annotations
 
 from ..core.schema import Change, Choice, Either, Flag, Text, Whole
-from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Sharing, Traits
 
 LABEL = "Tencent Cloud CVM"
 TAGS = "TagSpecification.0.Tags"
 ENCRYPT_BY_COPY = ("make an encrypted copy in the image's own region: ImageRegionSet(encrypted=True, regions=[<this "
                    "region>], name=..., options={'kms_key_id': ...}) sends SyncImages with Encrypt and KmsKeyId")
+
+SHARE = ("ModifyImageSharePermission.AccountIds with Permission SHARE / CANCEL (500 accounts an image, same region; "
+         "DescribeImageSharePermission reads the set)")
+SHARE_EXAMPLE = ["100000000002"]
+SHARING = Sharing("account", r"[1-9][0-9]{4,14}", "a Tencent Cloud account id (the root account's uin, digits, e.g. "
+                  "100000000002; not a QQ number)", limit=500, per_call=100,
+                  encrypted_fix="share an image captured from unencrypted disks, or remove share_with "
+                  "(UnsupportedOperation.EncryptedImagesNotSupported).")
 
 CAPTURE = OperationSpec(
     inputs=(
@@ -45,6 +53,7 @@ CAPTURE = OperationSpec(
         Param("sysprep", "CreateImage.Sysprep (Windows instances)", example=True, logged="CreateImage:Sysprep"),
         Param("force_poweroff", "CreateImage.ForcePoweroff (instances)", example=True,
               logged="CreateImage:ForcePoweroff"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AccountIds"),
     ),
     source=(
         Param("instance", "CreateImage.InstanceId", "a CVM instance (ins-...)", example="ins-gzwin001",
@@ -58,6 +67,8 @@ CAPTURE = OperationSpec(
               logged="CreateImage:SnapshotIds.1"),
         Param("data_disks", "CreateImage.DataDiskIds", "the instance's data disks to include, with source.instance "
               "and scope 'system+data'", example=["disk-gzwind01"], logged="CreateImage:DataDiskIds"),
+        Param("os_state", "(checked before CreateImage: Generalized needs the instance STOPPED since its guest was "
+              "generalized, and takes no sysprep)", "what GeneralizedVM's `source` output states"),
     ),
     options=(
         Param("image_family", "CreateImage.ImageFamily", "the image family", Text(), example="web-golden",
@@ -89,6 +100,8 @@ COPY = OperationSpec(
               logged="TagResources:Tags"),
         Param("encrypted", "SyncImages.Encrypt", "an encrypted copy, made in the image's own region only",
               example=True, logged="SyncImages:Encrypt"),
+        Param("share_with", SHARE + ", on each copy", example=SHARE_EXAMPLE,
+              logged="ModifyImageSharePermission:AccountIds"),
     ),
     options=(
         Param("kms_key_id", "SyncImages.KmsKeyId", "the KMS key of an encrypted copy (default: the CBS key)", Text(),
@@ -113,6 +126,7 @@ IMPORT = OperationSpec(
               logged="ImportImage:Architecture"),
         Param("boot_mode", "ImportImage.BootMode (BIOS is 'Legacy BIOS')", example="BIOS",
               logged="ImportImage:BootMode"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AccountIds"),
     ),
     options=(
         Param("os_version", "ImportImage.OsVersion", "the release: '7' for CentOS 7, the year for Windows Server",
@@ -134,8 +148,25 @@ IMPORT = OperationSpec(
     ),
 )
 
+# GeneralizedVM: guest commands through TencentCloud Automation Tools (TAT, API 2020-10-28), see guest.py.
+RUN = "TAT RunCommand (Content Base64, at most 64 KB; CommandType SHELL on Linux, POWERSHELL on Windows; Timeout 3600)"
+GENERALIZE = OperationSpec(
+    inputs=(
+        Param("vm", "InstanceId of DescribeInstances / TAT RunCommand / StopInstances (an instance id, ins-...)"),
+        Param("finalize_scripts", f"one {RUN} each, in order, after DescribeAutomationAgentStatus says the agent is "
+              "Online; the task's ExitCode and Output are the outputs, the first non-zero stops everything"),
+        Param("guest_prepared", "(no guest command: StopInstances only)"),
+        Param("delete_vm", "(recorded: TerminateInstances when the resource is deleted)", change=Change.RECORD),
+    ),
+    refusals=(
+        Refusal("keep_user", "removes no account: its Linux cleanup (cloud-init clean, SSH host keys, machine-id) and "
+                "Sysprep keep every user.", "remove keep_user (or set it true).", accepts=True),
+    ),
+)
+
 SPEC = ServiceSpec("tencent", "cvm", LABEL, Traits(
     recognised_by="tag", copies_recognised_by="intent", copies_cancellable=False, copy_batch=True,
     source_region_copyable=True,  # an encrypted copy is made in the source region (rules refuse it unencrypted)
     names_unique_per_region=True,
-), capture=CAPTURE, copy=COPY, imports=IMPORT)
+    vm_deallocate=False,  # StopInstances is the last power step (StoppedMode chooses whether billing stops)
+), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)

@@ -12,7 +12,11 @@ from typing import Any
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import rpc, signing
-from .ecs_model import AVAILABLE, VENDOR, EcsModel
+from .ecs_assist import EcsAssist
+from .ecs_assist_wire import AssistWire
+from .ecs_sharing import EcsSharing
+from .ecs_family import EcsFamilies, check_family
+from .ecs_model import VENDOR, EcsModel
 from .eds_wire import VERSION as EDS_VERSION
 
 VERSION = "2014-05-26"
@@ -27,7 +31,11 @@ class EcsWire:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.model = EcsModel(ctx)
+        self.assist = EcsAssist(ctx, self.model.instance)
+        self.families = EcsFamilies(self.model)
         self.nonces = signing.Nonces()
+        self.keys = signing.ring(ctx.store)
+        self.sharing = EcsSharing(ctx, self.model, self.keys)
         self.actions: dict[str, Handler] = {
             "DescribeInstances": self.describe_instances,
             "DescribeSnapshots": self.describe_snapshots,
@@ -40,6 +48,10 @@ class EcsWire:
             "CopyImage": self.copy_image,
             "CancelCopyImage": self.cancel_copy_image,
             "ImportImage": self.import_image,
+            **AssistWire(self.assist).handlers(),
+            "ModifyImageSharePermission": self.sharing.modify,
+            "DescribeImageSharePermission": self.sharing.describe,
+            "DescribeImageFromFamily": self.describe_image_from_family,
         }
 
     def seed(self) -> None:
@@ -59,7 +71,12 @@ class EcsWire:
         return Call(p.get("Action", ""), p.get("RegionId", ""), p)
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        signing.verify_rpc(request, call.params, self.nonces)
+        key_id = signing.verify_rpc(request, call.params, self.nonces, self.keys)
+        key = signing.signer(self.keys, key_id, call.params.get("SecurityToken", ""))
+        with self.ctx.signed_in(VENDOR, key.account, self.seed):
+            return self._handle(call)
+
+    def _handle(self, call: Call) -> SimResponse:
         if call.params.get("Version") != VERSION:
             raise SimError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         handler = self.actions.get(call.action)
@@ -77,8 +94,9 @@ class EcsWire:
     def describe_instances(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         items = self.model.instances(region, instance_ids=_json_list(p.get("InstanceIds")))
         chunk, number, size = rpc.page(items, p)
+        now = self.ctx.now()
         return {"TotalCount": len(items), "PageNumber": number, "PageSize": size,
-                "Instances": {"Instance": [i.view() for i in chunk]}}
+                "Instances": {"Instance": [self.assist.view(i, now) for i in chunk]}}
 
     def describe_snapshots(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         items = self.model.snapshots(region, snapshot_ids=_json_list(p.get("SnapshotIds")))
@@ -87,6 +105,8 @@ class EcsWire:
                 "Snapshots": {"Snapshot": [s.view() for s in chunk]}}
 
     def create_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        if p.get("ImageFamily"):
+            check_family(p["ImageFamily"])
         return {"ImageId": self.model.create_image(
             region, instance=p.get("InstanceId", ""), snapshot=p.get("SnapshotId", ""), name=p.get("ImageName", ""),
             description=p.get("Description", ""), platform=p.get("Platform", ""),
@@ -105,34 +125,52 @@ class EcsWire:
 
     def describe_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         now = self.ctx.now()  # one instant for the status filter and the views
-        images = self.model.images(
-            region, image_ids=[i for i in (p.get("ImageId") or "").split(",") if i],
-            statuses=[s for s in (p.get("Status") or AVAILABLE).split(",") if s], name=p.get("ImageName", ""),
-            tags=rpc.tags(p), now=now)
+        if p.get("ImageOwnerAlias") == "others":  # shared with this account by others (ecs_sharing.py)
+            shared = self.sharing.received(region, [i for i in (p.get("ImageId") or "").split(",") if i], now)
+            chunk, number, size = rpc.page(shared, p)
+            return {"TotalCount": len(shared), "PageNumber": number, "PageSize": size, "RegionId": region,
+                    "Images": {"Image": chunk}}
+        images = self.families.images(region, p, now)
         chunk, number, size = rpc.page(images, p)
         return {"TotalCount": len(images), "PageNumber": number, "PageSize": size, "RegionId": region,
-                "Images": {"Image": [i.view(now) for i in chunk]}}
+                "Images": {"Image": [self.families.view(i, now) for i in chunk]}}
+
+    def describe_image_from_family(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        return self.families.from_family(region, p.get("ImageFamily", ""), self.ctx.now())
 
     def modify_image_attribute(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        if p.get("ImageFamily") is not None:
+            check_family(p["ImageFamily"])
         self.model.modify(region, image_id=p.get("ImageId", ""), name=p.get("ImageName"),
                           description=p.get("Description"))
+        self.families.modify(region, p.get("ImageId", ""), p.get("ImageFamily"), p.get("Status"))
         return {}
 
     def tag_resources(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        if _instance_type(p):
+            for instance_id in rpc.indexed(p, "ResourceId"):
+                self.assist.tag(region, instance_id, rpc.tags(p))
+            return {}
         for image_id in _image_ids(p):
             self.model.set_tags(region, image_id=image_id, tags=rpc.tags(p))
         return {}
 
     def untag_resources(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        if _instance_type(p):
+            for instance_id in rpc.indexed(p, "ResourceId"):
+                self.assist.tag(region, instance_id, {}, remove=rpc.indexed(p, "TagKey"))
+            return {}
         for image_id in _image_ids(p):
             self.model.remove_tags(region, image_id=image_id, keys=rpc.indexed(p, "TagKey"))
         return {}
 
     def delete_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.sharing.refuse_delete(region, p.get("ImageId", ""))
         self.model.delete_image(region, image_id=p.get("ImageId", ""), force=rpc.boolean(p.get("Force")))
         return {}
 
     def copy_image(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.families.refuse_copy(region, p.get("ImageId", ""))
         return {"ImageId": self.model.copy_image(
             region, image_id=p.get("ImageId", ""), destination=p.get("DestinationRegionId", ""),
             name=p.get("DestinationImageName", ""), description=p.get("DestinationDescription", ""),
@@ -144,10 +182,14 @@ class EcsWire:
         return {}
 
 
+def _instance_type(p: dict[str, str]) -> bool:
+    return p.get("ResourceType", "").lower() == "instance"
+
+
 def _image_ids(p: dict[str, str]) -> list[str]:
-    """`ResourceId.N` of a TagResources or UntagResources call; the simulator tags only images."""
+    """`ResourceId.N` of a TagResources or UntagResources call; the simulator tags images and instances."""
     if p.get("ResourceType", "").lower() != "image":
-        raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images.", 400)
+        raise SimError("InvalidResourceType.NotSupported", "The simulator tags only images and instances.", 400)
     return rpc.indexed(p, "ResourceId")
 
 

@@ -8,6 +8,7 @@ from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import acs3, signing
 from .eds_model import VENDOR, EdsModel
+from .eds_sharing import EdsSharing
 
 VERSION = "2020-09-30"
 HOST = "ecd.aliyuncs.com"
@@ -23,6 +24,8 @@ class EdsWire:
         self.ctx = ctx
         self.model = EdsModel(ctx)
         self.nonces = signing.Nonces()
+        self.keys = signing.ring(ctx.store)
+        self.sharing = EdsSharing(ctx, self.model, self.keys)
         self.actions: dict[str, Handler] = {
             "DescribeDesktops": self.describe_desktops,
             "DescribeSnapshots": self.describe_snapshots,
@@ -32,6 +35,8 @@ class EdsWire:
             "DeleteImages": self.delete_images,
             "CopyImage": self.copy_image,
             "CancelCopyImage": self.cancel_copy_image,
+            "ModifyImagePermission": self.sharing.modify,
+            "DescribeImagePermission": self.sharing.describe,
         }
 
     def seed(self) -> None:
@@ -50,9 +55,16 @@ class EdsWire:
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
         if "Signature" in request.query:  # an RPC-style client (aliyun-python-sdk-core's CommonRequest)
-            signing.verify_rpc(request, call.params, self.nonces)
+            key_id = signing.verify_rpc(request, call.params, self.nonces, self.keys)
+            token = call.params.get("SecurityToken", "")
         else:
-            signing.verify_acs3(request, self.nonces)
+            key_id = signing.verify_acs3(request, self.nonces, self.keys)
+            token = request.header("x-acs-security-token")
+        key = signing.signer(self.keys, key_id, token)
+        with self.ctx.signed_in(VENDOR, key.account, self.seed):
+            return self._handle(call, request)
+
+    def _handle(self, call: Call, request: SimRequest) -> SimResponse:
         if acs3.version(request) != VERSION:
             raise SimError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         handler = self.actions.get(call.action)
@@ -103,6 +115,11 @@ class EdsWire:
         self.model.check_region(region)
         images = self.model.images(region, acs3.id_list(p, "ImageId"), p.get("ImageType", ""), p.get("ImageName", ""),
                                    p.get("OsType", ""), p.get("ImageStatus", ""))
+        shared = self.sharing.received(region) if p.get("ImageType", "") in ("", "CUSTOM") and not p.get("ImageId") \
+            else []  # shared with this account by others (eds_sharing.py)
+        if shared:
+            chunk, token = acs3.token_page([self.model.view(i) for i in images] + shared, p)
+            return {"Images": chunk, "NextToken": token}
         chunk, token = acs3.token_page(images, p)  # views only for the page answered
         return {"Images": [self.model.view(i) for i in chunk], "NextToken": token}
 
@@ -111,6 +128,7 @@ class EdsWire:
         return {}
 
     def delete_images(self, region: str, p: dict[str, str]) -> dict[str, Any]:
+        self.sharing.refuse_delete(region, acs3.id_list(p, "ImageId"))
         self.model.delete_images(region, acs3.id_list(p, "ImageId"))
         return {}
 

@@ -24,10 +24,15 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from urllib.parse import quote
 
+from ..core.accounts import KeyRing, SigningKey, TestAccount, expired
+from ..core.store import Store
 from ..core.wire import SimError, SimRequest
 
-# The test keys the simulator knows, as providers/alibaba/auth.py sends them to it.
-TEST_KEYS: Mapping[str, str] = {"SIMULATORACCESSKEY": "simulator-secret"}
+# The simulator's accounts and their documented test keys (the first is what providers/alibaba/auth.py sends
+# when no credentials are named); role assumption (sts_wire.py) issues temporary keys into any of them.
+ACCOUNTS = (TestAccount("1000000000000001", "SIMULATORACCESSKEY", "simulator-secret"),
+            TestAccount("1000000000000002", "SIMULATORACCESSKEY2", "simulator-secret-2"))
+TEST_KEYS: Mapping[str, str] = {a.key_id: a.secret for a in ACCOUNTS}
 ACS3 = "ACS3-HMAC-SHA256"
 RPC_METHOD = "HMAC-SHA1"
 WINDOW_SECONDS = 15 * 60  # the gateway's allowed skew between Timestamp / x-acs-date and its clock
@@ -163,3 +168,28 @@ def verify_acs3(request: SimRequest, nonces: Nonces, keys: Mapping[str, str] = T
         raise mismatch(string_to_sign)
     nonces.use(match["key"], request.header("x-acs-signature-nonce"))
     return match["key"]
+
+
+# who signed ----------------------------------------------------------------------------
+def ring(store: Store) -> KeyRing:
+    """The Alibaba accounts' keys, shared by ECS, EDS and STS (a temporary key works on every service)."""
+    return KeyRing(store, "alibaba", ACCOUNTS)
+
+
+def signer(keys: KeyRing, key_id: str, token: str) -> SigningKey:
+    """The key that signed, with its security token checked as the gateway does (after the signature)."""
+    key = keys.key(key_id)
+    if key is None:
+        raise unknown_key()
+    if key.temporary:
+        if not token:
+            raise SimError("MissingSecurityToken", "SecurityToken is mandatory for this action.", 400)
+        if not hmac.compare_digest(token, key.token):
+            raise SimError("InvalidSecurityToken.MismatchWithAccessKey",
+                           "Specified SecurityToken mismatch with the AccessKey.", 400)
+        if expired(key):
+            raise SimError("InvalidSecurityToken.Expired", "Specified SecurityToken is expired.", 400)
+    elif token:
+        raise SimError("InvalidSecurityToken.MismatchWithAccessKey",
+                       "Specified SecurityToken mismatch with the AccessKey.", 400)
+    return key

@@ -7,6 +7,7 @@ here in ARM's words.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..core.wire import SimError, SimRequest
@@ -140,7 +141,19 @@ def version(body: dict[str, Any]) -> VersionRequest:
         location=_text(body.get("location")), tags=tags_if_sent(body),
         source=_text(source.get("virtualMachineId") or source.get("id")),
         replica_count=_count(profile.get("replicaCount"), "replicaCount"),
-        exclude_from_latest=bool(profile.get("excludeFromLatest", False)), storage=_text(profile.get("storageAccountType")),
+        exclude_from_latest=_flag(profile.get("excludeFromLatest")), end_of_life=_end_of_life(profile),
+        storage=_text(profile.get("storageAccountType")),
         mode=_text(profile.get("replicationMode")), targets=targets,
         allow_deletion=_flag(safety.get("allowDeletionOfReplicatedLocations")),
         block_deletion=_flag(safety.get("blockDeletionBeforeEndOfLife")))
+
+
+def _end_of_life(profile: dict[str, Any]) -> str | None:
+    """publishingProfile.endOfLifeDate: an ISO 8601 date-time, or None when the body leaves it out."""
+    value = profile.get("endOfLifeDate")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$", value):
+        raise arm.invalid(f"The value {value!r} of 'publishingProfile.endOfLifeDate' is not a valid date-time.",
+                          "endOfLifeDate")
+    return value

@@ -48,7 +48,8 @@ class VersionRequest:
     tags: dict[str, str] | None = None
     source: str = ""  # storageProfile.source: virtualMachineId (or id)
     replica_count: int | None = None
-    exclude_from_latest: bool = False
+    exclude_from_latest: bool | None = None  # a PATCH that leaves it out keeps it
+    end_of_life: str | None = None  # publishingProfile.endOfLifeDate
     storage: str = ""
     mode: str = ""
     targets: list[TargetRegion] = field(default_factory=list)
@@ -277,9 +278,9 @@ class GalleryModel:
         end = max(ends(e.lifecycle) for e in regions.values())
         version = GalleryVersion(
             path.resource_id(), path.name, location, vm.id, int(vm.properties["storageProfile"]["osDisk"]["diskSizeGB"]),
-            arm.iso(now), regions, Lifecycle(now, end - now), request.replica_count or 1, request.exclude_from_latest,
-            storage, request.mode or "Full", bool(request.allow_deletion), request.block_deletion,
-            tags=dict(request.tags or {}))
+            arm.iso(now), regions, Lifecycle(now, end - now), request.replica_count or 1,
+            bool(request.exclude_from_latest), storage, request.mode or "Full", bool(request.allow_deletion),
+            request.block_deletion, tags=dict(request.tags or {}), end_of_life=request.end_of_life or "")
         self.versions.put(version)
         return 201, version, self._operation(version, list(regions.values()))
 
@@ -327,6 +328,10 @@ class GalleryModel:
             version.allow_deletion = request.allow_deletion
         if request.block_deletion is not None:
             version.block_deletion = request.block_deletion
+        if request.exclude_from_latest is not None:
+            version.exclude_from_latest = request.exclude_from_latest
+        if request.end_of_life is not None:
+            version.end_of_life = request.end_of_life
         if request.mode and request.mode != version.mode:
             raise arm.change_not_allowed("properties.publishingProfile.replicationMode")
         changed: list[Replica] = []

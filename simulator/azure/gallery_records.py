@@ -162,9 +162,11 @@ class GalleryVersion:
     host_caching: str = "ReadWrite"
     tags: dict[str, str] = field(default_factory=dict)
     deleting: Lifecycle | None = None
+    end_of_life: str = ""  # publishingProfile.endOfLifeDate, when a request set it
 
     def to_record(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "location": self.location, "source_vm": self.source_vm,
+        return {"end_of_life": self.end_of_life, "id": self.id, "name": self.name, "location": self.location,
+                "source_vm": self.source_vm,
                 "os_size": self.os_size, "published": self.published,
                 "regions": {r: e.to_record() for r, e in self.regions.items()}, "created": self.created.record(),
                 "replica_count": self.replica_count, "exclude_from_latest": self.exclude_from_latest,
@@ -180,7 +182,8 @@ class GalleryVersion:
                    {k: Replica.from_record(v) for k, v in r["regions"].items()},
                    Lifecycle.of({"lifecycle": r["created"]}), int(r["replica_count"]), bool(r["exclude_from_latest"]),
                    r["storage"], r["mode"], bool(r["allow_deletion"]), r.get("block_deletion"),
-                   r.get("host_caching", "ReadWrite"), dict(r.get("tags") or {}), _deleting(r))
+                   r.get("host_caching", "ReadWrite"), dict(r.get("tags") or {}), _deleting(r),
+                   str(r.get("end_of_life") or ""))
 
     @classmethod
     def _legacy(cls, r: Mapping[str, Any]) -> "GalleryVersion":
@@ -216,7 +219,8 @@ class GalleryVersion:
                 "replicaCount": self.replica_count, "excludeFromLatest": self.exclude_from_latest,
                 "storageAccountType": self.storage, "replicationMode": self.mode, "publishedDate": self.published,
                 "targetRegions": [{"name": display_name(r), "regionalReplicaCount": e.replicas,
-                                   "storageAccountType": e.storage} for r, e in self.regions.items()]},
+                                   "storageAccountType": e.storage} for r, e in self.regions.items()],
+                **({"endOfLifeDate": self.end_of_life} if self.end_of_life else {})},
             "storageProfile": {"source": {"virtualMachineId": self.source_vm},
                                "osDiskImage": {"sizeInGB": self.os_size, "hostCaching": self.host_caching}},
             "safetyProfile": safety, "provisioningState": self.provisioning(now)}

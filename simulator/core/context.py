@@ -11,7 +11,7 @@ from typing import Any
 from . import ids
 from .clock import SimClock
 from .faults import FAIL, Fault, Faults
-from .store import Store
+from .store import DEFAULT_ACCOUNT, Store, as_account
 from .wire import Call, SimRequest, SimResponse
 
 
@@ -54,6 +54,19 @@ class SimContext:
         finally:
             if outer:
                 del self._request.now
+
+    @contextmanager
+    def signed_in(self, vendor: str, account: str, seed: Callable[[], None] | None = None) -> Iterator[None]:
+        """Handle the rest of a request inside the account that signed it; an account's first request
+        seeds what the vendor gives every account (public images, networks), as the default got at start."""
+        with as_account(account):
+            marker = f"seeded.{vendor}.{account}"
+            if seed is not None and account != DEFAULT_ACCOUNT and self.store.meta_get(marker) is None:
+                with self.store.transaction():
+                    if self.store.meta_get(marker) is None:  # another thread may have seeded meanwhile
+                        seed()
+                        self.store.meta_set(marker, "1")
+            yield
 
     def now(self) -> float:
         if not hasattr(self._request, "now"):

@@ -19,8 +19,10 @@ from .wire import VendorWire
 
 # Every vendor's wire module; loaded when the simulator starts, never by the providers.
 WIRES: tuple[str, ...] = (
+    "imageforge.simulator.alibaba.sts_wire:StsWire",  # before ECS, which answers every other RPC version
     "imageforge.simulator.alibaba.ecs_wire:EcsWire",
     "imageforge.simulator.alibaba.eds_wire:EdsWire",
+    "imageforge.simulator.tencent.tat_wire:TatWire",  # before CVM's: API 3.0 requests signed for service `tat`
     "imageforge.simulator.tencent.wire:CvmWire",
     "imageforge.simulator.huawei.wire:HuaweiWire",
     "imageforge.simulator.azure.wire:AzureWire",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import contextvars
 import json
 import re
 import sqlite3
@@ -34,6 +35,26 @@ Keys = Callable[[dict[str, Any]], Iterable[tuple[str, str]]]
 ANY = "\x00any"  # a key value that matches every lookup of its index (a record the index cannot describe)
 _EVERY = "\x00every"  # the key name of a record its model could not read: every lookup returns it
 _BATCH = 500  # ids per `IN (...)`: well under SQLite's bound-parameter limit
+DEFAULT_ACCOUNT = "default"
+# The account the request being handled signed as (set by the wire once the signature checks out): every
+# read and write below is inside that account unless a caller names another.
+_ACCOUNT: contextvars.ContextVar[str] = contextvars.ContextVar("simulator_account", default=DEFAULT_ACCOUNT)
+
+
+@contextmanager
+def as_account(account: str) -> Iterator[None]:
+    """Run the block inside one account's objects (the thread's request; nested blocks restore the outer)."""
+    token = _ACCOUNT.set(account)
+    try:
+        yield
+    finally:
+        _ACCOUNT.reset(token)
+
+
+def current_account() -> str:
+    return _ACCOUNT.get()
+
+
 _PLAIN = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII that JSON text never escapes (no quote, no backslash)
 
 
@@ -77,7 +98,9 @@ class Store:
             self._db.close()
 
     # objects -----------------------------------------------------------------
-    def put(self, vendor: str, region: str, kind: str, id_: str, data: dict[str, Any], account: str = "default") -> None:
+    def put(self, vendor: str, region: str, kind: str, id_: str, data: dict[str, Any],
+            account: str | None = None) -> None:
+        account = account or _ACCOUNT.get()
         with self.transaction():
             row = self._db.execute(
                 "SELECT seq FROM objects WHERE vendor=? AND account=? AND region=? AND kind=? AND id=?",
@@ -92,7 +115,8 @@ class Store:
             if keys is not None:
                 self._write_keys(vendor, account, region, kind, id_, _pairs(keys, data), replace=True)
 
-    def get(self, vendor: str, region: str, kind: str, id_: str, account: str = "default") -> dict[str, Any] | None:
+    def get(self, vendor: str, region: str, kind: str, id_: str, account: str | None = None) -> dict[str, Any] | None:
+        account = account or _ACCOUNT.get()
         with self._lock:
             row = self._db.execute(
                 "SELECT data FROM objects WHERE vendor=? AND account=? AND region=? AND kind=? AND id=?",
@@ -100,8 +124,9 @@ class Store:
             ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def find(self, vendor: str, kind: str, id_: str, account: str = "default") -> tuple[str, dict[str, Any]] | None:
+    def find(self, vendor: str, kind: str, id_: str, account: str | None = None) -> tuple[str, dict[str, Any]] | None:
         """Look an object up by id in any region (cross-region copies read their source)."""
+        account = account or _ACCOUNT.get()
         with self._lock:
             row = self._db.execute(
                 "SELECT region, data FROM objects WHERE vendor=? AND account=? AND kind=? AND id=?",
@@ -109,10 +134,11 @@ class Store:
             ).fetchone()
         return (row[0], json.loads(row[1])) if row else None
 
-    def list(self, vendor: str, region: str | None, kind: str, account: str = "default",
+    def list(self, vendor: str, region: str | None, kind: str, account: str | None = None,
              prefix: str = "") -> list[dict[str, Any]]:
         """Every object of a kind (in one region, or in all), in the order first stored; `prefix`: only the
         ids that start with it (a range on the id index, not a scan)."""
+        account = account or _ACCOUNT.get()
         query = "SELECT data FROM objects WHERE vendor=? AND account=? AND kind=?"
         args: list[Any] = [vendor, account, kind]
         if region is not None:
@@ -126,8 +152,9 @@ class Store:
         return [json.loads(r[0]) for r in rows]
 
     def get_many(self, vendor: str, region: str, kind: str, ids: Iterable[str],
-                 account: str = "default") -> builtins.list[dict[str, Any]]:
+                 account: str | None = None) -> builtins.list[dict[str, Any]]:
         """The objects with these ids (unknown ids left out), in the order `list` gives them."""
+        account = account or _ACCOUNT.get()
         wanted = sorted(set(ids))
         rows: builtins.list[tuple[int, str]] = []
         with self._lock:
@@ -138,7 +165,8 @@ class Store:
                     f"({','.join('?' * len(chunk))})", (vendor, account, region, kind, *chunk)).fetchall()
         return [json.loads(data) for _, data in sorted(rows)]
 
-    def delete(self, vendor: str, region: str, kind: str, id_: str, account: str = "default") -> bool:
+    def delete(self, vendor: str, region: str, kind: str, id_: str, account: str | None = None) -> bool:
+        account = account or _ACCOUNT.get()
         with self.transaction():
             cur = self._db.execute(
                 "DELETE FROM objects WHERE vendor=? AND account=? AND region=? AND kind=? AND id=?",
@@ -177,8 +205,9 @@ class Store:
             raise LookupError(f"no index declared for {vendor} {kind} objects")
 
     def lookup(self, vendor: str, region: str | None, kind: str, name: str, values: Iterable[str],
-               account: str = "default") -> builtins.list[dict[str, Any]]:
+               account: str | None = None) -> builtins.list[dict[str, Any]]:
         """The objects whose `name` key is one of `values` (or ANY), in the order `list` gives them."""
+        account = account or _ACCOUNT.get()
         self._indexed(vendor, kind)
         wanted = sorted({*values, ANY})
         query = ("SELECT DISTINCT o.seq, o.data FROM object_keys k JOIN objects o ON o.vendor=k.vendor AND "
@@ -197,11 +226,12 @@ class Store:
         return [json.loads(data) for _, data in sorted(rows)]
 
     def search(self, vendor: str, region: str | None, kind: str, texts: Iterable[str],
-               account: str = "default") -> builtins.list[dict[str, Any]] | None:
+               account: str | None = None) -> builtins.list[dict[str, Any]] | None:
         """The objects whose stored text contains one of `texts` in any case, plus every object whose text
         escapes a non-ASCII character (a text search cannot read those): more than a case-insensitive
         substring match on any field, for the caller to filter exactly. None (scan instead) for a text
         JSON would escape itself."""
+        account = account or _ACCOUNT.get()
         wanted = [t.lower() for t in texts]
         if not wanted or not all(_PLAIN.fullmatch(t) for t in wanted):
             return None
@@ -215,8 +245,9 @@ class Store:
             rows = self._db.execute(query, (*args, *wanted)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def count(self, vendor: str, region: str, kind: str, name: str, value: str, account: str = "default") -> int:
+    def count(self, vendor: str, region: str, kind: str, name: str, value: str, account: str | None = None) -> int:
         """How many objects carry the key (name, value): a quota counted without reading the objects."""
+        account = account or _ACCOUNT.get()
         self._indexed(vendor, kind)
         with self._lock:
             row = self._db.execute(

@@ -18,8 +18,10 @@ import hmac
 import re
 import time
 from calendar import timegm
+from collections.abc import Mapping
 from urllib.parse import quote, unquote
 
+from ..core.accounts import TestAccount
 from ..core.wire import SimError, SimRequest
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -27,7 +29,9 @@ DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_SKEW_SECONDS = 15 * 60
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 # The simulator's documented test keys (the same pair the providers use in profile `sim`).
-TEST_KEYS = {"SIMULATORAK": "simulator-secret"}
+ACCOUNTS = (TestAccount("0a0000000000000000000000000000001", "SIMULATORAK", "simulator-secret"),
+            TestAccount("0a0000000000000000000000000000002", "SIMULATORAK2", "simulator-secret-2"))
+TEST_KEYS: Mapping[str, str] = {a.key_id: a.secret for a in ACCOUNTS}
 AUTHORIZATION = re.compile(rf"^{ALGORITHM} Access=(?P<ak>[^,]*), SignedHeaders=(?P<signed>[^,]*), "
                            r"Signature=(?P<signature>[0-9a-f]*)$")
 FAILED = "APIGW.0301"
@@ -38,7 +42,7 @@ def refused(detail: str) -> SimError:
     return SimError(FAILED, f"Incorrect IAM authentication information: {detail}", 401, gateway=True)
 
 
-def verify(request: SimRequest) -> str:
+def verify(request: SimRequest, keys: Mapping[str, str] = TEST_KEYS) -> str:
     """The access key that signed `request`, or the APIGW.0301 refusal."""
     header = request.header("authorization")
     if not header:
@@ -49,7 +53,7 @@ def verify(request: SimRequest) -> str:
     if found is None:
         raise refused("verify aksk signature fail, the Authorization header is not SDK-HMAC-SHA256")
     ak = found["ak"]
-    secret = TEST_KEYS.get(ak)
+    secret = keys.get(ak)
     if secret is None:
         raise refused(f"Get secretKey failed,ak:{_mask(ak)},err:ak not exist")
     stamp = request.header("x-sdk-date")

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import ids
+from ..core.accounts import KeyRing
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
 from .regions import PROJECTS, REGION_OF_PROJECT
-from .signing import verify
+from .signing import ACCOUNTS, verify
 from .views import image_view, job_view, server_view
 
 PID = r"(?P<project_id>[0-9a-f]{32})"
@@ -65,6 +66,7 @@ class HuaweiWire:
     def __init__(self, ctx: SimContext) -> None:
         self.ctx = ctx
         self.model = ImsModel(ctx)
+        self.keys = KeyRing(ctx.store, VENDOR, ACCOUNTS)
         self.actions: dict[str, Handler] = {
             "ShowServer": self.show_server, "ShowJob": self.show_job, "ShowJobProgress": self.show_job,
             "CreateImage": self.create_image,
@@ -103,7 +105,12 @@ class HuaweiWire:
         if handler is None:
             raise SimError("APIGW.0101", "The API does not exist or has not been published in the environment "
                            "(not implemented by the simulator).", 404, gateway=True)
-        verify(request)
+        account = self.keys.get_key(verify(request, self.keys)).account
+        with self.ctx.signed_in(VENDOR, account, self.seed):
+            return self._handle(call, request)
+
+    def _handle(self, call: Call, request: SimRequest) -> SimResponse:
+        handler = self.actions[call.action]
         if not call.region:
             raise SimError("APIGW.0301", "Incorrect IAM authentication information: the project id "
                            f"{call.params.get('project_id', '')!r} is not a project of this account.", 401,

@@ -21,10 +21,12 @@ from ..core import ids
 from ..core.context import SimContext
 from ..core.lifecycle import Lifecycle, Phase
 from . import seeds
+from .instances import retag_instance
 from .query import Field, Filter, select
-from .records import (ACCOUNT_UIN, CAPTURE, CREATING, IMPORTING, SYNCING, BoundSnapshot, Disk, Image, Instance, Os,
+from .records import (CAPTURE, CREATING, IMPORTING, SYNCING, BoundSnapshot, Disk, Image, Instance, Os,
                       Snapshot, Tags, fail)
 from .regions import CVM_REGIONS, FINANCE_REGIONS
+from .signing import current_uin
 
 VENDOR = "tencent-cvm"
 BUSY = (CREATING, IMPORTING, SYNCING)  # states DeleteImages refuses
@@ -39,7 +41,7 @@ RESERVED_TAG_PREFIXES = ("qcloud", "tencent", "project")
 IMAGE_ID = re.compile(r"^img-[a-z0-9]{8}$")
 INSTANCE_ID = re.compile(r"^ins-[a-z0-9]{8}$")
 SNAPSHOT_ID = re.compile(r"^snap-[a-z0-9]{8}$")
-RESOURCE_NAME = re.compile(r"^qcs::cvm:([a-z0-9-]+):uin/(\d+):image/(img-[a-z0-9]{8})$")
+RESOURCE_NAME = re.compile(r"^qcs::cvm:([a-z0-9-]+):uin/(\d+):(image/img|instance/ins)-([a-z0-9]{8})$")
 # Describe filters, read from the records before any view is built.
 INSTANCE_FILTERS: dict[str, Field[Instance]] = {
     "instance-id": lambda i: [i.instance_id], "instance-name": lambda i: [i.name], "zone": lambda i: [i.zone],
@@ -112,7 +114,11 @@ class CvmModel:
 
     # instances -------------------------------------------------------------------
     def instances(self, region: str, ids_: list[str], filters: list[Filter]) -> list[Instance]:
+        now = self.ctx.now()
         found = [Instance.from_record(r) for r in self.store.list(VENDOR, region, "instance")]
+        found = [i for i in found if not i.gone(now)]
+        for inst in found:
+            inst.state = inst.state_at(now)  # what the instance-state filter reads
         return select([i for i in found if not ids_ or i.instance_id in ids_], filters, INSTANCE_FILTERS)
 
     def instance_view(self, inst: Instance) -> dict[str, object]:
@@ -122,9 +128,17 @@ class CvmModel:
         if not INSTANCE_ID.match(instance_id):
             raise fail("InvalidInstanceId.Malformed", f"The instance id `{instance_id}` is malformed.")
         found = self.store.get(VENDOR, region, "instance", instance_id)
-        if found is None:
+        inst = None if found is None else Instance.from_record(found)
+        if inst is None or inst.gone(self.ctx.now()):
             raise fail("InvalidInstanceId.NotFound", f"The instance `{instance_id}` does not exist.")
-        return Instance.from_record(found)
+        return inst
+
+    def instance(self, region: str, instance_id: str) -> Instance:
+        """An existing instance (InvalidInstanceId.NotFound otherwise), as stored."""
+        return self._instance(region, instance_id)
+
+    def put_instance(self, region: str, inst: Instance) -> None:
+        self._put_instance(region, inst)
 
     def _put_instance(self, region: str, inst: Instance) -> None:
         self.store.put(VENDOR, region, "instance", inst.instance_id, inst.to_record())
@@ -257,8 +271,9 @@ class CvmModel:
 
     def _plan_from_instance(self, region: str, instance_id: str, data_disk_ids: list[str], sysprep: bool) -> Plan:
         inst = self._instance(region, instance_id)
-        if inst.state not in ("RUNNING", "STOPPED"):
-            raise fail("InvalidInstanceState", f"The instance `{instance_id}` is {inst.state}.")
+        state = inst.state_at(self.ctx.now())
+        if state not in ("RUNNING", "STOPPED"):
+            raise fail("InvalidInstanceState", f"The instance `{instance_id}` is {state}.")
         if inst.operation_phase(self.ctx.now()) is Phase.RUNNING:
             raise fail("OperationDenied.InstanceOperationInProgress",
                        f"The instance `{instance_id}` is busy with {inst.latest_operation}; retry when it ends.")
@@ -355,9 +370,10 @@ class CvmModel:
                 self._put_snapshot(region, snap)
             self.store.delete(VENDOR, region, "image", image.image_id)
 
-    # tags through the Tag API (2018-08-13): resources named qcs::cvm:<region>:uin/<uin>:image/<id> ---------
+    # tags through the Tag API (2018-08-13): resources named qcs::cvm:<region>:uin/<uin>:image/<id> (or instance/<id>)
     def retag(self, resources: list[str], *, add: Tags, drop: list[str]) -> list[tuple[str, str]]:
-        """Bind or unbind tags on images; unknown images come back as (resource, why), as FailedResources does."""
+        """Bind or unbind tags on images and instances; unknown ones come back as (resource, why), as
+        FailedResources does."""
         if not resources:
             raise fail("MissingParameter", "The request is missing a required parameter `ResourceList`.")
         self.check_tags(add)
@@ -367,10 +383,15 @@ class CvmModel:
             if match is None:
                 raise fail("InvalidParameterValue.ResourceDescriptionError",
                            f"`{name}` is not a six-segment resource name qcs::cvm:<region>:uin/<uin>:image/<image id>.")
-            region, uin, image_id = match.groups()
+            region, uin, kind, suffix = match.groups()
+            image_id = f"{kind.rsplit('/', 1)[1]}-{suffix}"
+            if kind.startswith("instance"):
+                if not retag_instance(self, region, image_id, uin, add, drop):
+                    failed.append((name, f"{image_id} is not an instance of this account."))
+                continue
             found = self.store.get(VENDOR, region, "image", image_id)
             image = None if found is None else Image.from_record(found)
-            if image is None or not image.own or uin != ACCOUNT_UIN:
+            if image is None or not image.own or uin != current_uin():
                 failed.append((name, f"{image_id} is not an image of this account."))
                 continue
             tags = dict(image.tags)
@@ -380,3 +401,4 @@ class CvmModel:
             image.tags = list(tags.items())
             self.put_image(region, image)
         return failed
+

@@ -207,7 +207,12 @@ class Disk:
 
 @dataclass
 class Instance:
-    """A CVM instance images are captured from; `operation` is its latest operation's lifecycle (CreateImage)."""
+    """A CVM instance images are captured from; `operation` is its latest operation's lifecycle (CreateImage).
+
+    `state` is its state as of the last power change; `stop` a stop (StopInstances, or the guest
+    shutting itself down) read from the clock: nothing before it starts, STOPPING while it runs,
+    STOPPED once it ended. `terminating` is a TerminateInstances: TERMINATING, then gone.
+    """
 
     instance_id: str
     name: str
@@ -228,9 +233,22 @@ class Instance:
     memory: int = 4
     latest_operation: str | None = None
     operation: Lifecycle | None = None
+    tags: Tags = field(default_factory=list)
+    stop: Lifecycle | None = None
+    terminating: Lifecycle | None = None
 
     def operation_phase(self, now: float) -> Phase | None:
         return None if self.operation is None else self.operation.at(now).phase
+
+    def state_at(self, now: float) -> str:
+        if self.terminating is not None:
+            return "TERMINATING"
+        if self.stop is not None and now >= self.stop.started_at:
+            return "STOPPED" if self.stop.at(now).phase is Phase.DONE else "STOPPING"
+        return self.state
+
+    def gone(self, now: float) -> bool:
+        return self.terminating is not None and self.terminating.at(now).phase is Phase.DONE
 
     def view(self, now: float) -> dict[str, Any]:
         """The instance as DescribeInstances shows it; LatestOperationState follows the operation's lifecycle."""
@@ -242,8 +260,8 @@ class Instance:
             "SystemDisk": self.system_disk.view(data=False), "DataDisks": [d.view() for d in self.data_disks],
             "PrivateIpAddresses": list(self.private_ips), "PublicIpAddresses": None, "ImageId": self.image_id,
             "RenewFlag": "", "CreatedTime": self.created, "ExpiredTime": None, "OsName": self.os.name,
-            "SecurityGroupIds": ["sg-imgforge1"], "LoginSettings": {"KeyIds": None}, "InstanceState": self.state,
-            "Tags": [], "StopChargingMode": "NOT_APPLICABLE", "Uuid": self.uuid,
+            "SecurityGroupIds": ["sg-imgforge1"], "LoginSettings": {"KeyIds": None},
+            "InstanceState": self.state_at(now), "Tags": tag_view(self.tags), "StopChargingMode": "NOT_APPLICABLE", "Uuid": self.uuid,
             "LatestOperation": self.latest_operation,
             "LatestOperationState": None if phase is None else OPERATION_STATE[phase], "LatestOperationRequestId": None,
             "DisasterRecoverGroupId": "", "CamRoleName": "", "LicenseType": "TencentCloud",
@@ -257,10 +275,13 @@ class Instance:
     def from_record(cls, data: Mapping[str, Any]) -> "Instance":
         if "InstanceId" in data:
             return cls._earlier(data)
-        op = data["operation"]
+        op, stop, ending = data["operation"], data.get("stop"), data.get("terminating")
         return cls(**{**data, "os": Os(**data["os"]), "system_disk": Disk.from_record(data["system_disk"]),
                       "data_disks": [Disk.from_record(d) for d in data["data_disks"]],
-                      "operation": None if op is None else Lifecycle.of({LIFECYCLE: op})})
+                      "operation": None if op is None else Lifecycle.of({LIFECYCLE: op}),
+                      "tags": _tags(data.get("tags")),
+                      "stop": None if stop is None else Lifecycle.of({LIFECYCLE: stop}),
+                      "terminating": None if ending is None else Lifecycle.of({LIFECYCLE: ending})})
 
     @classmethod
     def _earlier(cls, r: Mapping[str, Any]) -> "Instance":

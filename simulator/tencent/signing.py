@@ -18,11 +18,16 @@ import time
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from ..core.accounts import KeyRing, SigningKey, TestAccount, expired, uid_of
+from ..core.store import Store, current_account
 from ..core.wire import SimError, SimRequest
 from .records import fail
 
-# The test key the simulator knows, as providers/tencent/auth.py sends it to it.
-TEST_KEYS: Mapping[str, str] = {"AKIDSIMULATOR": "simulator-secret"}
+# The simulator's accounts and their documented test keys (the first is what providers/tencent/auth.py sends
+# when no credentials are named); AssumeRole issues temporary keys into any of them.
+ACCOUNTS = (TestAccount("100000000001", "AKIDSIMULATOR", "simulator-secret"),
+            TestAccount("100000000002", "AKIDSIMULATOR2", "simulator-secret-2"))
+TEST_KEYS: Mapping[str, str] = {a.key_id: a.secret for a in ACCOUNTS}
 ALGORITHM = "TC3-HMAC-SHA256"
 WINDOW_SECONDS = 300
 AUTHORIZATION = re.compile(
@@ -89,3 +94,24 @@ def verify(request: SimRequest, keys: Mapping[str, str] = TEST_KEYS, now: float 
 def _mismatch() -> SimError:
     return fail("AuthFailure.SignatureFailure", "The provided credentials could not be validated. "
                                                 "Please check your signature is correct.")
+
+
+# who signed ----------------------------------------------------------------------------
+def ring(store: Store) -> KeyRing:
+    return KeyRing(store, "tencent", ACCOUNTS)
+
+
+def current_uin() -> str:
+    """The uin of the account the request being handled signed as."""
+    return uid_of(ACCOUNTS, current_account())
+
+
+def signer(keys: KeyRing, secret_id: str, token: str) -> SigningKey:
+    """The key that signed, its X-TC-Token checked: a temporary key needs its own token, in time."""
+    key = keys.get_key(secret_id)
+    if key.temporary and (not hmac.compare_digest(token, key.token) or expired(key)):
+        raise fail("AuthFailure.TokenFailure", "Token verification failed: the token is missing, does not belong to "
+                                               "the SecretId, or has expired.")
+    if not key.temporary and token:
+        raise fail("AuthFailure.TokenFailure", "Token verification failed: a long-term SecretId takes no token.")
+    return key

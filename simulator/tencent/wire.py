@@ -4,7 +4,8 @@
 Handlers only read the vendor's parameters into typed model calls (params.py) and render the
 model's records; the model keeps the state and the rules.
 
-CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.py), plus what they lean on:
+CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.py), StopInstances and
+TerminateInstances (instances.py), plus what they lean on:
 CBS DescribeSnapshots (also 2017-03-12), the Tag API's TagResources/UnTagResources and STS
 GetCallerIdentity (both 2018-08-13).
 
@@ -13,15 +14,20 @@ with `; charset=utf-8` it would take the error for a success, so the header is f
 """
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+from ..core.accounts import SigningKey
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import params as read, signing
+from . import instances, params as read, signing
+from .families import CvmFamilies
 from .imports import ImageImport, supported_os
 from .model import VENDOR, CvmModel, check_image_id
-from .records import ACCOUNT_UIN, fail
+from .records import fail
+from .sharing import CvmSharing
 from .sync import ImageSync
 
 VERSION = "2017-03-12"  # CVM, and CBS for DescribeSnapshots
@@ -32,6 +38,8 @@ Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 # Every parameter the SDK's request models can send, per action; anything else is UnknownParameter.
 PARAMETERS: dict[str, frozenset[str]] = {
     "DescribeInstances": frozenset({"InstanceIds", "Filters", "Offset", "Limit"}),
+    "StopInstances": frozenset({"InstanceIds", "ForceStop", "StopType", "StoppedMode"}),
+    "TerminateInstances": frozenset({"InstanceIds", "ReleaseAddress", "ReleasePrepaidDataDisks"}),
     "DescribeSnapshots": frozenset({"SnapshotIds", "Filters", "Offset", "Limit", "Order", "OrderField"}),
     "CreateImage": frozenset({"ImageName", "InstanceId", "ImageDescription", "ForcePoweroff", "Sysprep",
                               "DataDiskIds", "SnapshotIds", "DryRun", "TagSpecification", "ImageFamily"}),
@@ -41,15 +49,25 @@ PARAMETERS: dict[str, frozenset[str]] = {
                               "ImportImageDataDiskList"}),
     "DescribeImportImageOs": frozenset(),
     "ModifyImageAttribute": frozenset({"ImageId", "ImageName", "ImageDescription", "ImageFamily", "ImageDeprecated"}),
+    "DescribeImageFromFamily": frozenset({"ImageFamily"}),
     "SyncImages": frozenset({"ImageIds", "DestinationRegions", "DryRun", "ImageName", "ImageSetRequired",
                              "Encrypt", "KmsKeyId"}),
     "DeleteImages": frozenset({"ImageIds", "DeleteBindedSnap", "DryRun"}),
+    "ModifyImageSharePermission": frozenset({"ImageId", "AccountIds", "Permission"}),
+    "DescribeImageSharePermission": frozenset({"ImageId"}),
     "GetCallerIdentity": frozenset(),
+    "AssumeRole": frozenset({"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId", "Tags",
+                             "SourceIdentity", "SerialNumber", "TokenCode"}),
     "TagResources": frozenset({"ResourceList", "Tags"}),
     "UnTagResources": frozenset({"ResourceList", "TagKeys"}),
 }
-VERSIONS: dict[str, str] = {action: TAG_VERSION if action in ("GetCallerIdentity", "TagResources", "UnTagResources")
+VERSIONS: dict[str, str] = {action: TAG_VERSION if action in ("GetCallerIdentity", "AssumeRole", "TagResources",
+                                                                            "UnTagResources")
                             else VERSION for action in PARAMETERS}
+
+
+ROLE_ARN = re.compile(r"^qcs::cam::uin/(?P<uin>\d+):role(?:Name)?/(?P<role>[\w+=,.@-]{1,128})$")
+SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,128}$")
 
 
 class CvmWire:
@@ -62,25 +80,37 @@ class CvmWire:
         self.model = CvmModel(ctx)
         self.sync = ImageSync(self.model)
         self.imports = ImageImport(self.model)
+        self.families = CvmFamilies(self.model)
+        self.keys = signing.ring(ctx.store)
+        self.sharing = CvmSharing(self.model, self.keys)
         self.actions: dict[str, Handler] = {
             "DescribeInstances": self.describe_instances,
+            "StopInstances": self.stop_instances,
+            "TerminateInstances": self.terminate_instances,
             "DescribeSnapshots": self.describe_snapshots,
             "CreateImage": self.create_image,
             "DescribeImages": self.describe_images,
             "ImportImage": self.import_image,
             "DescribeImportImageOs": self.describe_import_image_os,
             "ModifyImageAttribute": self.modify_image_attribute,
+            "DescribeImageFromFamily": self.families.from_family,
             "SyncImages": self.sync_images,
             "DeleteImages": self.delete_images,
-            "GetCallerIdentity": self.get_caller_identity,
             "TagResources": self.tag_resources,
             "UnTagResources": self.untag_resources,
+            "ModifyImageSharePermission": self.sharing.modify,
+            "DescribeImageSharePermission": self.sharing.describe,
         }
+
+    def endpoint_extras(self) -> dict[str, Any]:
+        """The long-term keys the simulator knows: the providers send no other key to it."""
+        return {"tencent_test_keys": [a.key_id for a in signing.ACCOUNTS]}
 
     def seed(self) -> None:
         self.model.seed()
 
     def matches(self, request: SimRequest) -> bool:
+        """Any API 3.0 request the TAT wire (listed before this one) did not take."""
         return bool(request.header("x-tc-action"))
 
     def identify(self, request: SimRequest) -> Call:
@@ -92,10 +122,14 @@ class CvmWire:
                     params if isinstance(params, dict) else {"__malformed_body__": True})
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        signing.verify(request)
+        key = signing.signer(self.keys, signing.verify(request, self.keys), request.header("x-tc-token"))
+        with self.ctx.signed_in(VENDOR, key.account, self.seed):
+            return self._handle(call, request, key)
+
+    def _handle(self, call: Call, request: SimRequest, key: SigningKey) -> SimResponse:
         handler = self.actions.get(call.action)
         version = request.header("x-tc-version")
-        if handler is None:
+        if handler is None and call.action not in WHO:
             raise fail("InvalidAction", f"The action `{call.action}` is not found (not implemented by the simulator).")
         if version not in (VERSION, TAG_VERSION):
             raise fail("NoSuchVersion", f"The API version `{version}` does not exist.")
@@ -110,7 +144,10 @@ class CvmWire:
         if not call.region:
             raise fail("MissingParameter", "The request is missing a required parameter `Region`.")
         self.model.check_region(call.region)
-        payload = handler(call.region, params)
+        if handler is None:  # answered from the signing key, not from the account's objects
+            payload = WHO[call.action](self, key, params)
+        else:
+            payload = handler(call.region, params)
         return SimResponse.json(200, {"Response": {**payload, "RequestId": self._request_id()}}, CONTENT_TYPE)
 
     def render_error(self, error: SimError, call: Call | None, request: SimRequest) -> SimResponse:
@@ -129,6 +166,15 @@ class CvmWire:
             raise fail("InvalidParameter", "InstanceIds and Filters cannot be specified together.")
         items = self.model.instances(region, wanted, filters)
         return {"TotalCount": len(items), "InstanceSet": [self.model.instance_view(i) for i in read.page(items, p)]}
+
+    def stop_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        instances.stop_instances(self.model, region, read.strings(p, "InstanceIds"), read.text(p, "StopType"),
+                                 read.text(p, "StoppedMode"))
+        return {}
+
+    def terminate_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        instances.terminate_instances(self.model, region, read.strings(p, "InstanceIds"))
+        return {}
 
     def describe_snapshots(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         items = self.model.snapshots(region, read.strings(p, "SnapshotIds"), read.filters(p))
@@ -150,6 +196,11 @@ class CvmWire:
                        "ImageIds and Filters cannot be specified together.")
         for image_id in wanted:
             check_image_id(image_id)
+        kinds = {v for f in filters if f.name == "image-type" for v in f.values}
+        if "SHARED_IMAGE" in kinds:  # shared with this account by others (sharing.py)
+            shared = self.sharing.received(region)
+            if kinds == {"SHARED_IMAGE"}:
+                return {"TotalCount": len(shared), "ImageSet": read.page(shared, p)}
         items = self.model.images(region, wanted, filters)
         return {"TotalCount": len(items), "ImageSet": [self.model.image_view(i) for i in read.page(items, p)]}
 
@@ -167,12 +218,13 @@ class CvmWire:
         return supported_os()
 
     def modify_image_attribute(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        # ImageFamily and ImageDeprecated are accepted and not applied by the simulator.
         image_id = read.text(p, "ImageId")
         if not image_id:
             raise fail("MissingParameter", "The request is missing a required parameter `ImageId`.")
+        self.families.check(p)
         self.model.modify(region, image_id, name=read.optional_text(p, "ImageName"),
                           description=read.optional_text(p, "ImageDescription"))
+        self.families.modify(region, image_id, p)  # ImageFamily and ImageDeprecated (families.py)
         return {}
 
     def sync_images(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -185,14 +237,42 @@ class CvmWire:
         return {"ImageSet": [{"ImageId": c.image_id, "Region": c.region} for c in made]}
 
     def delete_images(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        self.sharing.refuse_delete(region, read.strings(p, "ImageIds"))
         self.model.delete_images(region, read.strings(p, "ImageIds"),
                                  delete_binded_snap=read.flag(p, "DeleteBindedSnap"), dry_run=read.flag(p, "DryRun"))
         return {}
 
-    def get_caller_identity(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        uin = ACCOUNT_UIN
+    def get_caller_identity(self, key: SigningKey, p: dict[str, Any]) -> dict[str, Any]:
+        uin = self.keys.uid_of(key.account)
+        if key.temporary:
+            return {"Arn": key.role, "AccountId": uin, "UserId": key.role.rsplit(":", 1)[-1], "PrincipalId": uin,
+                    "Type": "CAMRole"}
         return {"Arn": f"qcs::cam::uin/{uin}:uin/{uin}", "AccountId": uin, "UserId": uin, "PrincipalId": uin,
                 "Type": "RootAccount"}
+
+    def assume_role(self, key: SigningKey, p: dict[str, Any]) -> dict[str, Any]:
+        """Any role name in a simulated account exists and trusts every simulated account (no CAM policies)."""
+        arn, session = str(p.get("RoleArn") or ""), str(p.get("RoleSessionName") or "")
+        if not arn or not session:
+            raise fail("MissingParameter", f"The request is missing a required parameter "
+                                           f"`{'RoleArn' if not arn else 'RoleSessionName'}`.")
+        found = ROLE_ARN.match(arn)
+        if found is None:
+            raise fail("InvalidParameter.ParamError", f"RoleArn `{arn}` is not qcs::cam::uin/<uin>:roleName/<name>.")
+        if not self.keys.knows_uid(found["uin"]):
+            raise fail("ResourceNotFound.RoleNotExist", f"The role `{arn}` does not exist.")
+        if SESSION_NAME.match(session) is None:
+            raise fail("InvalidParameter.ParamError", "RoleSessionName must be 2-128 characters of letters, digits "
+                                                      "and _+=,.@-.")
+        seconds = p.get("DurationSeconds", 7200)
+        if not isinstance(seconds, int) or not 0 < seconds <= 43200:
+            raise fail("InvalidParameter.ParamError", "DurationSeconds must be between 1 and 43200.")
+        role = f"qcs::sts:{found['uin']}:assumed-role/{found['role']}/{session}"
+        temporary = self.keys.issue(self.keys.account_name(found["uin"]), seconds, "AKID", role=role)
+        return {"Credentials": {"Token": temporary.token, "TmpSecretId": temporary.key_id,
+                                "TmpSecretKey": temporary.secret},
+                "ExpiredTime": int(temporary.expires),
+                "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(temporary.expires))}
 
     def tag_resources(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         tags = read.tag_pairs(p)
@@ -211,3 +291,8 @@ def _failed(refused: list[tuple[str, str]]) -> dict[str, Any]:
     """The Tag API answers success with the resources it could not tag listed in FailedResources."""
     return {"FailedResources": [{"Resource": name, "Code": "ResourceNotFound", "Message": why}
                                 for name, why in refused]}
+
+
+# The actions answered from the key that signed (STS), not from the account's objects.
+WHO: dict[str, Callable[[CvmWire, SigningKey, dict[str, Any]], dict[str, Any]]] = {
+    "GetCallerIdentity": CvmWire.get_caller_identity, "AssumeRole": CvmWire.assume_role}

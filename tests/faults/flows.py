@@ -169,9 +169,10 @@ def flows(case: ServiceCase) -> list[Flow]:
 
 @dataclass
 class Generalize:
-    """GeneralizedVM on a fresh running VM: a success must mean the guest was really deprovisioned / sysprepped."""
+    """GeneralizedVM on a fresh running VM: a success must mean the guest was really prepared (deprovision, Sysprep)."""
 
     sim: Any
+    case: ServiceCase
     os_type: str
     name: str = ""
     count: int = 0
@@ -179,15 +180,13 @@ class Generalize:
     def __post_init__(self) -> None:
         self.name = f"generalize-{self.os_type.lower()}"
 
-    def _wire(self) -> Any:
-        return next(w for w in self.sim.wires if w.vendor == "azure")
-
     def setup(self, server: ProviderServer) -> Prior:
+        assert self.case.vm is not None
         self.count += 1
-        vm = self._wire().vms.add_vm(f"campaign-{self.os_type.lower()}-{self.count}", self.os_type)
-        inputs = {"cloud": "azure", "region": "westeurope", "vm": vm.id, "owner": _owner(f"vm-{self.count}"),
+        vm = self.case.vm.make(self.sim, self.os_type, f"campaign-{self.os_type.lower()}-{self.count}")
+        inputs = {**self.case.vm.inputs, "vm": vm, "owner": _owner(f"vm-{self.count}"),
                   "finalize_scripts": [["echo clean caches"]]}
-        return Prior(inputs=inputs, id=vm.id)
+        return Prior(inputs=inputs, id=vm)
 
     def act(self, server: ProviderServer, prior: Prior) -> tuple[str, dict[str, Any]]:
         from imageforge.providers import GeneralizedVMProvider
@@ -205,14 +204,11 @@ class Generalize:
 
     def verify(self, prior: Prior, succeeded: bool) -> list[str]:
         """Never generalized without the guest steps; after a success, generalized and prepared."""
-        from imageforge.simulator.azure.guest import SEALED
-
-        state = self._wire().vms.state_of(prior.id)
-        prepared = bool(state.deprovisioned) if self.os_type == "Linux" else (
-            state.sysprepped and state.image_state == SEALED)
+        assert self.case.vm is not None
+        marked, prepared = self.case.vm.state(self.sim, prior.id)
         problems = []
-        if state.generalized and not prepared:
-            problems.append(f"VM marked generalized but its guest was never prepared: {state}")
-        if succeeded and not state.generalized:
-            problems.append(f"reported generalized but the VM is not: {state}")
+        if marked and not prepared:
+            problems.append(f"VM {prior.id} marked generalized but its guest was never prepared")
+        if succeeded and not marked:
+            problems.append(f"reported generalized but VM {prior.id} is not")
         return problems

@@ -58,8 +58,22 @@ def test_every_copying_service_is_in_the_campaign() -> None:
     assert not missing, f"cases without two `regions` for the campaign: {missing}"
 
 
-@pytest.mark.parametrize("os_type", ["Linux", "Windows"])
-def test_generalized_vm_is_never_marked_before_its_guest_is_prepared(sim: Simulator, tmp_path: Path,
+def _generalizing() -> list[Any]:
+    return [pytest.param(case, os_type, id=f"{key[0]}-{key[1]}-{os_type}")
+            for key, case in sorted(all_cases().items()) if case.vm is not None for os_type in ("Linux", "Windows")]
+
+
+@pytest.mark.parametrize("case,os_type", _generalizing())
+def test_generalized_vm_is_never_marked_before_its_guest_is_prepared(sim: Simulator, tmp_path: Path, case: Any,
                                                                       os_type: str) -> None:
-    """GeneralizedVM under every fault and kill: never generalized without deprovision / Sysprep, converges once."""
-    campaign(sim, tmp_path, Generalize(sim, os_type))
+    """GeneralizedVM under every fault and kill: never generalized without the guest's preparation, converges once."""
+    campaign(sim, tmp_path, Generalize(sim, case, os_type))
+
+
+def test_every_generalizing_service_is_in_the_campaign() -> None:
+    """A service whose declaration generalizes VMs must give the campaign a VM case."""
+    from imageforge.providers.core import registry
+
+    able = {key for key in registry.SERVICES if registry.GENERALIZE in registry.spec_for(*key).capabilities}
+    missing = able - {key for key, case in all_cases().items() if case.vm is not None}
+    assert not missing, f"services that generalize without a VM case for the campaign: {sorted(missing)}"

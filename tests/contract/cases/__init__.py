@@ -11,6 +11,19 @@ from imageforge.simulator import Simulator
 
 
 @dataclass(frozen=True)
+class VmCase:
+    """What the GeneralizedVM flows need from a service that generalizes: a fresh running VM, and what the cloud holds.
+
+    `make(sim, os_type, name)` adds a running VM ("Linux" or "Windows") and returns its id;
+    `state(sim, vm_id)` says (marked generalized by the cloud or imageforge, guest really prepared).
+    """
+
+    inputs: dict[str, Any]
+    make: Callable[[Simulator, str, str], str]
+    state: Callable[[Simulator, str], tuple[bool, bool]]
+
+
+@dataclass(frozen=True)
 class ServiceCase:
     """Base inputs per operation for one service, valid against the simulator's seeds.
 
@@ -29,6 +42,7 @@ class ServiceCase:
     regions: tuple[str, ...] = ()  # two or more destination regions for the fault campaign's copies
     source_with: dict[str, dict[str, Any]] = field(default_factory=dict)  # a source row's companion keys
     inputs_with: dict[str, dict[str, Any]] = field(default_factory=dict)  # an input or option row's companions
+    vm: VmCase | None = None  # services that generalize VMs
 
 
 def all_cases() -> dict[tuple[str, str], ServiceCase]:

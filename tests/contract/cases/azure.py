@@ -15,10 +15,30 @@ from typing import Any
 
 from imageforge.providers.azure.spec import GENERALIZED_VM, RG, SUB
 
-from . import ServiceCase
+from imageforge.simulator import Simulator
+
+from . import ServiceCase, VmCase
 
 SEEDED_VERSION = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/galleries/imageforge_gallery/"
                   "images/linux-generalized/versions/0.1.0")
+
+
+def _wire(sim: Simulator) -> Any:
+    return next(w for w in sim.wires if w.vendor == "azure")
+
+
+def _make_vm(sim: Simulator, os_type: str, name: str) -> str:
+    return str(_wire(sim).vms.add_vm(name, os_type).id)
+
+
+def _vm_state(sim: Simulator, vm_id: str) -> tuple[bool, bool]:
+    """Marked by the Generalize API; prepared by waagent (Linux) or Sysprep sealing the image state (Windows)."""
+    from imageforge.simulator.azure.guest import SEALED
+
+    state = _wire(sim).vms.state_of(vm_id)
+    linux = _wire(sim).vms.find(vm_id).os_type == "Linux"
+    prepared = bool(state.deprovisioned) if linux else (state.sysprepped and state.image_state == SEALED)
+    return bool(state.generalized), bool(prepared)
 
 
 def _copy(image_id: str) -> dict[str, Any]:
@@ -33,4 +53,5 @@ CASE = ServiceCase(
              "object": {"bucket": "golden/vhds", "key": "contract/disk.vhd"}, "options": {"resource_group": RG}},
     separate=frozenset({"hyper_v_generation", "source"}),
     regions=("eastus", "japaneast"),
+    vm=VmCase({"cloud": "azure", "region": "westeurope"}, _make_vm, _vm_state),
 )

@@ -3,7 +3,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ServiceCase
+from imageforge.simulator import Simulator
+
+from . import ServiceCase, VmCase
+
+REGION = "cn-hangzhou"
+
+
+def _assist(sim: Simulator) -> Any:
+    return next(w for w in sim.wires if w.vendor == "alibaba-ecs").assist
+
+
+def _make_vm(sim: Simulator, os_type: str, name: str) -> str:
+    return str(_assist(sim).add_instance(REGION, os_type, name).instance_id)
+
+
+def _vm_state(sim: Simulator, vm_id: str) -> tuple[bool, bool]:
+    """Marked by the imageforge-generalized tag while Stopped; prepared: machine id emptied or ImageState sealed."""
+    from imageforge.providers.alibaba.ecs_vms import GENERALIZED_TAG
+    from imageforge.simulator.alibaba.ecs_guest import SEALED
+
+    assist = _assist(sim)
+    state = assist.state(REGION, vm_id)
+    guest = assist.guest(REGION, vm_id)
+    marked = state.tags.get(GENERALIZED_TAG) == "true" and state.power_at(sim.ctx.now()) == "Stopped"
+    return marked, guest["machine_id"] == "" or guest["image_state"] == SEALED
 
 
 def _copy(image_id: str) -> dict[str, Any]:
@@ -17,4 +41,5 @@ CASE = ServiceCase(
     copy=_copy, regions=("cn-shanghai", "ap-southeast-1"),
     imports={"cloud": "alibaba", "region": "cn-hangzhou", "name": "imported-contract", "format": "qcow2",
              "object": {"bucket": "golden-images", "key": "web/disk.qcow2"}},
+    vm=VmCase({"cloud": "alibaba", "region": REGION}, _make_vm, _vm_state),
 )

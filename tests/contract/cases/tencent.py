@@ -9,10 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ServiceCase
+from imageforge.simulator import Simulator
+
+from . import ServiceCase, VmCase
 
 REGION = "ap-guangzhou"
 VENDOR = "tencent-cvm"
+
+
+def _tat(sim: Simulator) -> Any:
+    return next(w for w in sim.wires if w.vendor == "tencent-tat").model
+
+
+def _make_vm(sim: Simulator, os_type: str, name: str) -> str:
+    from imageforge.simulator.tencent import instances
+
+    return str(instances.add_instance(_tat(sim).cvm, REGION, os_type.lower(), name).instance_id)
+
+
+def _vm_state(sim: Simulator, vm_id: str) -> tuple[bool, bool]:
+    """Marked by the imageforge-generalized tag while STOPPED; prepared: what the guest itself says (TAT's model)."""
+    from imageforge.providers.tencent.vms import GENERALIZED_TAG
+
+    tat = _tat(sim)
+    inst = tat.cvm.instance(REGION, vm_id)
+    marked = dict(inst.tags).get(GENERALIZED_TAG) == "true" and inst.state_at(sim.ctx.now()) == "STOPPED"
+    return marked, bool(tat.guest_state(REGION, vm_id).generalized)
 
 
 def _copy(image_id: str) -> dict[str, Any]:
@@ -31,4 +53,5 @@ CASE = ServiceCase(
     inputs_with={"data_snapshots": {"scope": "system+data"}, "data_disks": {"scope": "system+data"},
                  "encrypted": {"regions": [REGION], "name": "golden-encrypted"},
                  "kms_key_id": {"encrypted": True, "regions": [REGION], "name": "golden-encrypted"}},
+    vm=VmCase({"cloud": "tencent", "region": REGION}, _make_vm, _vm_state),
 )

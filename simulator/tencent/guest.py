@@ -1,0 +1,220 @@
+"""What a TAT command does inside a simulated CVM guest: its output, exit code, duration and lasting effects.
+
+The guest's state (GuestState) is what the generalization reads and changes: the Windows
+registry's ImageState, /etc/machine-id, the SSH host keys, cloud-init's state, the Panther folder.
+
+Marker lines a script may carry (comments to a real shell; documented for tests and the demo):
+  `# sim: fail <code> [message]`  the script prints the message and exits <code> at that line
+  `# sim: takes <seconds>`        the command runs that long (default: 2 s plus 0.5 s per line,
+                                  Sysprep 300 s more); longer than its Timeout, TAT ends it TIMEOUT
+The interpreter understands what the generalization sends and plain scripts: echo / Write-Output /
+Write-Host / Write-Error, `exit N` / `exit $?` / `exit $var.ExitCode`, `cmd || exit $?`, one-line sh
+`if [ -s FILE ]`, `if ls GLOB ...`, `if command -v NAME ...` tests, one-line PowerShell
+`if ($v -eq 'x') { ... } else { ... }`, `$v = ...`, `cloud-init clean`, removing the SSH host keys,
+emptying /etc/machine-id, removing the Panther folder, Sysprep through Start-Process (`/quit` leaves
+the guest running; `/shutdown` powers it off, and the task never reports: TASK_TIMEOUT), and
+`shutdown` / `poweroff` / `Stop-Computer`. `false` fails; anything else succeeds silently.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+COMPLETE = "IMAGE_STATE_COMPLETE"
+SEALED = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
+BASE_SECONDS, LINE_SECONDS, SYSPREP_SECONDS = 2.0, 0.5, 300.0
+
+_MARK_FAIL = re.compile(r"^#\s*sim:\s*fail\s+(-?\d+)\s*(.*)$", re.I)
+_MARK_TAKES = re.compile(r"^#\s*sim:\s*takes\s+(\d+(?:\.\d+)?)\s*$", re.I)
+_EXIT = re.compile(r"^exit(?:\s+(\S+))?\s*$", re.I)
+_ECHO = re.compile(r"^(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
+_ASSIGN = re.compile(r"^\$(\w+)\s*=\s*(.*)$")
+_SH_IF = re.compile(r"^if\s+(.+?);\s*then\s+(.*?);?\s*fi$")
+_PS_IF = re.compile(r"^if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
+_SYSPREP = re.compile(r"sysprep\.exe['\"]?\s*(.*)$", re.I)
+_SHUTDOWN = re.compile(r"^(shutdown|poweroff|halt|stop-computer)\b", re.I)
+_VAR = re.compile(r"\$\(?\$?([\w?]+(?:\.\w+)?)\)?")
+
+
+@dataclass(frozen=True)
+class GuestState:
+    """The guest as the scripts see it; `family` is linux or windows."""
+
+    family: str = "linux"
+    image_state: str = COMPLETE
+    machine_id: str = "set"
+    host_keys: bool = True
+    cloud_init: str = "ran"
+    panther_removed: bool = False
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> "GuestState":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in r.items() if k in names})
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def generalized(self) -> bool:
+        if self.family == "windows":
+            return self.image_state == SEALED
+        return not self.machine_id and not self.host_keys
+
+
+@dataclass
+class Outcome:
+    exit_code: int = 0
+    output: list[str] = field(default_factory=list)
+    effects: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None  # set by `# sim: takes`
+    extra: float = 0.0  # what long steps (Sysprep) add
+    shutdown: bool = False  # the guest powered itself off during the command
+
+
+@dataclass
+class Shell:
+    state: GuestState
+    out: Outcome = field(default_factory=Outcome)
+    vars: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+
+    def guest(self, name: str) -> Any:
+        return self.out.effects.get(name, getattr(self.state, name))
+
+    def run(self, lines: list[str]) -> int:
+        for raw in lines:
+            code = self.statement(raw.strip())
+            if code is not None:
+                return code
+            if self.out.shutdown:
+                return 0
+        return self.status
+
+    def statement(self, line: str) -> int | None:
+        if not line:
+            return None
+        if (m := _MARK_FAIL.match(line)) is not None:
+            if m.group(2):
+                self.out.output.append(m.group(2))
+            return int(m.group(1))
+        if (m := _MARK_TAKES.match(line)) is not None:
+            self.out.seconds = float(m.group(1))
+            return None
+        if line.startswith("#"):
+            return None
+        if (m := _EXIT.match(line)) is not None:
+            return self.number(m.group(1)) if m.group(1) else self.status
+        if (m := _SH_IF.match(line)) is not None:
+            return self.block(m.group(2), ";") if self.test(m.group(1)) else None
+        if (m := _PS_IF.match(line)) is not None:
+            holds = (self.expand(m.group(1)) == m.group(3)) == (m.group(2).lower() == "eq")
+            return self.block(m.group(4) if holds else (m.group(5) or ""), ";")
+        if " || " in line:
+            command, _, rest = line.partition(" || ")
+            code = self.statement(command.strip())
+            if code is not None:
+                return code
+            return self.statement(rest.strip()) if self.status != 0 else None
+        if (m := _ASSIGN.match(line)) is not None:
+            self.vars[m.group(1)] = self.evaluate(m.group(1), m.group(2))
+            return None
+        if (m := _ECHO.match(line)) is not None:
+            self.out.output.append(self.expand(_unquote(m.group(2))))
+            self.status = 0
+            return None
+        self.status = self.command(line)
+        return None
+
+    def block(self, text: str, sep: str) -> int | None:
+        for part in (p.strip() for p in text.split(sep)):
+            code = self.statement(part)
+            if code is not None:
+                return code
+        return None
+
+    def test(self, condition: str) -> bool:
+        """The sh tests the scripts use: a file's size, a glob's matches, a command's presence."""
+        condition = condition.strip()
+        if (m := re.match(r"^\[\s+-s\s+(\S+)\s+\]$", condition)) is not None:
+            return m.group(1) == "/etc/machine-id" and bool(self.guest("machine_id"))
+        if condition.startswith("ls "):
+            return "ssh_host_" in condition and bool(self.guest("host_keys"))
+        if condition.startswith("command -v "):
+            return self.state.family == "linux" and "cloud-init" in condition
+        return False
+
+    def evaluate(self, name: str, expr: str) -> str:
+        if "ImageState" in expr:
+            return str(self.guest("image_state"))
+        if _SYSPREP.search(expr):
+            self.vars[f"{name}.ExitCode"] = str(self.command(expr))
+            return "process"
+        return self.expand(_unquote(expr.strip()))
+
+    def command(self, line: str) -> int:
+        windows = self.state.family == "windows"
+        lower = line.lower()
+        if lower in ("false", "/bin/false"):
+            return 1
+        if _SHUTDOWN.match(line) or (windows and "stop-computer" in lower):
+            self.out.shutdown = True
+            return 0
+        if windows and (m := _SYSPREP.search(line)) is not None:
+            return self.sysprep(m.group(1).lower())
+        if windows and "remove-item" in lower and "\\windows\\panther" in lower:
+            self.out.effects["panther_removed"] = True
+        elif not windows and lower.startswith("cloud-init clean"):
+            self.out.effects["cloud_init"] = "clean"
+            self.out.extra += 3.0
+        elif not windows and lower.startswith("rm ") and "/etc/ssh/ssh_host_" in lower:
+            self.out.effects["host_keys"] = False
+        elif not windows and "/etc/machine-id" in lower and (lower.startswith("truncate -s 0") or lower.startswith(">")):
+            self.out.effects["machine_id"] = ""
+        elif not windows and "sysprep.exe" in lower:
+            self.out.output.append(f"sh: {line.split()[0]}: command not found")
+            return 127
+        return 0
+
+    def sysprep(self, args: str) -> int:
+        self.out.extra += SYSPREP_SECONDS
+        if "/generalize" in args:
+            if not self.guest("panther_removed"):
+                self.out.output.append("Warning: C:\\Windows\\Panther still holds a previous Sysprep state.")
+            self.out.effects["image_state"] = SEALED
+        self.out.shutdown = self.out.shutdown or "/shutdown" in args
+        return 0
+
+    def expand(self, text: str) -> str:
+        def value(m: re.Match[str]) -> str:
+            name = m.group(1)
+            return str(self.status) if name == "?" else self.vars.get(name, m.group(0))
+
+        return _VAR.sub(value, text)
+
+    def number(self, text: str) -> int:
+        try:
+            return int(self.expand(text))
+        except ValueError:
+            return 1
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def run(state: GuestState, lines: list[str], fail: bool = False) -> Outcome:
+    """Run a script in the guest; `fail` (an injected fault) makes it exit 1 before its first line."""
+    shell = Shell(state)
+    if fail:
+        shell.out.output.append("simulated failure of the script")
+        shell.out.exit_code = 1
+    else:
+        shell.out.exit_code = shell.run(lines)
+    if shell.out.seconds is None:
+        shell.out.seconds = BASE_SECONDS + LINE_SECONDS * len([x for x in lines if x.strip()]) + shell.out.extra
+    return shell.out

@@ -1,0 +1,29 @@
+"""The fault campaign over ImageFamily releases on the services with image families (ECS, CVM)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imageforge.simulator import Simulator
+from tests.contract.cases import all_cases
+from tests.faults.release_flows import release_flows
+from tests.faults.test_campaign import campaign
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+SERVICES = (("alibaba", "ecs"), ("tencent", "cvm"))
+
+
+def _flows() -> list[Any]:
+    cases = all_cases()
+    return [pytest.param(key, flow.name, id=f"{key[0]}-{key[1]}-{flow.name}")
+            for key in SERVICES for flow in release_flows(cases[key])]
+
+
+@pytest.mark.parametrize("key,flow_name", _flows())
+def test_releases_converge_without_leaks(sim: Simulator, tmp_path: Path, key: tuple[str, str], flow_name: str) -> None:
+    case = all_cases()[key]
+    if case.setup is not None:
+        case.setup(sim)
+    campaign(sim, tmp_path, next(f for f in release_flows(case) if f.name == flow_name))
