@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from imageforge.providers import CustomImageProvider
-from imageforge.providers.alibaba import ecs_guest
+from imageforge.providers.core import guest as lines
 from imageforge.providers.alibaba.ecs_vms import GENERALIZED_TAG
 from imageforge.providers.resources.generalized_vm import STATE_TAG, GeneralizedVMProvider
 from imageforge.simulator import Simulator
 from imageforge.simulator.alibaba.ecs_assist import AGENT_TAG, EcsAssist
-from imageforge.simulator.alibaba.ecs_guest import SEALED
+from imageforge.simulator.core.guest import SEALED
 from tests.engine import ProviderError, ProviderServer
 
 VENDOR = "alibaba-ecs"
@@ -57,12 +57,12 @@ def test_linux_runs_ordered_scripts_then_cleans_the_guest_and_stops_it(server: P
     vm_out, outs = server.create(checked)
     assert vm_out == vm and outs["generalized"] is True and outs["power_state"] == "stopped"
     assert [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]", "finalize[1]", "generalize"]
-    assert [c["exit_code"] for c in outs["commands"]] == [ecs_guest.NOT_GENERALIZED, 0, 0, 0]
+    assert [c["exit_code"] for c in outs["commands"]] == [lines.NOT_GENERALIZED, 0, 0, 0]
     assert outs["commands"][2]["stdout_tail"] == "cleanup\ndone"
-    assert outs["commands"][3]["stdout_tail"] == "machine-id=empty"
+    assert outs["commands"][3]["stdout_tail"] == "machine-id=empty ssh-host-keys=none"
     runs = sent(sim, vm)
-    assert [r["script"] for r in runs] == ["\n".join(ecs_guest.probe("linux")), "echo activate", "echo cleanup\necho done",
-                                           "\n".join(ecs_guest.generalize("linux"))]
+    assert [r["script"] for r in runs] == ["\n".join(lines.probe("linux")), "echo activate", "echo cleanup\necho done",
+                                           "\n".join(lines.generalize("linux"))]
     assert {(r["Type"], r["ContentEncoding"], r["Timeout"]) for r in runs} == {("RunShellScript", "Base64", "3600")}
     guest = assist(sim).guest(REGION, vm)
     assert (guest["cloud_init"], guest["host_keys"], guest["machine_id"]) == ("clean", False, "")
@@ -93,7 +93,7 @@ def test_windows_runs_sysprep_quit_reads_image_state_and_a_batch_script_runs_as_
 def test_a_failing_script_is_named_with_its_output_and_leaves_the_instance_running_and_unmarked(
         server: ProviderServer, sim: Simulator) -> None:
     vm = fresh(sim)
-    inputs = gvm(vm, finalize_scripts=[["echo licensing"], ["echo stage two", "# imageforge-sim: exit 4"], ["echo c"]])
+    inputs = gvm(vm, finalize_scripts=[["echo licensing"], ["echo stage two", "# sim: fail 4"], ["echo c"]])
     with pytest.raises(ProviderError) as failed:
         server.up(GeneralizedVMProvider(), inputs)
     details = failed.value.details
@@ -224,7 +224,7 @@ def test_a_crash_after_the_guest_generalized_is_resumed_by_probing(fresh_server:
 def test_a_crash_while_a_script_runs_waits_for_it_rather_than_overlapping(fresh_server: Any, sim: Simulator) -> None:
     vm = fresh(sim)
     first = fresh_server()
-    checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["# imageforge-sim: seconds 300",
+    checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["# sim: takes 300",
                                                                                    "echo slow"]]))
 
     def kill_in_finalize(phase: str, vendor: str, call: Any) -> None:

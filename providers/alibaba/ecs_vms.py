@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core import errors
+from ..core import errors, guest
 from ..core.model import CommandResult, Started, Target, VmInfo
 from . import acs, ecs_guest, ecs_mapping as mapping
 
@@ -65,7 +65,7 @@ class EcsVmOperations:
 
     def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
         """ECS's own lines for "generalize" (Sysprep /quit or cloud-init clean, then the probe) and "probe"."""
-        return ecs_guest.guest_script(step, os_type)
+        return guest.guest_script(step, os_type)
 
     def start_command(self, vm_id: str, os_type: str, script: Sequence[str]) -> Started:
         """DescribeCloudAssistantStatus, DescribeInvocations, then RunCommand; the job id is the InvokeId.
@@ -148,15 +148,15 @@ def read_result(vm_id: str, job_id: str, raw: Mapping[str, Any]) -> CommandResul
     status = str(raw.get("InvocationStatus") or "")
     if status in mapping.INVOCATION_RUNNING:
         return None
-    output = ecs_guest.decode_output(raw.get("Output"))
+    output = guest.decode_base64(raw.get("Output"))
     dropped = int(raw.get("Dropped") or 0)
     note = f"(Cloud Assistant cut the output at 24 KB: {dropped} bytes dropped)" if dropped else ""
     code = str(raw.get("ErrorCode") or "")
     if status in ("Success", "Failed"):
         return CommandResult(int(raw.get("ExitCode") or 0) if status == "Success" else _exit(raw),
-                             ecs_guest.tail(output), note)
+                             guest.tail(output), note)
     if status == "Timeout":
-        return CommandResult(_exit(raw), ecs_guest.tail(output),
+        return CommandResult(_exit(raw), guest.tail(output),
                              f"Cloud Assistant stopped the command at its Timeout ({code or 'ExecutionTimeout'}) {note}"
                              .strip())
     offline = code in mapping.AGENT_OFFLINE
@@ -164,7 +164,7 @@ def read_result(vm_id: str, job_id: str, raw: Mapping[str, Any]) -> CommandResul
             f"the command never ran to its end on instance {vm_id}")
     raise errors.OperationFailed(
         f"{what} (invocation {job_id} ended {status}: {code or 'no code'} {raw.get('ErrorInfo') or ''}".rstrip() +
-        f"); output: {ecs_guest.tail(output) or '(empty)'}", vendor=VENDOR, operation="Cloud Assistant",
+        f"); output: {guest.tail(output) or '(empty)'}", vendor=VENDOR, operation="Cloud Assistant",
         code=code or status, resource_id=vm_id)
 
 

@@ -7,10 +7,10 @@ line of standard output, and the result is read from that marker; no marker mean
 did not finish.
 
 The procedure follows "Generalize a VM before creating an image": Linux deprovisions with the
-Azure agent (`waagent -deprovision+user -force`); Windows removes the Panther folder and runs
-Sysprep with /quit (not /shutdown: a VM that stops inside Run Command never returns the result),
-then reads the guest's ImageState. Each generalize script ends with the probe, so its exit code
-is 0 only once the guest itself reports it is generalized.
+Azure agent (`waagent -deprovision+user -force`); Windows runs the guest's own Sysprep and
+ImageState probe (core/guest.py), printing a Sysprep failure on standard error. Each generalize
+script ends with the probe, so its exit code is 0 only once the guest itself reports it is
+generalized.
 """
 from __future__ import annotations
 
@@ -18,20 +18,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..core.guest import LINUX, NOT_GENERALIZED, WINDOWS, image_state_probe, sysprep, tail
 from ..core.model import CommandResult
 
-LINUX = "linux"
-WINDOWS = "windows"
 COMMAND_ID = {LINUX: "RunShellScript", WINDOWS: "RunPowerShellScript"}
 MARKER = "IMAGEFORGE_EXIT_CODE"
-NOT_GENERALIZED = 3  # the probe's exit code when the guest is not generalized
 NO_MARKER = -1  # the script ended without printing the marker (killed, or its output was cut)
-PANTHER = r"C:\Windows\Panther"
-SYSPREP = r"$env:windir\System32\Sysprep\Sysprep.exe"
-SYSPREP_ARGS = ("/oobe", "/generalize", "/quiet", "/quit", "/mode:vm")
-SYSPREP_LOG = r"C:\Windows\System32\Sysprep\Panther\setuperr.log"
-IMAGE_STATE_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State"
-SEALED = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
 PROVISIONED = "/var/lib/waagent/provisioned"  # the agent's provisioning marker; deprovisioning removes /var/lib/waagent
 HERE_END = "'@"
 _MARKER_LINE = re.compile(rf"^{MARKER}=(-?\d+)\s*$", re.M)
@@ -40,11 +32,7 @@ _MARKER_LINE = re.compile(rf"^{MARKER}=(-?\d+)\s*$", re.M)
 def probe(os_type: str) -> list[str]:
     """Lines that exit 0 when the guest reports it is generalized, 3 when it does not."""
     if os_type == WINDOWS:
-        return [
-            f"$state = (Get-ItemProperty -Path '{IMAGE_STATE_KEY}' -Name ImageState).ImageState",
-            'Write-Output "ImageState=$state"',
-            f"if ($state -eq '{SEALED}') {{ exit 0 }} else {{ exit {NOT_GENERALIZED} }}",
-        ]
+        return image_state_probe()
     return [
         f'if [ -e {PROVISIONED} ]; then echo "waagent=provisioned"; exit {NOT_GENERALIZED}; fi',
         'echo "waagent=deprovisioned"',
@@ -54,15 +42,7 @@ def probe(os_type: str) -> list[str]:
 def generalize(os_type: str, keep_user: bool = False) -> list[str]:
     """The guest's own generalization, ending with the probe."""
     if os_type == WINDOWS:
-        args = ",".join(f"'{a}'" for a in SYSPREP_ARGS)
-        return [
-            "$ErrorActionPreference = 'Stop'",
-            f"Remove-Item -Path '{PANTHER}' -Recurse -Force -ErrorAction SilentlyContinue",
-            f'$sysprep = Start-Process -FilePath "{SYSPREP}" -ArgumentList {args} -Wait -PassThru',
-            f'if ($sysprep.ExitCode -ne 0) {{ Write-Error "Sysprep exited $($sysprep.ExitCode): read {SYSPREP_LOG}"; '
-            "exit $sysprep.ExitCode }",
-            *probe(WINDOWS),
-        ]
+        return [*sysprep(report="Write-Error"), *probe(WINDOWS)]
     mode = "-deprovision" if keep_user else "-deprovision+user"  # +user also deletes the last provisioned account
     return [f"sudo waagent {mode} -force || exit $?", *probe(LINUX)]
 
@@ -111,16 +91,3 @@ def result(os_type: str, output: Mapping[str, Any] | None) -> CommandResult:
     if not found:
         stderr = (stderr.rstrip() + "\n" if stderr.strip() else "") + "(the script ended without its exit marker)"
     return CommandResult(code, tail(_MARKER_LINE.sub("", stdout)), tail(stderr))
-
-
-def as_lines(script: str | Sequence[str]) -> list[str]:
-    """A finalize script given as one text block or as a list of lines."""
-    if isinstance(script, str):
-        return [line for line in script.splitlines() if line.strip()]
-    return [str(line) for line in script]
-
-
-def tail(text: str, lines: int = 20) -> str:
-    """The last lines of a script's output, for outputs and error messages."""
-    kept = [line for line in text.splitlines() if line.strip()]
-    return "\n".join(kept[-lines:])

@@ -19,6 +19,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, 
 
 from ..core import progress, registry
 from ..core.errors import Conflict, InvalidState, NotFound, OperationFailed, UserInputError
+from ..core.guest import as_lines
 from ..core.model import CommandResult, Started, VmInfo
 from ..core.protocol import VmGeneralizer
 from ..core.service import GENERALIZE
@@ -246,13 +247,6 @@ def _wait_power(vms: VmGeneralizer, wait: Waiter, vm_id: str, states: tuple[str,
 def _state(vm: VmInfo) -> str:
     tags = vm.extra.get("tags")
     return str(tags.get(STATE_TAG, "")) if isinstance(tags, Mapping) else ""
-
-
-def as_lines(script: str | Sequence[str]) -> list[str]:
-    """A finalize script given as one text block or as a list of lines."""
-    if isinstance(script, str):
-        return [line for line in script.splitlines() if line.strip()]
-    return [str(line) for line in script]
 
 
 def outputs(inputs: Mapping[str, Any], vm: VmInfo, commands: list[dict[str, Any]], adopted: bool,

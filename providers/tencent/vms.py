@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core import errors
+from ..core import errors, guest as guest_lines
 from ..core.model import CommandResult, Started, VmInfo
 from . import client, guest, mapping
 from .base import CvmBase
@@ -66,7 +66,7 @@ class CvmVmOperations(CvmBase):
 
     def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
         """CVM's lines for "generalize" (Sysprep /quit or the Linux cleanup, then the probe) and "probe"."""
-        return guest.guest_script(step, os_type)
+        return guest_lines.guest_script(step, os_type)
 
     def start_command(self, vm_id: str, os_type: str, script: Sequence[str]) -> Started:
         """https://cloud.tencent.com/document/api/1340/52676 (RunCommand), after the agent and the running steps.

@@ -19,11 +19,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..core import ids
+from ..core import guest as guest_model, ids
 from ..core.context import SimContext
 from ..core.lifecycle import Lifecycle, Phase
 from ..core.wire import SimError
-from . import ecs_guest
 from .ecs_records import Instance
 
 VENDOR = "alibaba-ecs"
@@ -31,6 +30,7 @@ STOP_SECONDS = 20.0
 DELIVERY_SECONDS = 60.0  # a command the agent never takes is Aborted after a minute (InvocationStatus reference)
 OUTPUT_MAX = 24 * 1024  # Output is cut at 24 KB; Dropped is the size cut
 AGENT_TAG = "imageforge-sim-agent"
+FRESH_GUEST = {k: v for k, v in guest_model.GuestState().record().items() if k != "family"}
 TYPES = {"RunShellScript": False, "RunPowerShellScript": True, "RunBatScript": True}  # -> runs on Windows
 ERROR_INFO = {
     "ClientNotRunning": "the aliyun service is not running on the instance",
@@ -70,7 +70,7 @@ class InstanceState:
         return str(self.change["to"]) if lc.at(now).phase is Phase.DONE else "Stopping"
 
     def guest_at(self, now: float) -> dict[str, Any]:
-        out = {**ecs_guest.FRESH_GUEST, **self.guest}
+        out = {**FRESH_GUEST, **self.guest}
         for change in sorted(self.pending, key=lambda c: Lifecycle.of(c).started_at + Lifecycle.of(c).duration):
             if Lifecycle.of(change).at(now).phase is Phase.DONE:
                 out.update(change["effects"])
@@ -264,16 +264,17 @@ class EcsAssist:
         else:
             fail = self.ctx.take_failure(VENDOR, "RunCommand", region) is not None
             script = base64.b64decode(inv.content).decode("utf-8", errors="replace")
-            outcome = ecs_guest.run(windows, script, st.guest_at(now), fail=fail)
+            state = guest_model.GuestState.from_record({**st.guest_at(now), "family": "windows" if windows else "linux"})
+            outcome = guest_model.run(state, script.replace("\r\n", "\n").split("\n"), fail=fail)
             self._finish(inv, outcome, st, now)
             self._put(region, instance.instance_id, st)
         self.store.put(VENDOR, region, "invocation", f"{invoke_id}/{instance.instance_id}", inv.to_record())
 
     @staticmethod
-    def _finish(inv: Invocation, outcome: ecs_guest.Outcome, st: InstanceState, now: float) -> None:
+    def _finish(inv: Invocation, outcome: guest_model.Outcome, st: InstanceState, now: float) -> None:
         """The invocation's end as Cloud Assistant reports it; the guest's changes take effect when it ends."""
         inv.output = "\n".join(outcome.output) + ("\n" if outcome.output else "")
-        seconds = outcome.seconds
+        seconds = float(outcome.seconds or 0.0)
         if seconds > inv.timeout:  # the agent kills the process at its Timeout: no change lands
             inv.lifecycle, inv.status, inv.error_code, inv.exit_code = (Lifecycle.start(now, inv.timeout), "Timeout",
                                                                         "ExecutionTimeout", -1)

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core import ids
+from ..core import guest, ids
 from ..core.context import SimContext
 from ..core.lifecycle import Lifecycle, Phase
-from . import guest, instances
+from . import instances
 from .model import CvmModel, iso as iso_time
 from .records import Instance, fail
 

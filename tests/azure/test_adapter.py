@@ -7,15 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from imageforge.providers.azure import client as azure_client
 from imageforge.providers.azure import mapping, scripts
 from imageforge.providers.azure.compute import ComputeAdapter
 from imageforge.providers.azure.copies import LEGACY_SOURCE_TAG, REGION_TAG
 from imageforge.providers.core import errors
 from imageforge.providers.core.endpoints import load_sim_endpoints
-from imageforge.providers.core.model import (CaptureRequest, CommandResult, CopyRequest, Identity, ImageStatus, Source,
-                                             Started, Target)
+from imageforge.providers.core.guest import SEALED
+from imageforge.providers.core.model import (
+    CaptureRequest,
+    CommandResult,
+    CopyRequest,
+    Identity,
+    ImageStatus,
+    Source,
+    Started,
+    Target,
+)
 from imageforge.providers.core.simclock import SimulatorClock
 from imageforge.providers.core.waiting import Backoff, Done, Pending, PollResult, Waiter
 from imageforge.simulator.azure.model import run_command_log
@@ -110,7 +118,7 @@ def test_guest_scripts_are_azure_s_own(adapter: ComputeAdapter) -> None:
     windows = adapter.guest_script("generalize", "windows", False)
     sysprep = next(line for line in windows if "Sysprep.exe" in line)
     assert "'/quit'" in sysprep and "/shutdown" not in sysprep and "-Wait" in sysprep
-    assert windows[-3:] == adapter.guest_script("probe", "windows", False) and scripts.SEALED in windows[-1]
+    assert windows[-3:] == adapter.guest_script("probe", "windows", False) and SEALED in windows[-1]
 
 
 def test_managed_image_needs_a_generalized_vm(adapter: ComputeAdapter, wait: Waiter, quiet_sim: Simulator) -> None:

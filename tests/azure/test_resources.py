@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceExistsError
-
 from imageforge.providers.azure import scripts
+from imageforge.providers.core.guest import SEALED
 from imageforge.providers.resources.generalized_vm import STATE_TAG, GeneralizedVMProvider
 from imageforge.simulator.azure.model import run_command_log
 from imageforge.simulator.azure.vm import RunCommand, VirtualMachine
 from imageforge.simulator.core.simulator import Simulator
+
 from tests.engine import ProviderError, ProviderServer
 
 from .conftest import RG, SUB, code_of, fresh_vm, wire_of
@@ -100,7 +101,7 @@ def test_windows_runs_sysprep_with_quit_checks_image_state_then_powers_off_itsel
     panther = next(i for i, line in enumerate(prep) if "Remove-Item" in line and r"C:\Windows\Panther" in line)
     sysprep = next(i for i, line in enumerate(prep) if "Sysprep.exe" in line)
     assert panther < sysprep and "'/quit'" in prep[sysprep] and "/shutdown" not in prep[sysprep]
-    assert outs["commands"][-1]["stdout_tail"] == f"ImageState={scripts.SEALED}"
+    assert outs["commands"][-1]["stdout_tail"] == f"ImageState={SEALED}"
     assert steps(quiet_sim, name)[3:] == ["VirtualMachines_Update", "VirtualMachines_PowerOff",
                                           "VirtualMachines_Deallocate", "VirtualMachines_Generalize",
                                           "VirtualMachines_Update"]  # the VM stayed up after Sysprep: we power it off

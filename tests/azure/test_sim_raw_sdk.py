@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-
 from imageforge.providers.azure import scripts
+from imageforge.providers.core.guest import SEALED
 from imageforge.simulator.azure.model import run_command_log
 from imageforge.simulator.core.simulator import Simulator
 
@@ -121,7 +121,7 @@ def test_sysprep_quit_seals_the_image_state_and_leaves_the_vm_running(compute: A
     generalize = {"commandId": "RunPowerShellScript",
                   "script": scripts.wrapped(scripts.WINDOWS, scripts.generalize(scripts.WINDOWS))}
     done = scripts.result(scripts.WINDOWS, compute.virtual_machines.begin_run_command(RG, name, generalize).result().as_dict())
-    assert done.exit_code == 0 and done.stdout_tail == f"ImageState={scripts.SEALED}"
+    assert done.exit_code == 0 and done.stdout_tail == f"ImageState={SEALED}"
     azsim.advance(600)
     assert "PowerState/running" in codes(compute.virtual_machines.instance_view(RG, name))
 

@@ -58,7 +58,7 @@ def result(call: Any, invoke_id: str, **extra: Any) -> dict[str, Any]:
 
 def test_run_command_reports_exit_code_and_base64_output_once_it_ends(call: Any, sim: Simulator) -> None:
     instance = assist(sim).add_instance(REGION, "linux").instance_id
-    reply = run(call, instance, ["echo hello", "# imageforge-sim: seconds 30", "echo world"], Timeout=60)
+    reply = run(call, instance, ["echo hello", "# sim: takes 30", "echo world"], Timeout=60)
     assert reply["InvokeId"].startswith("t-") and reply["CommandId"].startswith("c-")
     running = result(call, reply["InvokeId"])
     assert running["InvocationStatus"] == "Running" and "ExitCode" not in running
@@ -72,12 +72,12 @@ def test_run_command_reports_exit_code_and_base64_output_once_it_ends(call: Any,
 
 def test_a_marker_line_fails_the_script_with_its_exit_code(call: Any, sim: Simulator) -> None:
     instance = assist(sim).add_instance(REGION, "windows").instance_id
-    reply = run(call, instance, ["@echo off", "echo activating", "REM imageforge-sim: exit 7", "echo never"],
+    reply = run(call, instance, ["@echo off", "echo activating", "REM sim: fail 7 activation refused", "echo never"],
                 "RunBatScript")
     sim.advance(5)
     done = result(call, reply["InvokeId"], ContentEncoding="PlainText")
     assert (done["InvocationStatus"], done["ExitCode"], done["ErrorCode"]) == ("Failed", 7, "ExitCodeNonzero")
-    assert done["Output"] == "activating\nimageforge-sim: exit 7\n"
+    assert done["Output"] == "activating\nactivation refused\n"
     listed = DescribeInvocationsRequest.DescribeInvocationsRequest()
     listed.set_InvokeId(reply["InvokeId"])
     listed.set_IncludeOutput(True)
@@ -88,7 +88,7 @@ def test_a_marker_line_fails_the_script_with_its_exit_code(call: Any, sim: Simul
 
 def test_a_command_past_its_timeout_is_killed(call: Any, sim: Simulator) -> None:
     instance = assist(sim).add_instance(REGION, "linux").instance_id
-    reply = run(call, instance, ["# imageforge-sim: seconds 600", "echo late"], Timeout=30)
+    reply = run(call, instance, ["# sim: takes 600", "echo late"], Timeout=30)
     sim.advance(31)
     done = result(call, reply["InvokeId"])
     assert (done["InvocationStatus"], done["ErrorCode"]) == ("Timeout", "ExecutionTimeout")

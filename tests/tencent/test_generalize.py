@@ -10,11 +10,12 @@ import pytest
 
 from imageforge.providers import CustomImageProvider
 from imageforge.providers.resources.generalized_vm import STATE_TAG, GeneralizedVMProvider
+from imageforge.providers.core import guest as lines
 from imageforge.providers.tencent import guest as scripts
 from imageforge.providers.tencent.vms import GENERALIZED_TAG
 from imageforge.simulator import Simulator
 from imageforge.simulator.tencent import instances
-from imageforge.simulator.tencent.guest import SEALED
+from imageforge.simulator.core.guest import SEALED
 from imageforge.simulator.tencent.records import Instance
 from imageforge.simulator.tencent.tat import TatModel
 from tests.conftest import provider_server
@@ -70,10 +71,10 @@ def test_linux_probes_runs_the_scripts_in_order_cleans_up_then_stops(server: Pro
     assert failures == [] and checked["service"] == "cvm"
     vm_id, outs = server.create(checked)
     assert vm_id == vm and outs["generalized"] is True and outs["power_state"] == "stopped"
-    assert runs(sim, vm) == [scripts.probe("linux"), ["echo activate"], ["echo cleanup", "echo done"],
-                             scripts.generalize("linux")]
+    assert runs(sim, vm) == [lines.probe("linux"), ["echo activate"], ["echo cleanup", "echo done"],
+                             lines.generalize("linux")]
     assert [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]", "finalize[1]", "generalize"]
-    assert [c["exit_code"] for c in outs["commands"]] == [scripts.NOT_GENERALIZED, 0, 0, 0]
+    assert [c["exit_code"] for c in outs["commands"]] == [lines.NOT_GENERALIZED, 0, 0, 0]
     assert outs["commands"][2]["stdout_tail"] == "cleanup\ndone"
     assert outs["commands"][3]["stdout_tail"] == "machine-id=empty ssh-host-keys=none"
     assert outs["source"] == {"instance": vm, "os_state": "Generalized"} and outs["os_state"] == "Generalized"

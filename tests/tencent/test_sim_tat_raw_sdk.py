@@ -13,7 +13,7 @@ from tencentcloud.tat.v20201028 import errorcodes, models
 
 from imageforge.simulator import Simulator
 from imageforge.simulator.tencent import instances
-from imageforge.simulator.tencent.guest import SEALED
+from imageforge.simulator.core.guest import SEALED
 from imageforge.simulator.tencent.tat import TatModel
 
 from .conftest import _profile

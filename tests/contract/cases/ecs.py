@@ -21,7 +21,7 @@ def _make_vm(sim: Simulator, os_type: str, name: str) -> str:
 def _vm_state(sim: Simulator, vm_id: str) -> tuple[bool, bool]:
     """Marked by the imageforge-generalized tag while Stopped; prepared: machine id emptied or ImageState sealed."""
     from imageforge.providers.alibaba.ecs_vms import GENERALIZED_TAG
-    from imageforge.simulator.alibaba.ecs_guest import SEALED
+    from imageforge.simulator.core.guest import SEALED
 
     assist = _assist(sim)
     state = assist.state(REGION, vm_id)

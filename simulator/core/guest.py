@@ -1,19 +1,23 @@
-"""What a TAT command does inside a simulated CVM guest: its output, exit code, duration and lasting effects.
+"""What a command does inside a simulated guest, whichever cloud's agent carries it: output, exit code, duration, effects.
 
 The guest's state (GuestState) is what the generalization reads and changes: the Windows
 registry's ImageState, /etc/machine-id, the SSH host keys, cloud-init's state, the Panther folder.
+Each cloud's agent model (Cloud Assistant, TAT, COC...) decides how the outcome reports: its
+statuses, its output limits, what happens past a Timeout.
 
-Marker lines a script may carry (comments to a real shell; documented for tests and the demo):
+Marker lines a script may carry (comments to a real shell: `#`, `REM` or `::`; documented for tests
+and the demo):
   `# sim: fail <code> [message]`  the script prints the message and exits <code> at that line
   `# sim: takes <seconds>`        the command runs that long (default: 2 s plus 0.5 s per line,
-                                  Sysprep 300 s more); longer than its Timeout, TAT ends it TIMEOUT
+                                  cloud-init clean 3 s and Sysprep 300 s more)
 The interpreter understands what the generalization sends and plain scripts: echo / Write-Output /
-Write-Host / Write-Error, `exit N` / `exit $?` / `exit $var.ExitCode`, `cmd || exit $?`, one-line sh
-`if [ -s FILE ]`, `if ls GLOB ...`, `if command -v NAME ...` tests, one-line PowerShell
-`if ($v -eq 'x') { ... } else { ... }`, `$v = ...`, `cloud-init clean`, removing the SSH host keys,
-emptying /etc/machine-id, removing the Panther folder, Sysprep through Start-Process (`/quit` leaves
-the guest running; `/shutdown` powers it off, and the task never reports: TASK_TIMEOUT), and
-`shutdown` / `poweroff` / `Stop-Computer`. `false` fails; anything else succeeds silently.
+Write-Host / Write-Error, `exit N` / `exit /b N` / `exit $?` / `exit $var.ExitCode`, `cmd || exit $?`,
+one-line sh `if [ -s FILE ]` / `[ -e FILE ]` / `[ ! ... ]`, `if ls GLOB ...`, `if command -v NAME ...`
+tests, one-line PowerShell `if ($v -eq 'x') { ... } else { ... }`, `$v = ...`, `cloud-init clean`,
+removing the SSH host keys, emptying /etc/machine-id, removing the Panther folder, Sysprep through
+Start-Process (`/quit` leaves the guest running; `/shutdown` powers it off, and the command never
+reports its end), and `shutdown` / `poweroff` / `Stop-Computer`. `false` fails; anything else
+succeeds silently.
 """
 from __future__ import annotations
 
@@ -25,9 +29,13 @@ COMPLETE = "IMAGE_STATE_COMPLETE"
 SEALED = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
 BASE_SECONDS, LINE_SECONDS, SYSPREP_SECONDS = 2.0, 0.5, 300.0
 
-_MARK_FAIL = re.compile(r"^#\s*sim:\s*fail\s+(-?\d+)\s*(.*)$", re.I)
-_MARK_TAKES = re.compile(r"^#\s*sim:\s*takes\s+(\d+(?:\.\d+)?)\s*$", re.I)
-_EXIT = re.compile(r"^exit(?:\s+(\S+))?\s*$", re.I)
+_REMARK = r"^(?:#|rem\b|::)\s*"
+_MARK_FAIL = re.compile(_REMARK + r"sim:\s*fail\s+(-?\d+)\s*(.*)$", re.I)
+_MARK_TAKES = re.compile(_REMARK + r"sim:\s*takes\s+(\d+(?:\.\d+)?)\s*$", re.I)
+_COMMENT = re.compile(r"^(?:#|rem\b|::|@echo\s+off\s*$)", re.I)
+_EXIT = re.compile(r"^exit(?:\s+/b)?(?:\s+(\S+))?\s*$", re.I)
+_PANTHER = re.compile(r"(remove-item|rmdir|rd|del)\b.*\\windows\\panther", re.I)
+_MACHINE_ID = re.compile(r"^(truncate\s+-s\s*0|:\s*>|cat\s+/dev/null\s*>|>)\s*/etc/machine-id")
 _ECHO = re.compile(r"^(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
 _ASSIGN = re.compile(r"^\$(\w+)\s*=\s*(.*)$")
 _SH_IF = re.compile(r"^if\s+(.+?);\s*then\s+(.*?);?\s*fi$")
@@ -102,7 +110,7 @@ class Shell:
         if (m := _MARK_TAKES.match(line)) is not None:
             self.out.seconds = float(m.group(1))
             return None
-        if line.startswith("#"):
+        if _COMMENT.match(line):
             return None
         if (m := _EXIT.match(line)) is not None:
             return self.number(m.group(1)) if m.group(1) else self.status
@@ -137,12 +145,20 @@ class Shell:
     def test(self, condition: str) -> bool:
         """The sh tests the scripts use: a file's size, a glob's matches, a command's presence."""
         condition = condition.strip()
-        if (m := re.match(r"^\[\s+-s\s+(\S+)\s+\]$", condition)) is not None:
-            return m.group(1) == "/etc/machine-id" and bool(self.guest("machine_id"))
+        if (m := re.match(r"^\[\s+(!\s+)?-([se])\s+(\S+)\s+\]$", condition)) is not None:
+            return self.file_test(m.group(2), m.group(3)) != bool(m.group(1))
         if condition.startswith("ls "):
             return "ssh_host_" in condition and bool(self.guest("host_keys"))
         if condition.startswith("command -v "):
             return self.state.family == "linux" and "cloud-init" in condition
+        return False
+
+    def file_test(self, flag: str, path: str) -> bool:
+        """`-s` (not empty) and `-e` (exists) of the files the generalization touches."""
+        if path == "/etc/machine-id":
+            return bool(self.guest("machine_id")) or flag == "e"
+        if path.startswith("/etc/ssh/ssh_host_"):
+            return bool(self.guest("host_keys"))
         return False
 
     def evaluate(self, name: str, expr: str) -> str:
@@ -163,14 +179,14 @@ class Shell:
             return 0
         if windows and (m := _SYSPREP.search(line)) is not None:
             return self.sysprep(m.group(1).lower())
-        if windows and "remove-item" in lower and "\\windows\\panther" in lower:
+        if windows and _PANTHER.search(line):
             self.out.effects["panther_removed"] = True
         elif not windows and lower.startswith("cloud-init clean"):
             self.out.effects["cloud_init"] = "clean"
             self.out.extra += 3.0
         elif not windows and lower.startswith("rm ") and "/etc/ssh/ssh_host_" in lower:
             self.out.effects["host_keys"] = False
-        elif not windows and "/etc/machine-id" in lower and (lower.startswith("truncate -s 0") or lower.startswith(">")):
+        elif not windows and _MACHINE_ID.match(lower):
             self.out.effects["machine_id"] = ""
         elif not windows and "sysprep.exe" in lower:
             self.out.output.append(f"sh: {line.split()[0]}: command not found")
