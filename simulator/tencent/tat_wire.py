@@ -1,26 +1,24 @@
 """TencentCloud Automation Tools (TAT, API 2020-10-28) on the wire: `tat.tencentcloudapi.com`, TC3-signed for service `tat`.
 
-Same envelope as CVM (wire.py): POST / with a JSON body and X-TC-* headers, `{"Response": {...}}`,
-errors with HTTP 200. The simulator serves every product on one address, so a TAT request is told
-apart by the service its signature's credential scope names (`.../tat/tc3_request`), as the real
-host name would; this wire is listed before CVM's. Actions: RunCommand, DescribeInvocations,
-DescribeInvocationTasks, DescribeAutomationAgentStatus (the model is tat.py).
+The API 3.0 envelope, checks and account are api3.py's, as for CVM. The simulator serves every
+product on one address, so a TAT request is told apart by the service its signature's credential
+scope names (`.../tat/tc3_request`), as the real host name would; this wire is listed before CVM's.
+Actions: RunCommand, DescribeInvocations, DescribeInvocationTasks, DescribeAutomationAgentStatus
+(the model is tat.py).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..core.context import SimContext
-from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import params as read, signing
+from ..core.wire import SimRequest
+from . import params as read
+from .api3 import Api3Wire, credential_service
 from .records import Instance, fail
 from .tat import INSTANCE_ID, INVOCATION_ID, TASK_ID, VENDOR, TatModel
 
 VERSION = "2020-10-28"
-CONTENT_TYPE = "application/json"
 MAX_FILTERS, MAX_VALUES = 10, 5
-Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 PARAMETERS: dict[str, frozenset[str]] = {
     "RunCommand": frozenset({"Content", "InstanceIds", "CommandName", "Description", "CommandType", "WorkingDirectory",
                              "Timeout", "SaveCommand", "EnableParameter", "DefaultParameters", "DefaultParameterConfs",
@@ -34,60 +32,28 @@ FILTERS = {"DescribeInvocations": ("invocation-id", "command-id", "command-creat
            "DescribeAutomationAgentStatus": ("agent-status", "environment", "instance-id")}
 
 
-def _service(request: SimRequest) -> str:
-    match = signing.AUTHORIZATION.match(request.header("authorization").strip())
-    return match["service"] if match else ""
-
-
-class TatWire:
+class TatWire(Api3Wire):
     vendor = VENDOR
-    throttle_code = "RequestLimitExceeded"
-    throttle_status = 200
+    parameters = PARAMETERS
+    versions = {action: VERSION for action in PARAMETERS}
 
     def __init__(self, ctx: SimContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.model = TatModel(ctx)
-        self.actions: dict[str, Handler] = {
+        self.actions = {
             "RunCommand": self.run_command, "DescribeInvocations": self.describe_invocations,
             "DescribeInvocationTasks": self.describe_invocation_tasks,
             "DescribeAutomationAgentStatus": self.describe_automation_agent_status}
 
     def matches(self, request: SimRequest) -> bool:
-        return bool(request.header("x-tc-action")) and _service(request) == "tat"
+        return bool(request.header("x-tc-action")) and credential_service(request) == "tat"
 
-    def identify(self, request: SimRequest) -> Call:
-        try:
-            params = request.json() if request.body else {}
-        except ValueError:
-            params = None
-        return Call(request.header("x-tc-action"), request.header("x-tc-region"),
-                    params if isinstance(params, dict) else {"__malformed_body__": True})
+    def seed(self) -> None:
+        """A new account's instances are CVM's."""
+        self.model.cvm.seed()
 
-    def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        signing.verify(request)
-        handler = self.actions.get(call.action)
-        if handler is None:
-            raise fail("InvalidAction", f"The action `{call.action}` is not found (not implemented by the simulator).")
-        if request.header("x-tc-version") != VERSION:
-            raise fail("NoSuchVersion", f"The API version `{request.header('x-tc-version')}` does not exist.")
-        params = dict(call.params)
-        if params.pop("__malformed_body__", False):
-            raise fail("InvalidParameter", "The request body is not a JSON object.")
-        unknown = sorted(set(params) - PARAMETERS[call.action])
-        if unknown:
-            raise fail("UnknownParameter", f"The parameter `{unknown[0]}` is not recognized.")
-        if not call.region:
-            raise fail("MissingParameter", "The request is missing a required parameter `Region`.")
-        self.model.cvm.check_region(call.region)
-        payload = handler(call.region, params)
-        return SimResponse.json(200, {"Response": {**payload, "RequestId": self.ctx.request_id().lower()}},
-                                CONTENT_TYPE)
-
-    def render_error(self, error: SimError, call: Call | None, request: SimRequest) -> SimResponse:
-        status = error.status if error.status >= 500 else 200
-        body = {"Response": {"Error": {"Code": error.code, "Message": error.message},
-                             "RequestId": self.ctx.request_id().lower()}}
-        return SimResponse.json(status, body, CONTENT_TYPE)
+    def check_region(self, region: str) -> None:
+        self.model.cvm.check_region(region)
 
     # actions -----------------------------------------------------------------------
     def run_command(self, region: str, p: dict[str, Any]) -> dict[str, Any]:

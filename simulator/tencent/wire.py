@@ -1,5 +1,4 @@
-"""Tencent Cloud API 3.0 on the wire: TC3-signed `POST /` with a JSON body, X-TC-* headers, and the
-`{"Response": {...}}` envelope, errors included, always HTTP 200 with `Content-Type: application/json`.
+"""Tencent CVM on the wire, in the API 3.0 envelope every Tencent product shares (api3.py).
 
 Handlers only read the vendor's parameters into typed model calls (params.py) and render the
 model's records; the model keeps the state and the rules.
@@ -8,9 +7,6 @@ CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.p
 TerminateInstances (instances.py), plus what they lean on:
 CBS DescribeSnapshots (also 2017-03-12), the Tag API's TagResources/UnTagResources and STS
 GetCallerIdentity (both 2018-08-13).
-
-The SDK reads an error only when the Content-Type is exactly `application/json` (or `text/plain`):
-with `; charset=utf-8` it would take the error for a success, so the header is fixed here.
 """
 from __future__ import annotations
 
@@ -21,19 +17,18 @@ from typing import Any
 
 from ..core.accounts import SigningKey
 from ..core.context import SimContext
-from ..core.wire import Call, SimError, SimRequest, SimResponse
+from ..core.wire import Call, SimRequest
 from . import instances, params as read, signing
+from .api3 import Api3Wire
 from .families import CvmFamilies
 from .imports import ImageImport, supported_os
-from .model import VENDOR, CvmModel, check_image_id
+from .model import CvmModel, check_image_id
 from .records import fail
 from .sharing import CvmSharing
 from .sync import ImageSync
 
 VERSION = "2017-03-12"  # CVM, and CBS for DescribeSnapshots
 TAG_VERSION = "2018-08-13"  # Tag and STS
-CONTENT_TYPE = "application/json"
-Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 # Every parameter the SDK's request models can send, per action; anything else is UnknownParameter.
 PARAMETERS: dict[str, frozenset[str]] = {
@@ -70,20 +65,18 @@ ROLE_ARN = re.compile(r"^qcs::cam::uin/(?P<uin>\d+):role(?:Name)?/(?P<role>[\w+=
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,128}$")
 
 
-class CvmWire:
-    vendor = VENDOR
-    throttle_code = "RequestLimitExceeded"
-    throttle_status = 200
+class CvmWire(Api3Wire):
+    parameters = PARAMETERS
+    versions = VERSIONS
 
     def __init__(self, ctx: SimContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.model = CvmModel(ctx)
         self.sync = ImageSync(self.model)
         self.imports = ImageImport(self.model)
         self.families = CvmFamilies(self.model)
-        self.keys = signing.ring(ctx.store)
         self.sharing = CvmSharing(self.model, self.keys)
-        self.actions: dict[str, Handler] = {
+        self.actions = {
             "DescribeInstances": self.describe_instances,
             "StopInstances": self.stop_instances,
             "TerminateInstances": self.terminate_instances,
@@ -109,55 +102,17 @@ class CvmWire:
     def seed(self) -> None:
         self.model.seed()
 
+    def check_region(self, region: str) -> None:
+        self.model.check_region(region)
+
     def matches(self, request: SimRequest) -> bool:
         """Any API 3.0 request the TAT wire (listed before this one) did not take."""
         return bool(request.header("x-tc-action"))
 
-    def identify(self, request: SimRequest) -> Call:
-        try:
-            params = request.json() if request.body else {}
-        except ValueError:
-            params = None
-        return Call(request.header("x-tc-action"), request.header("x-tc-region"),
-                    params if isinstance(params, dict) else {"__malformed_body__": True})
-
-    def handle(self, call: Call, request: SimRequest) -> SimResponse:
-        key = signing.signer(self.keys, signing.verify(request, self.keys), request.header("x-tc-token"))
-        with self.ctx.signed_in(VENDOR, key.account, self.seed):
-            return self._handle(call, request, key)
-
-    def _handle(self, call: Call, request: SimRequest, key: SigningKey) -> SimResponse:
-        handler = self.actions.get(call.action)
-        version = request.header("x-tc-version")
-        if handler is None and call.action not in WHO:
-            raise fail("InvalidAction", f"The action `{call.action}` is not found (not implemented by the simulator).")
-        if version not in (VERSION, TAG_VERSION):
-            raise fail("NoSuchVersion", f"The API version `{version}` does not exist.")
-        if version != VERSIONS[call.action]:
-            raise fail("InvalidAction", f"The action `{call.action}` does not exist in version `{version}`.")
-        params = dict(call.params)
-        if params.pop("__malformed_body__", False):
-            raise fail("InvalidParameter", "The request body is not a JSON object.")
-        unknown = sorted(set(params) - PARAMETERS[call.action])
-        if unknown:
-            raise fail("UnknownParameter", f"The parameter `{unknown[0]}` is not recognized.")
-        if not call.region:
-            raise fail("MissingParameter", "The request is missing a required parameter `Region`.")
-        self.model.check_region(call.region)
-        if handler is None:  # answered from the signing key, not from the account's objects
-            payload = WHO[call.action](self, key, params)
-        else:
-            payload = handler(call.region, params)
-        return SimResponse.json(200, {"Response": {**payload, "RequestId": self._request_id()}}, CONTENT_TYPE)
-
-    def render_error(self, error: SimError, call: Call | None, request: SimRequest) -> SimResponse:
-        # API errors are HTTP 200; only an injected 5xx (a gateway failure) keeps its status.
-        status = error.status if error.status >= 500 else 200
-        body = {"Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self._request_id()}}
-        return SimResponse.json(status, body, CONTENT_TYPE)
-
-    def _request_id(self) -> str:
-        return self.ctx.request_id().lower()
+    def dispatch(self, call: Call, params: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+        if call.action in WHO:  # answered from the signing key, not from the account's objects
+            return WHO[call.action](self, key, params)
+        return self.actions[call.action](call.region, params)
 
     # actions ---------------------------------------------------------------------
     def describe_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:

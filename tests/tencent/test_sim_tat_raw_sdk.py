@@ -208,3 +208,23 @@ def test_every_tat_action_the_adapter_sends_is_simulated() -> None:
     text = (Path(__file__).resolve().parents[2] / "providers" / "tencent" / "vms.py").read_text()
     sent = set(re.findall(r'_tat\(\s*"(\w+)"', text))
     assert sent == {"RunCommand", "DescribeAutomationAgentStatus", "DescribeInvocationTasks"} and sent <= set(PARAMETERS)
+
+
+def test_tat_runs_in_the_account_that_signed_like_cvm(tc_sim: Simulator) -> None:
+    """A second account's command and its task are that account's: the first account does not see them."""
+    from tencentcloud.common import credential
+    from tencentcloud.tat.v20201028 import tat_client
+
+    from imageforge.simulator.tencent.signing import ACCOUNTS
+
+    def client(index: int) -> Any:
+        account = ACCOUNTS[index]
+        return tat_client.TatClient(credential.Credential(account.key_id, account.secret), REGION, _profile(tc_sim))
+
+    second = run(client(1), LINUX, "echo from the second account")
+    assert [i.InvocationId for i in client(1).DescribeInvocations(
+        request(models.DescribeInvocationsRequest, InvocationIds=[second])).InvocationSet] == [second]
+    assert client(0).DescribeInvocations(request(models.DescribeInvocationsRequest,
+                                                 InvocationIds=[second])).InvocationSet == []
+    tc_sim.advance(60)
+    assert base64.b64decode(task(client(1), second, hide=False).TaskResult.Output) == b"from the second account\n"
