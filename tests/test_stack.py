@@ -31,6 +31,25 @@ def test_sample_stack_captures_and_publishes_then_destroys_cleanly(sim: Simulato
         assert sim.store.list("alibaba-ecs", region, "image") == []
 
 
+@pytest.mark.parametrize("target,vendor,runs", [("alibaba-ecs", "alibaba-ecs", "RunCommand"),
+                                                ("tencent-cvm", "tencent-tat", "RunCommand"),
+                                                ("azure-gallery", "azure", "VirtualMachines_RunCommand")])
+def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(sim: Simulator, target: str,
+                                                                                vendor: str, runs: str) -> None:
+    """Every target with `generalize` runs the scripts in the guest and captures only a generalized VM."""
+    result = offline.run(STACKS / "__main__.py", sim_config())
+    gvms = [r for r in result.resources if r.typ.endswith(":GeneralizedVM") and r.name == f"golden-{target}-generalized"]
+    assert len(gvms) == 1, [r.name for r in result.resources]
+    outs = gvms[0].outputs
+    assert outs["generalized"] is True and outs["power_state"] in ("stopped", "deallocated")
+    steps = [c["step"] for c in outs["commands"]]
+    assert steps[-2:] == ["finalize[0]", "generalize"] and outs["commands"][-2]["exit_code"] == 0
+    assert "clean caches" in outs["commands"][-2]["stdout_tail"]
+    assert len([r for r in sim.requests(vendor) if r.action == runs]) == len(steps)
+    assert result.outputs["targets"][target]["status"] == "available"
+    offline.destroy(result)
+
+
 def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
     config = sim_config()
     config["imageforge:imageName"] = "9" + "x" * 199  # too long for every cloud's names, whichever checks first
@@ -38,12 +57,14 @@ def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
     with pytest.raises(Exception) as caught:
         offline.run(STACKS / "__main__.py", config)
     assert "name" in str(caught.value) and "characters" in str(caught.value)
-    # The Azure and ECS targets' GeneralizedVMs take no name: like the engine, the runner may start them while
-    # another resource's check fails (only a preview would stop it first). No image is ever made, on any cloud.
-    ecs_guest = {"DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocations", "RunCommand",
-                 "DescribeInvocationResults", "TagResources", "StopInstance"}
+    # The GeneralizedVMs take no name: like the engine, the runner may start them while another resource's
+    # check fails (only a preview would stop it first). No image is ever made, on any cloud.
+    guest = {"alibaba-ecs": {"DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocations", "RunCommand",
+                             "DescribeInvocationResults", "TagResources", "StopInstance"},
+             "tencent-cvm": {"DescribeInstances", "StopInstances", "TagResources"},
+             "tencent-tat": {"DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocationTasks"}}
     assert [r.action for r in sim.requests(since=mark) if not r.vendor.startswith("azure")
-            and not (r.vendor == "alibaba-ecs" and r.action in ecs_guest)] == []
+            and r.action not in guest.get(r.vendor, set())] == []
     assert sim.inventory() == before
 
 
@@ -100,7 +121,7 @@ def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, c
     monkeypatch.setenv("IMAGEFORGE_PROGRESS_LOG", str(tmp_path / "progress.log"))
     assert main(["demo", "--stack-dir", str(STACKS), "--home", str(tmp_path / "demo"), "--destroy"]) == 0
     out = capsys.readouterr().out
-    assert "destroyed 12 resources" in out  # with the Azure and ECS GeneralizedVMs
+    assert "destroyed 13 resources" in out  # with the Azure, ECS and Tencent GeneralizedVMs
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     table = [r for r in rows if len(r) == 4 and r[3] == "available"]
     targets = {r[0] for r in table}
