@@ -1,4 +1,4 @@
-"""What a script does inside a simulated VM: its output, its exit status and the lasting effects on the guest.
+"""What a Run Command script does inside a simulated Azure VM: its output, its exit status, its lasting effects.
 
 Like the real Run Command, nothing here reports the exit status to the caller (see result_document):
 a script's status exists only inside the guest, where a wrapper may print it. The interpreter
@@ -6,7 +6,10 @@ understands what the generalization procedure sends: subshells `( ... )` and `$?
 here-string run through `powershell -File` and `$LASTEXITCODE`, `echo` / `Write-Output` /
 `Write-Error`, `exit`, `cmd || exit $?`, one-line `if` tests of a file or a variable, the Azure agent
 (`waagent -deprovision[+user]`), the Panther folder, Sysprep, and the registry's ImageState.
-Anything else succeeds silently.
+Anything else succeeds silently. The statements every shell shares (patterns, variables, quoting)
+are the simulator's one guest interpreter's (core/guest.py); what is Azure's own is here: the
+wrapper's subshell and child script, standard error apart from standard output, the Azure agent,
+and Sysprep refused on an encrypted disk.
 """
 from __future__ import annotations
 
@@ -14,25 +17,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.guest import ASSIGN, COMPLETE, ECHO, EXIT, PANTHER, PS_IF, SEALED, SYSPREP, expand, number, unquote
+
 RUN_SHELL = "RunShellScript"
 RUN_POWERSHELL = "RunPowerShellScript"
 COMMANDS = {RUN_SHELL: "Linux", RUN_POWERSHELL: "Windows"}
-COMPLETE = "IMAGE_STATE_COMPLETE"
-SEALED = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
 PROVISIONED = "/var/lib/waagent/provisioned"
 
 _WAAGENT = re.compile(r"(?:^|[\s;/])waagent\s+(-deprovision(?:\+user)?)(.*)$")
-_EXIT = re.compile(r"^\s*exit(?:\s+(\S+))?\s*$", re.I)
-_ECHO = re.compile(r"^\s*(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
-_PANTHER = re.compile(r"(remove-item|rmdir|rd|del)\b.*\\windows\\panther", re.I)
-_SYSPREP = re.compile(r"sysprep\.exe['\"]?\s*(.*)$", re.I)
-_ASSIGN = re.compile(r"^\s*\$(\w+)\s*=\s*(.*)$")
 _SH_IF = re.compile(r"^\s*if\s+\[\s+(!\s+)?-e\s+(\S+)\s+\];\s*then\s+(.*?);?\s*fi\s*$")
-_PS_IF = re.compile(r"^\s*if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}"
-                    r"\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
 _HERE_START = re.compile(r"@'\s*$")
 _CHILD = re.compile(r"^\s*&\s*powershell(?:\.exe)?\b.*-file\b", re.I)
-_VAR = re.compile(r"\$\(?\$?([\w?]+(?:\.\w+)?)\)?")
 
 
 @dataclass
@@ -99,7 +94,8 @@ class Shell:
         return inner.status if code is None else code
 
     def statement(self, line: str) -> int | None:
-        if (m := _EXIT.match(line)) is not None:
+        line = line.strip()
+        if (m := EXIT.match(line)) is not None:
             return self.number(m.group(1)) if m.group(1) else self.status
         if " || exit" in line:
             command, _, rest = line.partition(" || ")
@@ -110,19 +106,19 @@ class Shell:
         if (m := _SH_IF.match(line)) is not None:
             exists = not (m.group(2) == PROVISIONED and self.guest("deprovisioned"))
             return self.block(m.group(3)) if exists != bool(m.group(1)) else None
-        if (m := _PS_IF.match(line)) is not None:
+        if (m := PS_IF.match(line)) is not None:
             value = self.expand(m.group(1))
             holds = (value == m.group(3)) == (m.group(2).lower() == "eq")
             return self.block(m.group(4) if holds else (m.group(5) or ""))
         if _CHILD.match(line):
             self.vars["LASTEXITCODE"] = str(self.child(self.vars.pop("@script", "").splitlines()))
             return None
-        if (m := _ASSIGN.match(line)) is not None:
+        if (m := ASSIGN.match(line)) is not None:
             self.vars[m.group(1)] = self.evaluate(m.group(1), m.group(2))
             return None
-        if (m := _ECHO.match(line)) is not None:
+        if (m := ECHO.match(line)) is not None:
             (self.out.stderr if m.group(1).lower() == "write-error" else self.out.stdout).append(
-                self.expand(_unquote(m.group(2))))
+                self.expand(unquote(m.group(2))))
             self.status = 0
             return None
         self.status = self.command(line)
@@ -138,18 +134,18 @@ class Shell:
     def evaluate(self, name: str, expr: str) -> str:
         if "ImageState" in expr:
             return str(self.guest("image_state") or COMPLETE)
-        if _SYSPREP.search(expr):
+        if SYSPREP.search(expr):
             self.vars[f"{name}.ExitCode"] = str(self.command(expr))
             return "process"
-        return self.expand(_unquote(expr.strip()))
+        return self.expand(unquote(expr.strip()))
 
     def command(self, line: str) -> int:
         if self.os_type == "Linux" and (m := _WAAGENT.search(line)) is not None:
             return self.waagent(m.group(1), m.group(2))
-        if self.os_type == "Windows" and _PANTHER.search(line):
+        if self.os_type == "Windows" and PANTHER.search(line):
             self.out.effects["panther_removed"] = True
             return 0
-        if self.os_type == "Windows" and (m := _SYSPREP.search(line)) is not None:
+        if self.os_type == "Windows" and (m := SYSPREP.search(line)) is not None:
             return self.sysprep(m.group(1).lower())
         return 0
 
@@ -182,26 +178,10 @@ class Shell:
         return 0
 
     def expand(self, text: str) -> str:
-        def value(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name == "?":
-                return str(self.status)
-            return self.vars.get(name, m.group(0))
-
-        return _VAR.sub(value, text)
+        return expand(text, self.vars, self.status)
 
     def number(self, text: str) -> int:
-        try:
-            return int(self.expand(text))
-        except ValueError:
-            return 1
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
+        return number(text, self.vars, self.status)
 
 
 def run(os_type: str, script: list[str], vm_state: dict[str, Any], encrypted: bool, user: str,

@@ -33,16 +33,16 @@ _REMARK = r"^(?:#|rem\b|::)\s*"
 _MARK_FAIL = re.compile(_REMARK + r"sim:\s*fail\s+(-?\d+)\s*(.*)$", re.I)
 _MARK_TAKES = re.compile(_REMARK + r"sim:\s*takes\s+(\d+(?:\.\d+)?)\s*$", re.I)
 _COMMENT = re.compile(r"^(?:#|rem\b|::|@echo\s+off\s*$)", re.I)
-_EXIT = re.compile(r"^exit(?:\s+/b)?(?:\s+(\S+))?\s*$", re.I)
-_PANTHER = re.compile(r"(remove-item|rmdir|rd|del)\b.*\\windows\\panther", re.I)
+EXIT = re.compile(r"^exit(?:\s+/b)?(?:\s+(\S+))?\s*$", re.I)
+PANTHER = re.compile(r"(remove-item|rmdir|rd|del)\b.*\\windows\\panther", re.I)
 _MACHINE_ID = re.compile(r"^(truncate\s+-s\s*0|:\s*>|cat\s+/dev/null\s*>|>)\s*/etc/machine-id")
-_ECHO = re.compile(r"^(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
-_ASSIGN = re.compile(r"^\$(\w+)\s*=\s*(.*)$")
+ECHO = re.compile(r"^(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
+ASSIGN = re.compile(r"^\$(\w+)\s*=\s*(.*)$")
 _SH_IF = re.compile(r"^if\s+(.+?);\s*then\s+(.*?);?\s*fi$")
-_PS_IF = re.compile(r"^if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
-_SYSPREP = re.compile(r"sysprep\.exe['\"]?\s*(.*)$", re.I)
+PS_IF = re.compile(r"^if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
+SYSPREP = re.compile(r"sysprep\.exe['\"]?\s*(.*)$", re.I)
 _SHUTDOWN = re.compile(r"^(shutdown|poweroff|halt|stop-computer)\b", re.I)
-_VAR = re.compile(r"\$\(?\$?([\w?]+(?:\.\w+)?)\)?")
+VAR = re.compile(r"\$\(?\$?([\w?]+(?:\.\w+)?)\)?")
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,11 @@ class Shell:
             return None
         if _COMMENT.match(line):
             return None
-        if (m := _EXIT.match(line)) is not None:
+        if (m := EXIT.match(line)) is not None:
             return self.number(m.group(1)) if m.group(1) else self.status
         if (m := _SH_IF.match(line)) is not None:
             return self.block(m.group(2), ";") if self.test(m.group(1)) else None
-        if (m := _PS_IF.match(line)) is not None:
+        if (m := PS_IF.match(line)) is not None:
             holds = (self.expand(m.group(1)) == m.group(3)) == (m.group(2).lower() == "eq")
             return self.block(m.group(4) if holds else (m.group(5) or ""), ";")
         if " || " in line:
@@ -125,11 +125,11 @@ class Shell:
             if code is not None:
                 return code
             return self.statement(rest.strip()) if self.status != 0 else None
-        if (m := _ASSIGN.match(line)) is not None:
+        if (m := ASSIGN.match(line)) is not None:
             self.vars[m.group(1)] = self.evaluate(m.group(1), m.group(2))
             return None
-        if (m := _ECHO.match(line)) is not None:
-            self.out.output.append(self.expand(_unquote(m.group(2))))
+        if (m := ECHO.match(line)) is not None:
+            self.out.output.append(self.expand(unquote(m.group(2))))
             self.status = 0
             return None
         self.status = self.command(line)
@@ -164,10 +164,10 @@ class Shell:
     def evaluate(self, name: str, expr: str) -> str:
         if "ImageState" in expr:
             return str(self.guest("image_state"))
-        if _SYSPREP.search(expr):
+        if SYSPREP.search(expr):
             self.vars[f"{name}.ExitCode"] = str(self.command(expr))
             return "process"
-        return self.expand(_unquote(expr.strip()))
+        return self.expand(unquote(expr.strip()))
 
     def command(self, line: str) -> int:
         windows = self.state.family == "windows"
@@ -177,9 +177,9 @@ class Shell:
         if _SHUTDOWN.match(line) or (windows and "stop-computer" in lower):
             self.out.shutdown = True
             return 0
-        if windows and (m := _SYSPREP.search(line)) is not None:
+        if windows and (m := SYSPREP.search(line)) is not None:
             return self.sysprep(m.group(1).lower())
-        if windows and _PANTHER.search(line):
+        if windows and PANTHER.search(line):
             self.out.effects["panther_removed"] = True
         elif not windows and lower.startswith("cloud-init clean"):
             self.out.effects["cloud_init"] = "clean"
@@ -203,20 +203,30 @@ class Shell:
         return 0
 
     def expand(self, text: str) -> str:
-        def value(m: re.Match[str]) -> str:
-            name = m.group(1)
-            return str(self.status) if name == "?" else self.vars.get(name, m.group(0))
-
-        return _VAR.sub(value, text)
+        return expand(text, self.vars, self.status)
 
     def number(self, text: str) -> int:
-        try:
-            return int(self.expand(text))
-        except ValueError:
-            return 1
+        return number(text, self.vars, self.status)
 
 
-def _unquote(text: str) -> str:
+def expand(text: str, variables: dict[str, str], status: int) -> str:
+    """`$name`, `$(name.Field)` and `$?` replaced by their values; unknown variables stay as written."""
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return str(status) if name == "?" else variables.get(name, m.group(0))
+
+    return VAR.sub(value, text)
+
+
+def number(text: str, variables: dict[str, str], status: int) -> int:
+    """An exit code as a script writes it (`exit $?`, `exit $p.ExitCode`); 1 when it is not a number."""
+    try:
+        return int(expand(text, variables, status))
+    except ValueError:
+        return 1
+
+
+def unquote(text: str) -> str:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
