@@ -1,4 +1,4 @@
-"""What a command does inside a simulated guest, whichever cloud's agent carries it: output, exit code, duration, effects.
+"""What a command does inside a simulated guest, whichever agent carries it: output, exit code, duration, effects.
 
 The guest's state (GuestState) is what the generalization reads and changes: the Windows
 registry's ImageState, /etc/machine-id, the SSH host keys, cloud-init's state, the Panther folder.
@@ -39,7 +39,8 @@ _MACHINE_ID = re.compile(r"^(truncate\s+-s\s*0|:\s*>|cat\s+/dev/null\s*>|>)\s*/e
 ECHO = re.compile(r"^(echo|write-output|write-host|write-error)\s+(.*)$", re.I)
 ASSIGN = re.compile(r"^\$(\w+)\s*=\s*(.*)$")
 _SH_IF = re.compile(r"^if\s+(.+?);\s*then\s+(.*?);?\s*fi$")
-PS_IF = re.compile(r"^if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
+PS_IF = re.compile(r"^if\s*\(\s*(\$[\w.]+)\s+-(eq|ne)\s+'?([^')]*)'?\s*\)\s*\{(.*?)\}"
+                   r"\s*(?:else\s*\{(.*?)\})?\s*$", re.I)
 SYSPREP = re.compile(r"sysprep\.exe['\"]?\s*(.*)$", re.I)
 _SHUTDOWN = re.compile(r"^(shutdown|poweroff|halt|stop-computer)\b", re.I)
 VAR = re.compile(r"\$\(?\$?([\w?]+(?:\.\w+)?)\)?")
