@@ -15,6 +15,7 @@ from imageforge.providers.resources.generalized_vm import STATE_TAG, Generalized
 from imageforge.simulator import Simulator
 from imageforge.simulator.alibaba.ecs_assist import AGENT_TAG, EcsAssist
 from imageforge.simulator.core.guest import SEALED
+from tests.crashes import dies, kill_before, server_factory
 from tests.engine import ProviderError, ProviderServer
 
 VENDOR = "alibaba-ecs"
@@ -179,28 +180,14 @@ def test_read_adoption_and_delete(server: ProviderServer, sim: Simulator) -> Non
 
 @pytest.fixture
 def fresh_server(sim: Simulator, tmp_path: Path) -> Iterator[Any]:
-    made: list[ProviderServer] = []
-
-    def make() -> ProviderServer:
-        started = ProviderServer(env={"IMAGEFORGE_SIM_HOME": str(sim.home),
-                                      "IMAGEFORGE_PROGRESS_LOG": str(tmp_path / "progress.log")})
-        started.configure({"imageforge:endpoint": "sim"})
-        made.append(started)
-        return started
-
-    yield make
-    for started in made:
-        started.close()
+    with server_factory(sim, tmp_path) as make:
+        yield make
 
 
 def crash_on(sim: Simulator, action: str, vm: str, dead: ProviderServer, key: str = "") -> Any:
     """Kill the provider process when it sends `action` for this instance; the request never reaches the cloud."""
-    def hook(phase: str, vendor: str, call: Any) -> None:
-        if phase == "before" and call.action == action and vm in call.params.values() and \
-                (not key or any(key in str(v) for v in call.params.values())):
-            dead.process.kill()
-            raise ConnectionAbortedError
-    return sim.hook(hook)
+    return kill_before(sim, dead, lambda call: call.action == action and vm in call.params.values() and (
+        not key or any(key in str(v) for v in call.params.values())))
 
 
 @pytest.mark.parametrize("os_type", ["linux", "windows"])
@@ -210,11 +197,7 @@ def test_a_crash_after_the_guest_generalized_is_resumed_by_probing(fresh_server:
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["echo once"]]))
     remove = crash_on(sim, "TagResources", vm, first, STATE_TAG)  # dies writing the prepared marker
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert len(sent(sim, vm)) == 3 and STATE_TAG not in assist(sim).state(REGION, vm).tags
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe"]
@@ -227,17 +210,9 @@ def test_a_crash_while_a_script_runs_waits_for_it_rather_than_overlapping(fresh_
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["# sim: takes 300",
                                                                                    "echo slow"]]))
 
-    def kill_in_finalize(phase: str, vendor: str, call: Any) -> None:
-        if phase == "before" and call.action == "DescribeInvocationResults" and len(sent(sim, vm)) == 2:
-            first.process.kill()
-            raise ConnectionAbortedError
-
-    remove = sim.hook(kill_in_finalize)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    remove = kill_before(sim, first, lambda call: call.action == "DescribeInvocationResults"
+                         and len(sent(sim, vm)) == 2)  # while the finalize script runs
+    dies(remove, lambda: first.create(checked))
     mark = sim.mark()
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]",

@@ -6,9 +6,6 @@ re-run that converges, and the receiving account's own view of what was shared w
 """
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +13,7 @@ import pytest
 
 from imageforge.providers import CustomImageProvider, ImageRegionSetProvider, ImportedImageProvider
 from imageforge.simulator import Simulator
+from tests.crashes import kill_after
 from tests.engine import ProviderError, ProviderServer
 from tests.sharing_cases import CASES, ShareCase
 
@@ -107,12 +105,6 @@ def test_a_region_added_to_the_set_is_shared_too(server: ProviderServer, sim: Si
     assert [vars(s) for s in shares_since(sim, case, mark)] == [vars(Shared(copy_two, [], [case.accounts[0]]))]
     assert case.receiver_sees(sim, other) == set()
 
-
-def kill_after(sim: Simulator, server: ProviderServer, action: str) -> Callable[[], None]:
-    def hook(phase: str, _vendor: str, call: Any) -> None:
-        if phase == "after" and call.action == action and server.process.poll() is None:
-            os.kill(server.process.pid, signal.SIGKILL)
-    return sim.hook(hook)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

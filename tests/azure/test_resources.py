@@ -14,6 +14,7 @@ from imageforge.simulator.azure.model import run_command_log
 from imageforge.simulator.azure.vm import RunCommand, VirtualMachine
 from imageforge.simulator.core.simulator import Simulator
 
+from tests.crashes import dies, kill_before, server_factory
 from tests.engine import ProviderError, ProviderServer
 
 from .conftest import RG, SUB, code_of, fresh_vm, wire_of
@@ -173,27 +174,13 @@ def test_a_command_still_running_from_an_earlier_run_is_waited_out(server: Provi
 
 def crash_on(sim: Simulator, action: str, name: str, dead: ProviderServer) -> Any:
     """Kill the provider process when it sends `action` for this VM; the request never reaches the cloud."""
-    def hook(phase: str, vendor: str, call: Any) -> None:
-        if phase == "before" and call.action == action and call.params.get("names") == [name]:
-            dead.process.kill()
-            raise ConnectionAbortedError
-    return sim.hook(hook)
+    return kill_before(sim, dead, lambda call: call.action == action and call.params.get("names") == [name])
 
 
 @pytest.fixture
 def fresh_server(quiet_sim: Simulator, tmp_path: Path) -> Iterator[Any]:
-    made: list[ProviderServer] = []
-
-    def make() -> ProviderServer:
-        started = ProviderServer(env={"IMAGEFORGE_SIM_HOME": str(quiet_sim.home),
-                                      "IMAGEFORGE_PROGRESS_LOG": str(tmp_path / "progress.log")})
-        started.configure({"imageforge:endpoint": "sim"})
-        made.append(started)
-        return started
-
-    yield make
-    for started in made:
-        started.close()
+    with server_factory(quiet_sim, tmp_path) as make:
+        yield make
 
 
 @pytest.mark.parametrize("os_type", ["Linux", "Windows"])
@@ -203,11 +190,7 @@ def test_a_crash_after_the_guest_generalized_is_resumed_by_probing_never_by_runn
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm_id, finalize_scripts=[["echo once"]]))
     remove = crash_on(quiet_sim, "VirtualMachines_Update", name, first)  # dies writing the prepared marker
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     vm = vm_record(quiet_sim, vm_id)
     assert STATE_TAG not in vm.tags and wire_of(quiet_sim).vms.state(vm).power == "running"
     assert len(runs(quiet_sim, name)) == 3  # probe, finalize, generalize: the guest is generalized, unmarked
@@ -222,11 +205,7 @@ def test_a_crash_after_the_prepared_marker_resumes_with_the_api_steps(fresh_serv
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm_id))
     remove = crash_on(quiet_sim, "VirtualMachines_PowerOff", name, first)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert vm_record(quiet_sim, vm_id).tags[STATE_TAG] == f"{checked['key']}/prepared"
     mark = quiet_sim.mark()
     _, outs = fresh_server().create(checked)

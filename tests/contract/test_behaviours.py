@@ -7,8 +7,6 @@ is made through the providers (the real vendor SDKs) and the simulator's documen
 """
 from __future__ import annotations
 
-import os
-import signal
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from imageforge.providers import CustomImageProvider, ImageRegionSetProvider
 from imageforge.providers.core import registry
 from imageforge.simulator import Simulator
 from tests.contract.cases import ServiceCase, all_cases
+from tests.crashes import kill_after
 from tests.engine import ProviderError, ProviderServer
 
 CASES = all_cases()
@@ -56,13 +55,6 @@ def copies(case: ServiceCase, image_id: str, regions: list[str]) -> dict[str, An
     assert case.copy is not None
     return {**case.copy(image_id), "regions": regions, "owner": "contract/sim/regions"}
 
-
-def kill_after(sim: Simulator, server: ProviderServer, action: str) -> Any:
-    """Kill the provider process once `action` reached the cloud (its reply is lost), as a crash would."""
-    def hook(phase: str, _vendor: str, call: Any) -> None:
-        if phase == "after" and call.action == action and server.process.poll() is None:
-            os.kill(server.process.pid, signal.SIGKILL)
-    return sim.hook(hook)
 
 
 @pytest.mark.parametrize("case", services())

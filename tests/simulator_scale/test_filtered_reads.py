@@ -15,7 +15,7 @@ from imageforge.simulator.core.lifecycle import Lifecycle
 from imageforge.simulator.core.wire import SimError
 from imageforge.simulator.huawei.model import VENDOR as IMS, ImsModel, Patch
 from imageforge.simulator.huawei.regions import server_id
-from imageforge.simulator.tencent.model import IMAGE_QUOTA, CvmModel
+from imageforge.simulator.tencent.model import IMAGE_QUOTA
 from imageforge.simulator.tencent.records import CAPTURE, PUBLIC, Image
 from imageforge.simulator.tencent.seeds import LINUX
 from imageforge.simulator.tencent.wire import CvmWire

@@ -18,7 +18,7 @@ from imageforge.simulator.tencent import instances
 from imageforge.simulator.core.guest import SEALED
 from imageforge.simulator.tencent.records import Instance
 from imageforge.simulator.tencent.tat import TatModel
-from tests.conftest import provider_server
+from tests.crashes import dies, kill_before, server_factory
 from tests.engine import ProviderError, ProviderServer
 
 REGION = "ap-guangzhou"
@@ -197,29 +197,16 @@ def test_guest_prepared_only_stops_and_delete_vm_terminates(server: ProviderServ
 # crashes: a re-run converges ---------------------------------------------------------------
 @pytest.fixture
 def fresh_server(sim: Simulator, tmp_path: Path) -> Iterator[Any]:
-    made: list[ProviderServer] = []
-
-    def make() -> ProviderServer:
-        made.append(provider_server(sim, tmp_path))
-        return made[-1]
-
-    yield make
-    for started in made:
-        started.close()
+    with server_factory(sim, tmp_path) as make:
+        yield make
 
 
 def crash_on(sim: Simulator, action: str, vm: str, dead: ProviderServer, nth: int = 1) -> Any:
     """Kill the provider when it sends its nth `action` for this instance; that request never reaches the cloud."""
-    seen: list[int] = []
+    def targets(call: Any) -> list[str]:
+        return list(call.params.get("InstanceIds") or call.params.get("ResourceList") or [])
 
-    def hook(phase: str, vendor: str, call: Any) -> None:
-        target = call.params.get("InstanceIds") or call.params.get("ResourceList") or []
-        if phase == "before" and call.action == action and any(vm in t for t in target):
-            seen.append(1)
-            if len(seen) == nth:
-                dead.process.kill()
-                raise ConnectionAbortedError
-    return sim.hook(hook)
+    return kill_before(sim, dead, lambda call: call.action == action and any(vm in t for t in targets(call)), nth)
 
 
 @pytest.mark.parametrize("family", ["linux", "windows"])
@@ -229,11 +216,7 @@ def test_a_crash_after_the_guest_generalized_resumes_by_probing_only(fresh_serve
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["echo once"]]))
     remove = crash_on(sim, "TagResources", vm, first)  # dies writing the prepared marker
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert tag(sim, vm) == "" and len(runs(sim, vm)) == 3
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe"]
@@ -245,11 +228,7 @@ def test_a_crash_after_the_prepared_marker_resumes_with_the_stop(fresh_server: A
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm))
     remove = crash_on(sim, "StopInstances", vm, first)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert tag(sim, vm) == f"{checked['key']}/prepared"
     mark = sim.mark()
     _, outs = fresh_server().create(checked)
@@ -270,11 +249,7 @@ def test_a_step_still_running_from_a_crashed_run_is_waited_out(fresh_server: Any
                 first.process.kill()
 
     remove = sim.hook(die_after_second_run)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     started = sim.ctx.now()
     mark = sim.mark()
     _, outs = fresh_server().create(checked)
