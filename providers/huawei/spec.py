@@ -64,7 +64,7 @@ CAPTURE = OperationSpec(
               "full-ECS image, with options.vault_id)", example="system+data", logged="CreateWholeImage:instance_id"),
         Param("encrypted", "CreateImage.cmk_id (the key given in options.cmk_id)",
               "encrypt the image with options.cmk_id (scope 'system')", example=True, logged="CreateImage:cmk_id"),
-        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects.1"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     source=(
         Param("instance", "CreateImage.instance_id", "the ECS (server id) to capture",
@@ -111,7 +111,7 @@ COPY = OperationSpec(
         Param("tags", "BatchAddOrDeleteTags.tags on each copy once its job names it (the call takes no tags)",
               example={"team": "web"}, logged="BatchAddOrDeleteTags:tags.1.key"),
         Param("share_with", SHARE + ", on the copy (one region: a project id names a project of one region)",
-              example=SHARE_EXAMPLE, logged="BatchAddMembers:projects.1"),
+              example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     options=(
         Param("agency_name", "CopyImageCrossRegion.agency_name", "the IAM agency that lets IMS copy across regions "
@@ -148,7 +148,7 @@ IMPORT = OperationSpec(
         Param("boot_mode", "CreateImage.hw_firmware_type", "BIOS or UEFI", example="BIOS",
               logged="CreateImage:hw_firmware_type"),
         Param("disk_size_gb", "CreateImage.min_disk (at least 40)", example=60, logged="CreateImage:min_disk"),
-        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects.1"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     options=(
         Param("os_version", "CreateImage.os_version", "the OS as IMS lists it (ListOsVersions), e.g. "
