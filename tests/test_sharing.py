@@ -199,6 +199,8 @@ def test_sharing_what_the_cloud_forbids_is_refused_in_check(server: ProviderServ
     assert any("does not share encrypted images" in r for r in reasons(CustomImageProvider(), ims_encrypted))
     ims_cmk = {**HUAWEI.capture, "share_with": project, "options": {"cmk_id": "kms-key"}}
     assert any("does not share encrypted images" in r for r in reasons(CustomImageProvider(), ims_cmk))
+    ims_import = {**(HUAWEI.imports or {}), "share_with": project, "options": {"cmk_id": "kms-key"}}
+    assert any("does not share encrypted images" in r for r in reasons(ImportedImageProvider(), ims_import))
     whole = {**HUAWEI.capture, "scope": "system+data", "options": {"vault_id": "44444444-0000-4000-8000-000000000001"}}
     eleven = [f"{n:032x}" for n in range(11)]
     assert any("at most 10" in r for r in reasons(CustomImageProvider(), {**whole, "share_with": eleven}))

@@ -180,6 +180,9 @@ class ImsRules(BaseRules):
         failures = self._common(inputs) + collect(
             _name("name", inputs.get("name")), _description(inputs.get("description")),
             _disk_size(inputs.get("disk_size_gb")))
+        if _options(inputs).get("cmk_id") is not None and _sharing(inputs):
+            failures.append(Failure("share_with", "IMS does not share encrypted images, and options.cmk_id encrypts "
+                                                  "this one. Fix: remove options.cmk_id, or remove share_with."))
         return failures + _import_object(inputs.get("object")) + _import_choices(inputs) + \
             _import_options(inputs, _options(inputs))
 
