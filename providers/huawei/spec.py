@@ -110,7 +110,7 @@ COPY = OperationSpec(
               logged="CopyImageCrossRegion:description"),
         Param("tags", "BatchAddOrDeleteTags.tags on each copy once its job names it (the call takes no tags)",
               example={"team": "web"}, logged="BatchAddOrDeleteTags:tags.1.key"),
-        Param("share_with", SHARE + ", on the copy (one region: a project id names a project of one region)",
+        Param("share_with", SHARE + "; here on a set of one region, as a project id names a project of one region",
               example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     options=(
