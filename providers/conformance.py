@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from .azure.compute import ComputeAdapter
     from .core.families import FamilyKeeper
     from .core.model import Target
-    from .core.protocol import ImageAdapter, ImageCopier, ImageImporter, ImageSharer, VmGeneralizer
+    from .core.protocol import (ImageAdapter, ImageCopier, ImageImporter, ImageSharer, MemberSharer,
+                                VmGeneralizer)
     from .huawei.ims import ImsAdapter
     from .tencent.cvm import CvmAdapter
 
@@ -26,5 +27,6 @@ if TYPE_CHECKING:
         importers: list[ImageImporter] = [EcsAdapter(target), ImsAdapter(target), ComputeAdapter(target),
                                           CvmAdapter(target)]
         sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]
+        members: list[MemberSharer] = [ImsAdapter(target)]
         families: list[FamilyKeeper] = [EcsAdapter(target), CvmAdapter(target), ComputeAdapter(target)]
-        del images, copiers, generalizers, importers, sharers, families
+        del images, copiers, generalizers, importers, sharers, members, families

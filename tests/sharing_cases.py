@@ -16,6 +16,7 @@ from imageforge.simulator.alibaba.signing import ACCOUNTS as ALI
 from imageforge.simulator.tencent.signing import ACCOUNTS as TC
 from tests.contract.cases.ecs import CASE as ECS
 from tests.contract.cases.eds import CASE as EDS
+from tests.contract.cases.huawei import CASE as IMS
 from tests.contract.cases.tencent import CASE as CVM
 
 
@@ -36,6 +37,8 @@ class ShareCase:
     limit: int
     numbered: Callable[[int], str]  # a well-formed id, n-th
     imports: dict[str, Any] | None = None  # ImportedImage inputs, where the service imports
+    remove_action: str = ""  # the revoking call, where it is not `action` (parse reads its ids as added)
+    regional: bool = False  # an id names a receiver in one region only (no set of regions shares one list)
 
     def __repr__(self) -> str:
         return self.name
@@ -179,4 +182,66 @@ CVM_CASE = ShareCase(
     limit=500, numbered=lambda n: f"{200000000000 + n}", imports={**CVM.imports, "name": "imported-share"},
 )
 
-CASES = [ECS_CASE, EDS_CASE, CVM_CASE]
+# Huawei Cloud IMS ------------------------------------------------------------------
+def _ims(sim: Simulator, region: str, second: bool) -> Any:
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkims.v2 import ImsClient
+
+    from imageforge.simulator.huawei.regions import PROJECTS, SECOND_PROJECTS
+    from imageforge.simulator.huawei.signing import ACCOUNTS as HW
+
+    account, project = (HW[1], SECOND_PROJECTS[region]) if second else (HW[0], PROJECTS[region])
+    creds = BasicCredentials(account.key_id, account.secret, project)
+    return ImsClient.new_builder().with_credentials(creds).with_endpoints([sim.endpoints["http"]]).build()
+
+
+def _ims_receiver_sees(sim: Simulator, region: str) -> set[str]:
+    """What the second account's project sees once it accepted every image waiting for its answer (IMS members
+    accept a shared image in their own project before it is listed)."""
+    from huaweicloudsdkims.v2 import (BatchUpdateMembersRequest, BatchUpdateMembersRequestBody, ListImagesRequest,
+                                      ShowJobProgressRequest)
+
+    from imageforge.simulator.huawei.regions import SECOND_PROJECTS
+
+    ims = _ims(sim, region, second=True)
+    pending = [i.id for i in ims.list_images(ListImagesRequest(imagetype="shared", member_status="pending")).images]
+    if pending:
+        body = BatchUpdateMembersRequestBody(images=pending, project_id=SECOND_PROJECTS[region], status="accepted")
+        job_id = ims.batch_update_members(BatchUpdateMembersRequest(body=body)).job_id
+        sim.advance(10)
+        assert ims.show_job_progress(ShowJobProgressRequest(job_id=job_id)).status == "SUCCESS"
+    return {i.id for i in ims.list_images(ListImagesRequest(imagetype="shared")).images}
+
+
+def _ims_shared_with(sim: Simulator, region: str, image_id: str) -> set[str]:
+    from huaweicloudsdkims.v2 import ListImageMembersRequest
+
+    members = _ims(sim, region, second=False).list_image_members(ListImageMembersRequest(image_id=image_id)).members
+    return {m.member_id for m in members}
+
+
+def _ims_parse(params: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    images = params.get("images") or [""]
+    return str(images[0]), [str(p) for p in params.get("projects") or []], []
+
+
+def _second_project(region: str) -> str:
+    from imageforge.simulator.huawei.regions import SECOND_PROJECTS
+
+    return SECOND_PROJECTS[region]
+
+
+IMS_CASE = ShareCase(
+    name="huawei-ims", vendor="huawei-ims", action="BatchAddMembers", remove_action="BatchDeleteMembers",
+    delete_action="GlanceDeleteImage",
+    capture={**IMS.capture, "name": "golden-share"},
+    copy=lambda image_id: {**(IMS.copy or (lambda _: {}))(image_id), "name": "golden-share-copy"},
+    copy_regions=("cn-east-3", "ap-southeast-1"),
+    accounts=(_second_project("cn-north-4"), "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"),
+    parse=_ims_parse, receiver_sees=_ims_receiver_sees, shared_with=_ims_shared_with,
+    refused=((["not-a-project"], "32 lowercase hex"), (["0123456789ABCDEF0123456789ABCDEF"], "32 lowercase hex")),
+    limit=256, numbered=lambda n: f"{n:032x}", imports={**(IMS.imports or {}), "name": "imported-share"},
+    regional=True,
+)
+
+CASES = [ECS_CASE, EDS_CASE, CVM_CASE, IMS_CASE]

@@ -28,9 +28,11 @@ class Shared:
 def shares_since(sim: Simulator, case: ShareCase, mark: int) -> list[Shared]:
     """Every successful sharing call after `mark`, in order: which image, which accounts added and removed."""
     out = []
-    for logged in sim.requests(case.vendor, case.action, since=mark):
-        if not logged.error:
-            out.append(Shared(*case.parse(logged.params)))
+    for logged in sim.requests(case.vendor, since=mark):
+        if logged.error or logged.action not in (case.action, case.remove_action):
+            continue
+        image, added, removed = case.parse(logged.params)
+        out.append(Shared(image, [], added) if logged.action == case.remove_action else Shared(image, added, removed))
     return out
 
 
@@ -62,9 +64,10 @@ def test_share_add_one_remove_one_then_delete_unshares_first(server: ProviderSer
 
     mark = sim.mark()
     server.delete(image_id, state)
+    revoke = case.remove_action or case.action
     calls = [(r.action, r.error) for r in sim.requests(case.vendor, since=mark)
-             if r.action in (case.action, case.delete_action)]
-    assert calls[0] == (case.action, "") and case.delete_action in [a for a, _ in calls]
+             if r.action in (revoke, case.delete_action)]
+    assert calls[0] == (revoke, "") and case.delete_action in [a for a, _ in calls]
     assert [vars(s) for s in shares_since(sim, case, mark)] == [vars(Shared(image_id, [], [second]))]
     deletes = sim.requests(case.vendor, case.delete_action, since=mark)
     assert not any(r.params.get("Force") in ("true", "True", True) for r in deletes)  # never forced
@@ -80,7 +83,10 @@ def test_unchanged_share_set_makes_no_sharing_call(server: ProviderServer, sim: 
     assert verdict.kind == "update" and shares_since(sim, case, mark) == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+MULTI = [c for c in CASES if not c.regional]  # where one list of ids is valid in every region
+
+
+@pytest.mark.parametrize("case", MULTI, ids=[c.name for c in MULTI])
 def test_a_region_added_to_the_set_is_shared_too(server: ProviderServer, sim: Simulator, case: ShareCase) -> None:
     source, _ = capture(server, case, [], owner="share/sim/source")
     first, other = case.copy_regions
@@ -177,9 +183,24 @@ def test_sharing_what_the_cloud_forbids_is_refused_in_check(server: ProviderServ
     eds = {**EDS_CASE.capture, "share_with": [EDS_CASE.accounts[0]],
            "source": {**EDS_CASE.capture["source"], "encrypted": True}, "clean_personal_data": False}
     assert any("does not share encrypted images" in r for r in reasons(CustomImageProvider(), eds))
-    for case, target in ((HUAWEI, "a" * 32), (AZURE, "00000000-0000-0000-0000-000000000000")):
-        found = reasons(CustomImageProvider(), {**case.capture, "share_with": [target]})
-        assert any(r.startswith("share_with:") and "Fix:" in r for r in found), found
+    found = reasons(CustomImageProvider(), {**AZURE.capture, "share_with": ["00000000-0000-0000-0000-000000000000"]})
+    assert any(r.startswith("share_with:") and "Fix:" in r for r in found), found
+    project = ["0123456789abcdef0123456789abcdef"]
+    assert reasons(CustomImageProvider(), {**HUAWEI.capture, "share_with": project}) == []
+    ims_encrypted = {**HUAWEI.capture, "share_with": project, "encrypted": True, "options": {"cmk_id": "kms-key"}}
+    assert any("does not share encrypted images" in r for r in reasons(CustomImageProvider(), ims_encrypted))
+    ims_cmk = {**HUAWEI.capture, "share_with": project, "options": {"cmk_id": "kms-key"}}
+    assert any("does not share encrypted images" in r for r in reasons(CustomImageProvider(), ims_cmk))
+    ims_import = {**(HUAWEI.imports or {}), "share_with": project, "options": {"cmk_id": "kms-key"}}
+    assert any("does not share encrypted images" in r for r in reasons(ImportedImageProvider(), ims_import))
+    whole = {**HUAWEI.capture, "scope": "system+data", "options": {"vault_id": "44444444-0000-4000-8000-000000000001"}}
+    eleven = [f"{n:032x}" for n in range(11)]
+    assert any("at most 10" in r for r in reasons(CustomImageProvider(), {**whole, "share_with": eleven}))
+    assert reasons(CustomImageProvider(), {**whole, "share_with": eleven[:10]}) == []
+    ims_copy = {**(HUAWEI.copy or (lambda _: {}))("00000000-0000-4000-8000-000000000000"), "share_with": project}
+    assert reasons(ImageRegionSetProvider(), ims_copy) == []
+    two = reasons(ImageRegionSetProvider(), {**ims_copy, "regions": ["cn-east-3", "ap-southeast-1"]})
+    assert any(r.startswith("share_with:") and "one ImageRegionSet per region" in r for r in two), two
 
 
 def test_a_grant_removed_out_of_band_shows_on_refresh_and_the_next_up_restores_it(server: ProviderServer,

@@ -128,7 +128,19 @@ class ImageSharer(Protocol):
         """The ids the image is shared with now, as the cloud reports them."""
         ...
 
-    def share(self, region: str, image_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+    def share(self, region: str, image_id: str, add: Sequence[str], remove: Sequence[str]) -> Started | None:
         """Grant `add` and revoke `remove` (each at most the service's per-call count); one already in the
-        wanted state is not an error."""
+        wanted state is not an error. A service whose sharing `jobs` returns the job that makes the change."""
+        ...
+
+
+class MemberSharer(ImageSharer, Protocol):
+    """A sharer whose grants are jobs and whose receivers answer (IMS members): the traits say `jobs`, `answers`."""
+
+    def follow_share_job(self, region: str, job_id: str) -> JobStatus:
+        """One look at the job a `share` returned."""
+        ...
+
+    def member_states(self, region: str, image_id: str) -> dict[str, str]:
+        """Each receiver's answer, as the cloud words it (pending, accepted, rejected)."""
         ...

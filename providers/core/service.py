@@ -124,6 +124,8 @@ class Sharing:
     limit: int  # ids per image
     per_call: int  # ids per sharing call
     encrypted_fix: str = ""  # set when the cloud refuses to share an encrypted image: the way out
+    jobs: bool = False  # each sharing call starts a job the resource follows to its end
+    answers: bool = False  # receivers accept or reject: their answers are the `share_status` output
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ MARKER_ROOM = len(Identity("0" * 24).mark("x")) - 1  # " [imageforge:<key>]": 38
 MAX_COPY_DESCRIPTION = MAX_DESCRIPTION - MARKER_ROOM
 MAX_TAGS = 9  # IMS allows 10 tags per image; imageforge adds one (imageforge-key)
 PROJECT_ID = re.compile(r"^[0-9a-f]{32}$")
+WHOLE_IMAGE_MEMBERS = 10  # a full-ECS image is shared with at most 10 projects (IMS restrictions on image sharing)
 
 
 def _name(field: str, value: object) -> Failure | None:
@@ -87,6 +88,12 @@ def _project_ids(options: Mapping[str, Any]) -> list[Failure]:
             if not is_unknown(pid) and not (isinstance(pid, str) and PROJECT_ID.match(pid))]
 
 
+def _sharing(inputs: Mapping[str, Any]) -> list[object]:
+    """The listed share_with ids (none when unknown or not given)."""
+    value = inputs.get("share_with")
+    return list(value) if isinstance(value, list) and not is_unknown(value) else []
+
+
 def _region_names(regions: object) -> list[object]:
     if not isinstance(regions, list):
         return []
@@ -129,6 +136,13 @@ class ImsRules(BaseRules):
         elif encrypted is False and cmk is not None:
             failures.append(Failure("options.cmk_id", "encrypts the image, but encrypted is false. Fix: remove "
                                                       "options.cmk_id, or set encrypted true."))
+        if cmk is not None and encrypted is not True and not whole and _sharing(inputs):
+            failures.append(Failure("share_with", "IMS does not share encrypted images, and options.cmk_id encrypts "
+                                                  "this one. Fix: remove options.cmk_id, or remove share_with."))
+        if whole and len(_sharing(inputs)) > WHOLE_IMAGE_MEMBERS:
+            failures.append(Failure("share_with", f"lists {len(_sharing(inputs))} projects; IMS shares a full-ECS image "
+                                                  f"(scope 'system+data') with at most {WHOLE_IMAGE_MEMBERS}. Fix: list "
+                                                  f"at most {WHOLE_IMAGE_MEMBERS}, or capture scope 'system'."))
         return failures
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
@@ -148,6 +162,11 @@ class ImsRules(BaseRules):
             failures.append(Failure("options.agency_name", "is blank: IMS copies across regions through an IAM agency "
                                                            "that delegates IMS (for example 'ims_admin_agency')."))
         listed = {d for d in destinations if isinstance(d, str)}
+        if _sharing(inputs) and len(destinations) > 1:
+            failures.append(Failure("share_with", f"is shared on {len(destinations)} regions, but IMS shares an image "
+                                                  "only with projects of its own region and a project id names one "
+                                                  "region's project. Fix: one ImageRegionSet per region, each with "
+                                                  "that region's project ids."))
         for key in ("project_names", "vault_ids"):
             given = options.get(key)
             if isinstance(given, Mapping) and not any(is_unknown(d) for d in destinations):
@@ -161,6 +180,9 @@ class ImsRules(BaseRules):
         failures = self._common(inputs) + collect(
             _name("name", inputs.get("name")), _description(inputs.get("description")),
             _disk_size(inputs.get("disk_size_gb")))
+        if _options(inputs).get("cmk_id") is not None and _sharing(inputs):
+            failures.append(Failure("share_with", "IMS does not share encrypted images, and options.cmk_id encrypts "
+                                                  "this one. Fix: remove options.cmk_id, or remove share_with."))
         return failures + _import_object(inputs.get("object")) + _import_choices(inputs) + \
             _import_options(inputs, _options(inputs))
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.schema import Change, Flag, Text
-from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Traits
+from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Sharing, Traits
 from ..core.validation import Failure, is_unknown
 from . import mapping
 from .rules import REGIONS
@@ -42,12 +42,14 @@ PROJECT_IDS = Param("project_ids", "(the X-Project-Id each region's requests are
                     "region -> project id, where IAM should not be asked (32 hex characters each)", RegionMap(),
                     Change.RECORD)
 
-NO_SHARING = Refusal(
-    "share_with", "is not shared by imageforge yet: IMS shares an image by adding members (BatchAddMembers, an "
-    "asynchronous job), and each receiving project must then accept it with its own credentials "
-    "(BatchUpdateMembers status=accepted), which a stack signed into the owner's project cannot do.",
-    "remove share_with; add the members with BatchAddMembers (console: Image Management Service > Share) and have each "
-    "receiving project accept the image.")
+SHARE = ("BatchAddMembers.projects / BatchDeleteMembers.projects (asynchronous jobs; ListImageMembers reads the "
+         "members): projects in the image's own region, 256 an image (10 a full-ECS image); each member project "
+         "accepts with BatchUpdateMembers in its own project, and share_status reports its answer")
+SHARE_EXAMPLE = ["0123456789abcdef0123456789abcdef"]
+SHARING = Sharing("project", r"[0-9a-f]{32}", "a Huawei Cloud project id in the image's region (32 lowercase hex "
+                  "characters, from IAM 'My Credentials' > Projects; not an account name or a domain id)", limit=256,
+                  per_call=256, encrypted_fix="share an image captured without encryption (no options.cmk_id), or "
+                  "remove share_with: IMS does not share encrypted images.", jobs=True, answers=True)
 
 CAPTURE = OperationSpec(
     inputs=(
@@ -62,6 +64,7 @@ CAPTURE = OperationSpec(
               "full-ECS image, with options.vault_id)", example="system+data", logged="CreateWholeImage:instance_id"),
         Param("encrypted", "CreateImage.cmk_id (the key given in options.cmk_id)",
               "encrypt the image with options.cmk_id (scope 'system')", example=True, logged="CreateImage:cmk_id"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     source=(
         Param("instance", "CreateImage.instance_id", "the ECS (server id) to capture",
@@ -75,7 +78,6 @@ CAPTURE = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
-        NO_SHARING,
         Refusal("sysprep", "runs no Sysprep: it captures the disks as they are.", "generalize Windows in the guest "
                 "(Cloudbase-Init and Sysprep) before the capture and remove sysprep.", accepts=False),
         Refusal("clean_personal_data", "does not clean personal data (Alibaba Elastic Desktop Service images do).",
@@ -108,6 +110,8 @@ COPY = OperationSpec(
               logged="CopyImageCrossRegion:description"),
         Param("tags", "BatchAddOrDeleteTags.tags on each copy once its job names it (the call takes no tags)",
               example={"team": "web"}, logged="BatchAddOrDeleteTags:tags.1.key"),
+        Param("share_with", SHARE + "; here on a set of one region, as a project id names a project of one region",
+              example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     options=(
         Param("agency_name", "CopyImageCrossRegion.agency_name", "the IAM agency that lets IMS copy across regions "
@@ -123,7 +127,6 @@ COPY = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
-        NO_SHARING,
         Refusal("encrypted", "does not copy encrypted images across regions, nor encrypt a copy "
                 "(CopyImageCrossRegion takes no key).", "publish an image captured without encryption and remove "
                 "encrypted.", accepts=False),
@@ -145,6 +148,7 @@ IMPORT = OperationSpec(
         Param("boot_mode", "CreateImage.hw_firmware_type", "BIOS or UEFI", example="BIOS",
               logged="CreateImage:hw_firmware_type"),
         Param("disk_size_gb", "CreateImage.min_disk (at least 40)", example=60, logged="CreateImage:min_disk"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
     ),
     options=(
         Param("os_version", "CreateImage.os_version", "the OS as IMS lists it (ListOsVersions), e.g. "
@@ -159,7 +163,6 @@ IMPORT = OperationSpec(
         PROJECT_IDS,
     ),
     refusals=(
-        NO_SHARING,
         Refusal("platform", "takes no platform: it reads the OS from the OS version.",
                 "remove platform and set options.os_version (for example 'Ubuntu 22.04 server 64bit')."),
     ),
@@ -167,4 +170,4 @@ IMPORT = OperationSpec(
 
 SPEC = ServiceSpec("huawei", "ims", LABEL, Traits(
     recognised_by="tag", copies_recognised_by="description", copies_cancellable=False, copy_slots=mapping.COPY_SLOTS,
-    jobs=True, tags=True), capture=CAPTURE, copy=COPY, imports=IMPORT)
+    jobs=True, tags=True), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT)

@@ -144,6 +144,8 @@ class CustomImageOutputs:
     """The image's tags without imageforge's own."""
     warnings: pulumi.Output[Sequence[str]]
     """Facts the user should know, such as an earlier run's capture that was replaced."""
+    share_status: pulumi.Output[Mapping[str, Mapping[str, str]] | None]
+    """Region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept."""
     cloud: pulumi.Output[str]
     """The cloud: alibaba, tencent, huawei, azure."""
     service: pulumi.Output[str | None]
@@ -229,6 +231,8 @@ class ImageRegionSetOutputs:
     """Region -> {image_id, status, vendor_status, progress}."""
     image_ids: pulumi.Output[Mapping[str, str]]
     """Region -> image id."""
+    share_status: pulumi.Output[Mapping[str, Mapping[str, str]] | None]
+    """Region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept."""
     cloud: pulumi.Output[str]
     """The cloud: alibaba, tencent, huawei, azure."""
     service: pulumi.Output[str | None]
@@ -407,6 +411,8 @@ class ImportedImageOutputs:
     """The image's tags without imageforge's own."""
     warnings: pulumi.Output[Sequence[str]]
     """Facts the user should know, such as an earlier run's capture that was replaced."""
+    share_status: pulumi.Output[Mapping[str, Mapping[str, str]] | None]
+    """Region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept."""
     inspection: pulumi.Output[Mapping[str, Any]]
     """Format, size, boot mode, partition table, preflight warnings and guidance."""
     cloud: pulumi.Output[str]

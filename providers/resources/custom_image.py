@@ -23,7 +23,7 @@ from .args import CredentialsArgs, CustomImageArgs, CustomImageOutputs, SourceAr
 from .schemas import CUSTOM_IMAGE
 
 OUTPUT_KEYS = ("image_id", "status", "vendor_status", "progress", "size_gb", "image_os_type", "image_platform",
-               "image_architecture", "created", "image_tags", "warnings")
+               "image_architecture", "created", "image_tags", "warnings", "share_status")
 IN_PLACE = ("name", "description", "tags")
 
 
@@ -51,7 +51,8 @@ class CustomImageProvider(common.ProviderBase):
             info = self._settled(adapter, wait, found.image_id)
             if info.status is ImageStatus.AVAILABLE:
                 self._share(inputs, wait, found.image_id)
-                return CreateResult(found.image_id, outputs(inputs, info, warnings))
+                answered = sharing.answers(inputs, wait, {str(inputs["region"]): found.image_id})
+                return CreateResult(found.image_id, {**outputs(inputs, info, warnings), **answered})
             self._discard(inputs, adapter, limits, found.image_id, None)
             warnings.append(f"an earlier run's {self.verb} ({found.image_id}) ended {info.raw_status or 'failed'}: "
                             f"it was deleted and the {self.verb} started again")
@@ -67,7 +68,8 @@ class CustomImageProvider(common.ProviderBase):
                 vendor=str(inputs["cloud"]), operation=self.verb, code=info.raw_status,
                 request_id=started.request_id, resource_id=image_id))
         self._share(inputs, wait, image_id)
-        return CreateResult(image_id, outputs(inputs, info, warnings + more))
+        return CreateResult(image_id, {**outputs(inputs, info, warnings + more),
+                                       **sharing.answers(inputs, wait, {str(inputs["region"]): image_id})})
 
     @staticmethod
     def _share(inputs: Mapping[str, Any], wait: Waiter, image_id: str) -> None:
@@ -129,7 +131,8 @@ class CustomImageProvider(common.ProviderBase):
         if looked_up:
             drifted["tags"] = {k: v for k, v in dict(info.tags).items() if k != TAG_KEY}
         drifted.update(sharing.drift(inputs, wait, {str(inputs["region"]): id_}))
-        outs = outputs({**inputs, **drifted}, info, common.kept_warnings(props))
+        outs = {**outputs({**inputs, **drifted}, info, common.kept_warnings(props)),
+                **sharing.answers(inputs, wait, {str(inputs["region"]): id_})}
         return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in self.output_keys()})
 
     def output_keys(self) -> tuple[str, ...]:
@@ -158,7 +161,8 @@ class CustomImageProvider(common.ProviderBase):
         info = wait.call("describe", lambda: adapter.describe_images([id_]).get(id_))
         if info is None:
             raise NotFound(f"image {id_} no longer exists; run `pulumi refresh`", operation="update", resource_id=id_)
-        return UpdateResult(outputs(inputs, info, common.kept_warnings(olds)))
+        return UpdateResult({**outputs(inputs, info, common.kept_warnings(olds)),
+                             **sharing.answers(inputs, wait, {str(inputs["region"]): id_})})
 
     @common.safe_errors("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from . import common, lifecycle, sharing
 from .args import CredentialsArgs, ImageRegionSetArgs, ImageRegionSetOutputs, RegionArgs, TimeoutsArgs
 from .schemas import IMAGE_REGION_SET
 
-OUTPUT_KEYS = ("images", "image_ids")
+OUTPUT_KEYS = ("images", "image_ids", "share_status")
 
 
 def region_names(regions: Any) -> list[str]:
@@ -78,7 +78,8 @@ class ImageRegionSetProvider(common.ProviderBase):
         if sharing.managed(inputs):  # every copy, adopted or new (a re-run after a crash shares what is missing)
             sharing.converge(inputs, board.wait, board.images(), sharing.wanted(inputs))
         infos = board.wait.call("describe", lambda: board.copier.describe_copies(board.images()))
-        return CreateResult(f"{inputs['image_id']}:{inputs['key']}", outputs(inputs, board.images(), infos))
+        return CreateResult(f"{inputs['image_id']}:{inputs['key']}", {**outputs(inputs, board.images(), infos),
+                                                                    **sharing.answers(inputs, board.wait, board.images())})
 
     def _board(self, inputs: Mapping[str, Any], timeout: float) -> CopyBoard:
         spec = common.spec_of(inputs)
@@ -120,7 +121,7 @@ class ImageRegionSetProvider(common.ProviderBase):
         inputs["regions"] = [item for item, name in zip(inputs.get("regions") or [], region_names(inputs.get("regions")))
                              if name in live or name not in copies]
         inputs.update(sharing.drift(inputs, wait, live))
-        outs = outputs(inputs, live, infos)
+        outs = {**outputs(inputs, live, infos), **sharing.answers(inputs, wait, live)}
         return ReadResult(id_, outs, {k: v for k, v in outs.items() if k not in OUTPUT_KEYS})
 
     @common.safe_errors("update")
@@ -164,7 +165,7 @@ class ImageRegionSetProvider(common.ProviderBase):
             self._rename(board, common.spec_of(inputs), kept, renamed)
         images = board.images()
         infos = board.wait.call("describe", lambda: board.copier.describe_copies(images))
-        return UpdateResult(outputs(inputs, images, infos))
+        return UpdateResult({**outputs(inputs, images, infos), **sharing.answers(inputs, board.wait, images)})
 
     @staticmethod
     def _rename(board: CopyBoard, spec: ServiceSpec, kept: Mapping[str, str], changed: Mapping[str, Any]) -> None:

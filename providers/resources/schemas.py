@@ -64,6 +64,7 @@ IMAGE_OUTPUTS = {
     "image_platform": "the platform the cloud reports", "image_architecture": "the architecture the cloud reports",
     "created": "when the cloud made it", "image_tags": "the image's tags without imageforge's own",
     "warnings": "facts the user should know, such as an earlier run's capture that was replaced",
+    "share_status": "region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept",
 }
 
 CUSTOM_IMAGE = ResourceSchema("CustomImage", CAPTURE, (
@@ -89,7 +90,8 @@ IMAGE_REGION_SET = ResourceSchema("ImageRegionSet", COPY, (
     Field("tags", TagMap(), U, "the copies' tags"),
     Field("encrypted", Flag(), R, "make the copies encrypted"),
     SHARE_WITH, OPTIONS, PROTECTION,
-), {"images": "region -> {image_id, status, vendor_status, progress}", "image_ids": "region -> image id"})
+), {"images": "region -> {image_id, status, vendor_status, progress}", "image_ids": "region -> image id",
+    "share_status": "region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept"})
 
 GENERALIZED_VM = ResourceSchema("GeneralizedVM", GENERALIZE, (
     *_addressing(default_cloud=True),

@@ -7,13 +7,14 @@ An image is un-shared before it is deleted (clouds refuse, or would strand the r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..core import registry
-from ..core.errors import NotFound
-from ..core.protocol import ImageSharer
+from ..core.errors import NotFound, OperationFailed
+from ..core.model import JobStatus, Started
+from ..core.protocol import ImageSharer, MemberSharer
 from ..core.service import ServiceSpec
-from ..core.waiting import Waiter
+from ..core.waiting import Done, Pending, PollResult, Waiter
 from . import common
 
 
@@ -69,6 +70,23 @@ def release(inputs: Mapping[str, Any], wait: Waiter, images: Mapping[str, str]) 
         converge(inputs, wait, images, [])
 
 
+def answers(inputs: Mapping[str, Any], wait: Waiter, images: Mapping[str, str]) -> dict[str, Any]:
+    """The `share_status` output where receivers accept or reject (region -> receiver -> their answer, as the
+    cloud words it); nothing on services where a grant needs no answer or this resource does not manage shares."""
+    spec = common.spec_of(inputs)
+    if not managed(inputs) or spec.sharing is None or not spec.sharing.answers:
+        return {}
+    adapter = registry.adapter_for(common.target(inputs), MemberSharer)
+    out: dict[str, dict[str, str]] = {}
+    for region, image_id in images.items():
+        try:
+            out[region] = wait.call(f"read the members of {image_id}",
+                                    lambda r=region, i=image_id: adapter.member_states(r, i))  # type: ignore[misc]
+        except NotFound:
+            continue
+    return {"share_status": out}
+
+
 def _current(adapter: ImageSharer, wait: Waiter, region: str, image_id: str) -> set[str] | None:
     try:
         return wait.call(f"read the shares of {image_id}", lambda: adapter.shared_with(region, image_id))
@@ -80,11 +98,28 @@ def _send(spec: ServiceSpec, adapter: ImageSharer, wait: Waiter, region: str, im
           remove: list[str]) -> None:
     step = spec.sharing.per_call if spec.sharing is not None else 1
     for start in range(0, len(remove), step):
-        _one(adapter, wait, region, image_id, [], remove[start:start + step])
+        _one(spec, adapter, wait, region, image_id, [], remove[start:start + step])
     for start in range(0, len(add), step):
-        _one(adapter, wait, region, image_id, add[start:start + step], [])
+        _one(spec, adapter, wait, region, image_id, add[start:start + step], [])
 
 
-def _one(adapter: ImageSharer, wait: Waiter, region: str, image_id: str, add: list[str], remove: list[str]) -> None:
+def _one(spec: ServiceSpec, adapter: ImageSharer, wait: Waiter, region: str, image_id: str, add: list[str],
+         remove: list[str]) -> None:
     what = f"share {image_id} with {', '.join(add)}" if add else f"un-share {image_id} from {', '.join(remove)}"
-    wait.call(what, lambda: adapter.share(region, image_id, add, remove))
+    started = wait.call(what, lambda: adapter.share(region, image_id, add, remove))
+    if spec.sharing is not None and spec.sharing.jobs and isinstance(started, Started) and started.job_id:
+        _follow(cast(MemberSharer, adapter), wait, region, started.job_id, what)  # `jobs`: a MemberSharer
+
+
+def _follow(adapter: MemberSharer, wait: Waiter, region: str, job_id: str, what: str) -> None:
+    """Wait for the job a sharing call started: the grant is done only once the cloud says so."""
+    def poll() -> PollResult[bool]:
+        status = adapter.follow_share_job(region, job_id)
+        if status.state == JobStatus.SUCCEEDED:
+            return Done(True)
+        if status.state == JobStatus.FAILED:
+            raise OperationFailed(f"{what}: job {job_id} failed: {status.reason or 'no reason given'}"
+                                  + (f" ({status.code})" if status.code else "") + "; run `pulumi up` again to retry",
+                                  code=status.code, operation="share")
+        return Pending(status.progress, f"job {job_id} {status.state}")
+    wait.wait(what, poll)

@@ -26,6 +26,19 @@ def project_id(region: str) -> str:
 
 PROJECTS: dict[str, str] = {region: project_id(region) for region in REGIONS}
 REGION_OF_PROJECT: dict[str, str] = {pid: region for region, pid in PROJECTS.items()}
+# The second test account (SIMULATORAK2) has its own project in each region, as every Huawei Cloud
+# account does; a project id names one account's project in one region.
+SECOND_ACCOUNT = "0a0000000000000000000000000000002"
+
+
+def account_project_id(account: str, region: str) -> str:
+    """The default project of `region` in the simulated account `account` (its uid)."""
+    return hashlib.sha256(f"imageforge-sim/huawei/{account}/{region}".encode()).hexdigest()[:32]
+
+
+SECOND_PROJECTS: dict[str, str] = {region: account_project_id(SECOND_ACCOUNT, region) for region in REGIONS}
+REGION_OF_PROJECT.update({pid: region for region, pid in SECOND_PROJECTS.items()})
+ACCOUNT_OF_PROJECT: dict[str, str] = {pid: SECOND_ACCOUNT for pid in SECOND_PROJECTS.values()}  # others: the first
 
 
 def region_number(region: str) -> int:

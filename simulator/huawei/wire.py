@@ -20,11 +20,13 @@ from typing import Any
 from ..core import ids
 from ..core.accounts import KeyRing
 from ..core.context import SimContext
+from ..core.store import current_account
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
-from .regions import PROJECTS, REGION_OF_PROJECT
+from .regions import ACCOUNT_OF_PROJECT, PROJECTS, REGION_OF_PROJECT
+from .sharing import ImsSharing
 from .signing import ACCOUNTS, verify
 from .views import image_view, job_view, server_view
 
@@ -53,6 +55,11 @@ ROUTES: tuple[Route, ...] = tuple(Route(m, re.compile(f"^{p}$"), a) for m, p, a 
     ("POST", f"/v1/cloudimages/{ID}/cross_region_copy", "CopyImageCrossRegion"),
     ("DELETE", f"/v2/images/{ID}", "GlanceDeleteImage"),
     ("POST", f"/v2/{PID}/images/{ID}/tags/action", "BatchAddOrDeleteTags"),
+    ("POST", "/v1/cloudimages/members", "BatchAddMembers"),
+    ("DELETE", "/v1/cloudimages/members", "BatchDeleteMembers"),
+    ("PUT", "/v1/cloudimages/members", "BatchUpdateMembers"),
+    ("GET", f"/v1/{PID}/cloudimages/{ID}/members", "ListImageMembers"),
+    ("GET", f"/v2/images/{ID}/members", "GlanceListImageMembers"),
 ))
 PREFIXES = ("/v1/cloudimages", "/v2/cloudimages", "/v2/images")
 Handler = Callable[[Call, Any], SimResponse]
@@ -73,7 +80,11 @@ class HuaweiWire:
             "CreateWholeImage": self.create_whole_image, "ListImages": self.list_images,
             "UpdateImage": self.update_image, "CopyImageCrossRegion": self.copy_cross_region,
             "GlanceDeleteImage": self.delete_image, "BatchAddOrDeleteTags": self.tags_action,
+            "BatchAddMembers": self.add_members, "BatchDeleteMembers": self.delete_members,
+            "BatchUpdateMembers": self.update_members, "ListImageMembers": self.list_members,
+            "GlanceListImageMembers": self.list_members,
         }
+        self.sharing = ImsSharing(self.model)
 
     def seed(self) -> None:
         self.model.seed()
@@ -112,6 +123,11 @@ class HuaweiWire:
     def _handle(self, call: Call, request: SimRequest) -> SimResponse:
         handler = self.actions[call.action]
         if not call.region:
+            raise SimError("APIGW.0301", "Incorrect IAM authentication information: the project id "
+                           f"{call.params.get('project_id', '')!r} is not a project of this account.", 401,
+                           gateway=True)
+        owner = ACCOUNT_OF_PROJECT.get(str(call.params.get("project_id", "")), ACCOUNTS[0].uid)
+        if self.keys.account_name(owner) != current_account():
             raise SimError("APIGW.0301", "Incorrect IAM authentication information: the project id "
                            f"{call.params.get('project_id', '')!r} is not a project of this account.", 401,
                            gateway=True)
@@ -172,7 +188,8 @@ class HuaweiWire:
 
     def list_images(self, call: Call, body: Any) -> SimResponse:
         q = call.params
-        images = self.model.images(
+        shared = q.get("__imagetype") == "shared" or q.get("visibility") == "shared"
+        images = self.sharing.received(call.region, q.get("member_status") or "") if shared else self.model.images(
             call.region, image_id=q.get("id") or "", name=q.get("name") or "", imagetype=q.get("__imagetype") or "",
             status=q.get("status") or "", os_type=q.get("__os_type") or "", platform=q.get("__platform") or "",
             visibility=q.get("visibility") or "", tag=q.get("tag") or "")
@@ -209,6 +226,7 @@ class HuaweiWire:
 
     def delete_image(self, call: Call, body: Any) -> SimResponse:
         self.model.delete_image(call.region, call.params["id"])
+        self.sharing.forget(call.region, call.params["id"])
         return self._ok(None, 204)
 
     def tags_action(self, call: Call, body: Any) -> SimResponse:
@@ -216,6 +234,40 @@ class HuaweiWire:
         pairs = [(str(t.get("key", "")), str(t.get("value", ""))) for t in _dicts(b, "tags")]
         self.model.set_tags(call.region, call.params["id"], action=str(b.get("action", "")), tags=pairs)
         return self._ok(None, 204)
+
+
+    # image members (sharing.py) ------------------------------------------------------------
+    def add_members(self, call: Call, body: Any) -> SimResponse:
+        return self._members(call, body, add=True)
+
+    def delete_members(self, call: Call, body: Any) -> SimResponse:
+        return self._members(call, body, add=False)
+
+    def _members(self, call: Call, body: Any, *, add: bool) -> SimResponse:
+        b = _object(body)
+        if b.get("domains") or b.get("organizations"):
+            raise SimError("IMG.0105", "The operation is not supported (sharing with accounts or organizations is "
+                           "not implemented by the simulator).", 400)
+        job_id = self.sharing.change(call.region, str(call.params.get("project_id", "")), _strings(b, "images"),
+                                     _strings(b, "projects"), add=add)
+        return self._ok({"job_id": job_id})
+
+    def update_members(self, call: Call, body: Any) -> SimResponse:
+        b = _object(body)
+        job_id = self.sharing.answer(call.region, str(call.params.get("project_id", "")), _strings(b, "images"),
+                                     _text(b, "project_id"), _text(b, "status"), _text(b, "vault_id"))
+        return self._ok({"job_id": job_id})
+
+    def list_members(self, call: Call, body: Any) -> SimResponse:
+        members = self.sharing.listed(call.region, call.params["id"])
+        if call.params.get("marker"):
+            marks = [n for n, m in enumerate(members) if m["member_id"] == call.params["marker"]]
+            members = members[marks[0] + 1:] if marks else []
+        try:
+            limit = int(call.params.get("limit") or 1000)
+        except ValueError:
+            raise _invalid() from None
+        return self._ok({"members": members[:limit], "schema": "/v2/schemas/members"})
 
 
 # parsing -----------------------------------------------------------------------------
@@ -246,6 +298,13 @@ def _list(body: dict[str, Any], key: str) -> list[Any]:
     if not isinstance(value, list):
         raise _invalid(f"{key} must be a list")
     return value
+
+
+def _strings(body: dict[str, Any], key: str) -> list[str]:
+    items = _list(body, key)
+    if not all(isinstance(item, str) for item in items):
+        raise _invalid(f"each of {key} must be a string")
+    return items
 
 
 def _dicts(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
