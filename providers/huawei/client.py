@@ -60,8 +60,7 @@ class Clients:
         if region in _PROJECT_IDS:
             return _PROJECT_IDS[region]
         if self.target.simulated:
-            published = load_sim_endpoints().extra.get("huawei_projects")
-            projects = dict(published) if isinstance(published, Mapping) else {}
+            projects = self._simulated_projects()
             if region not in projects:
                 raise InvalidArgument(f"region {region!r} is not simulated; simulated regions: "
                                       f"{', '.join(sorted(projects))}", vendor=ERROR_VENDOR, operation="project lookup")
@@ -70,6 +69,17 @@ class Clients:
         if region == self.target.region and creds.get("project_id"):
             return creds.get("project_id")
         return None  # the SDK asks IAM for the region's project
+
+    def _simulated_projects(self) -> dict[str, str]:
+        """The simulator's projects of the signing key's account (its second test account has its own)."""
+        extra = load_sim_endpoints().extra
+        by_key = extra.get("huawei_projects_by_key")
+        if isinstance(by_key, Mapping):
+            key = credentials.resolve(CREDENTIALS, simulated=True, choice=self.target.credentials).get("ak")
+            if isinstance(by_key.get(key), Mapping):
+                return {str(k): str(v) for k, v in by_key[key].items()}
+        published = extra.get("huawei_projects")
+        return {str(k): str(v) for k, v in published.items()} if isinstance(published, Mapping) else {}
 
     def ims(self, region: str) -> Any:
         if region not in self._ims:

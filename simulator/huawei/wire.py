@@ -25,7 +25,7 @@ from ..core.wire import Call, SimError, SimRequest, SimResponse
 from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
-from .regions import ACCOUNT_OF_PROJECT, PROJECTS, REGION_OF_PROJECT
+from .regions import ACCOUNT_OF_PROJECT, PROJECTS, REGION_OF_PROJECT, SECOND_PROJECTS
 from .sharing import ImsSharing
 from .signing import ACCOUNTS, verify
 from .views import image_view, job_view, server_view
@@ -90,7 +90,9 @@ class HuaweiWire:
         self.model.seed()
 
     def endpoint_extras(self) -> dict[str, Any]:
-        return {"huawei_projects": dict(PROJECTS)}
+        """Each test key's projects (what IAM's KeystoneListProjects would answer it), the first key's by default."""
+        by_key = {ACCOUNTS[0].key_id: dict(PROJECTS), ACCOUNTS[1].key_id: dict(SECOND_PROJECTS)}
+        return {"huawei_projects": dict(PROJECTS), "huawei_projects_by_key": by_key}
 
     # dispatch ----------------------------------------------------------------------
     def matches(self, request: SimRequest) -> bool:
