@@ -13,7 +13,7 @@ class GoldenImagePipeline(pulumi.ComponentResource):
     """One golden image on one cloud: captured from `source` in `region`, published to `regions`.
 
     With `generalize` set (a cloud whose service generalizes VMs), a GeneralizedVM runs the guest preparation
-    first and the capture depends on it.
+    first on `source.instance` (or `source.desktop`, a cloud computer) and the capture depends on it.
 
     With `family` and `version` (instead of `image_name`) the pipeline keeps versions (an ImageFamily): a
     new version captures and publishes a new image named `<family>-<version>`, the earlier ones stay until
@@ -39,7 +39,8 @@ class GoldenImagePipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         capture_source: Any = dict(source)
         if generalize is not None:
-            prepared = GeneralizedVM(f"{name}-generalized", cloud=cloud, region=region, vm=source.get("instance"),
+            vm = source.get("instance") or source.get("desktop")  # a VM, or an EDS cloud computer
+            prepared = GeneralizedVM(f"{name}-generalized", cloud=cloud, service=service, region=region, vm=vm,
                                      endpoint=endpoint, **account, **dict(generalize), opts=child)
             capture_source = prepared.source  # carries the VM's os_state, so check sees it is generalized
         if family is not None:

@@ -120,7 +120,9 @@ class EcsRules(BaseRules):
         vm = inputs.get("vm")
         if isinstance(vm, str) and not is_unknown(vm) and not INSTANCE_ID.match(vm):
             failures.append(Failure("vm", f"{vm!r} is not an ECS instance id: give the id (i-..., as DescribeInstances "
-                                          "shows it); instance names are not unique, so they do not address one."))
+                                          "shows it); instance names are not unique, so they do not address one." +
+                                          (" A cloud computer (ecd-...) needs service='eds'." if vm.startswith("ecd-")
+                                           else "")))
         scripts = inputs.get("finalize_scripts")
         for n, script in enumerate(scripts if isinstance(scripts, list) else []):
             if is_unknown(script) or not isinstance(script, (str, list)):

@@ -1,5 +1,7 @@
 """Alibaba EDS custom images through alibabacloud-ecd20200930 (API 2020-09-30): capture, describe, copy, delete.
 
+Guest preparation of a cloud computer (RunCommand, StopDesktops) is the VmGeneralizer half in eds_vms.py.
+
 Single calls only: the resources wait. EDS images take no tags and CreateImage no idempotency
 token, so everything this makes carries the resource's identity as a marker in the description
 of the creating call itself (CreateImage Description, CopyImage DestinationDescription); a re-run
@@ -16,6 +18,7 @@ from ..core.model import (CaptureRequest, CopyRequest, Identity, ImageInfo, JobS
                           VmInfo)
 from ..core.protocol import CopyStart
 from .eds_share import EdsSharer
+from .eds_vms import EdsVmOperations
 from . import eds_client, eds_mapping as mapping
 
 PAGE = 100  # DescribeImages: MaxResults at most 100; ImageId takes up to 100 ids
@@ -40,7 +43,7 @@ class SourceFacts:
     disk_type: str = ""  # a snapshot's disk: system or data
 
 
-class EdsAdapter(EdsSharer):
+class EdsAdapter(EdsSharer, EdsVmOperations):
     """One region of Elastic Desktop Service; copies address other regions by id."""
 
     def __init__(self, target: Target) -> None:
@@ -95,6 +98,7 @@ class EdsAdapter(EdsSharer):
                                                        "creates images only from a Running or Stopped computer.",
                                      "wait until it is Running (or stop it), then run again.")
             facts = SourceFacts(desktop.vm_id, desktop.os_type, desktop.encrypted)
+            self._check_os_state(str(request.source_facts.get("os_state") or ""), source.desktop)
             warnings.append(f"do not shut down or restart cloud computer {desktop.vm_id} until the image is Available: "
                             "a restart makes the capture fail.")
         elif source.snapshot:
@@ -114,6 +118,19 @@ class EdsAdapter(EdsSharer):
                                  "give a cloud computer id (ecd-...) or a system-disk snapshot id (s-...).")
         _check_facts(request.source_facts, facts)
         return warnings + _cleanup(request.clean_personal_data, facts, with_data, bool(source.desktop))
+
+    def _check_os_state(self, stated: str, desktop_id: str) -> None:
+        """A stated source.os_state must hold: Generalized is a computer a GeneralizedVM generalized, still Stopped."""
+        if not stated:
+            return
+        generalized = self.get_vm(desktop_id).generalized
+        if stated == "Generalized" and not generalized:
+            raise UserInputError("source.os_state", f"says Generalized, but cloud computer {desktop_id} is not (it was "
+                                                    "not generalized by a GeneralizedVM, or was started since).",
+                                 "generalize it first (GeneralizedVM with service='eds'), or remove source.os_state.")
+        if stated == "Specialized" and generalized:
+            raise UserInputError("source.os_state", f"says Specialized, but cloud computer {desktop_id} is generalized.",
+                                 "set source.os_state to Generalized.")
 
     def start_capture(self, request: CaptureRequest) -> Started:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-createimage"""

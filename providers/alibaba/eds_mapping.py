@@ -55,7 +55,22 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "QuotaExceed.Image": errors.QuotaExceeded,
     "Forbidden": errors.AuthFailed,
     "MissingAuthorization": errors.AuthFailed,
+    # guest commands and power (RunCommand, DescribeInvocations, StopDesktops, TagResources, DeleteDesktops)
+    "InvalidInvokeId.NotFound": errors.NotFound,
+    "InvalidCmdType.NotFound": errors.InvalidArgument,
+    "CmdContent.ExceedLimit": errors.InvalidArgument,
+    "InvalidParam.Timeout": errors.InvalidArgument,
+    "InvalidResourceType.NotSupported": errors.InvalidArgument,
 }
+
+# DescribeDesktops DesktopStatus -> GeneralizedVM's power states; anything else reads as itself, lower-cased.
+POWER_STATE: dict[str, str] = {"Pending": "starting", "Starting": "starting", "Running": "running",
+                               "Stopping": "stopping", "Stopped": "stopped"}
+# InvokeDesktops.InvocationStatus while the command has not ended; Success, Failed and Timeout carry a result.
+INVOCATION_RUNNING = frozenset({"Pending", "Running", "Stopping", "Scheduled", ""})
+# InvokeDesktops.ErrorCode values that mean the agent never took the command (DescribeInvocations model).
+AGENT_OFFLINE = frozenset({"ClientNotRunning", "ClientNotResponse", "ClientIsUpgrading", "ClientNeedUpgrade",
+                           "DeliveryTimeout"})
 
 TABLE = errors.ErrorTable(
     exact=ERRORS,
@@ -63,6 +78,10 @@ TABLE = errors.ErrorTable(
     suffixes=((".NotFound", errors.NotFound),),
     statuses=errors.COMMON_STATUSES,
 )
+
+
+def power_state(raw: str) -> str:
+    return POWER_STATE.get(raw, raw.lower() or "unknown")
 
 
 def image_status(raw: str) -> ImageStatus:

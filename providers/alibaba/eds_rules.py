@@ -1,12 +1,14 @@
 """Alibaba EDS custom-image rules `check` enforces without a cloud call (from the EDS guide and the ecd API)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.model import MARKER_PREFIX, Identity
 from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
+from .eds_guest import CONTENT_MAX, content_size
 
 LABEL = "Alibaba Cloud Elastic Desktop Service"
 REGIONS = frozenset({
@@ -19,6 +21,7 @@ IMAGE_NAME = NameRule("an EDS image name", 2, 128, r"A-Za-z0-9._:\-\u4e00-\u9fff
 DESCRIPTION_MAX = 256  # what EDS takes, marker included
 MARKER_ROOM = len(Identity("0" * 24).mark("x")) - 1  # " [imageforge:<24 hex>]": 38 characters
 USER_DESCRIPTION_MAX = DESCRIPTION_MAX - MARKER_ROOM
+DESKTOP_ID = re.compile(r"^ecd-[a-z0-9]{6,40}$")
 CLEANUP_FIX = ("set clean_personal_data: false explicitly (the image may then contain the users' personal data "
                "and login information)")
 
@@ -131,6 +134,33 @@ class EdsRules(BaseRules):
                 region = item.get("region") if isinstance(item, Mapping) else item
                 if isinstance(region, str) and not is_unknown(region):
                     failures += collect(check_region(f"regions[{i}]", region, self.regions, LABEL))
+        return failures
+
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """A cloud computer id, and finalize scripts within ecd RunCommand's CommandContent limit (16 KB Base64)."""
+        failures = collect(check_region("region", inputs.get("region"), self.regions, LABEL))
+        vm = inputs.get("vm")
+        if isinstance(vm, str) and not is_unknown(vm) and not DESKTOP_ID.match(vm):
+            failures.append(Failure("vm", f"{vm!r} is not a cloud computer id: give the id (ecd-..., as "
+                                          "DescribeDesktops shows it); cloud computer names are not unique, so they "
+                                          "do not address one." + (" An ECS instance (i-...) needs service='ecs'."
+                                                                   if vm.startswith("i-") else "")))
+        scripts = inputs.get("finalize_scripts")
+        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+            if is_unknown(script) or not isinstance(script, (str, list)):
+                continue
+            if isinstance(script, list) and any(is_unknown(line) for line in script):
+                continue
+            size = content_size(script)
+            if size > CONTENT_MAX:
+                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; EDS "
+                                                                  "RunCommand's CommandContent takes at most "
+                                                                  f"{CONTENT_MAX} (16 KB). Fix: split it into "
+                                                                  "several finalize scripts, or fetch a larger "
+                                                                  "script from OSS inside the guest."))
+            elif size == 0:
+                failures.append(Failure(f"finalize_scripts[{n}]", "is empty: EDS runs no empty command. Fix: "
+                                                                  "remove it."))
         return failures
 
 

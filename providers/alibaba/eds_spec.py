@@ -7,6 +7,7 @@ at the end of the description.
 """
 from __future__ import annotations
 
+from ..core.schema import Change
 from ..core.service import OperationSpec, Param, Refusal, ServiceSpec, Sharing, Traits
 
 LABEL = "Alibaba Cloud Elastic Desktop Service"
@@ -51,6 +52,8 @@ CAPTURE = OperationSpec(
               "system or data: lets check refuse a data-disk snapshot as the source"),
         Param("encrypted", "(a fact about the source, checked against VolumeEncryptionEnabled)",
               "whether the cloud computer's disks are encrypted: lets check refuse clean_personal_data"),
+        Param("os_state", "(checked against the cloud computer before CreateImage: Generalized needs a computer a "
+              "GeneralizedVM generalized and that is still Stopped)", "what GeneralizedVM's `source` output states"),
     ),
     refusals=(
         NO_TAGS,
@@ -71,8 +74,6 @@ CAPTURE = OperationSpec(
         Refusal("source.data_disks", "cannot pick a cloud computer's disks.",
                 "remove source.data_disks: scope 'system+data' captures every data disk of source.desktop, and "
                 "source.data_snapshots adds data disks to source.snapshot."),
-        Refusal("source.os_state", "images need no generalization state: EDS prepares them itself.",
-                "remove source.os_state."),
     ),
 )
 
@@ -94,7 +95,26 @@ COPY = OperationSpec(
     ),
 )
 
+GENERALIZE = OperationSpec(
+    inputs=(
+        Param("vm", "DescribeDesktops.DesktopId / RunCommand.DesktopId.1 / StopDesktops.DesktopId.1 (a Windows cloud "
+              "computer id, ecd-...)"),
+        Param("finalize_scripts", "one ecd RunCommand each, in order (Type RunPowerShellScript, or RunBatScript for "
+              "a script starting '@echo off'; CommandContent Base64 at most 16 KB; Timeout 3600 s); the first "
+              "non-zero ExitCode stops everything. Windows cloud computers only: RunCommand runs no shell scripts"),
+        Param("guest_prepared", "(no guest command: StopDesktops and the imageforge-generalized tag only; the way "
+              "for a Linux cloud computer prepared by hand)"),
+        Param("delete_vm", "(recorded: DeleteDesktops when the resource is deleted)", change=Change.RECORD),
+    ),
+    refusals=(
+        Refusal("resource_group", "names cloud computers by id (ecd-...): resource groups do not address them.",
+                "give the cloud computer id as vm and remove resource_group."),
+        Refusal("keep_user", "removes no account when it generalizes (Sysprep keeps local accounts).",
+                "remove keep_user.", accepts=True),
+    ),
+)
+
 SPEC = ServiceSpec("alibaba", "eds", LABEL,
                    Traits(recognised_by="description", copies_recognised_by="description", copies_cancellable=True,
-                          tags=False),
-                   sharing=SHARING, capture=CAPTURE, copy=COPY)
+                          tags=False, vm_deallocate=False, vm_source="desktop"),
+                   sharing=SHARING, capture=CAPTURE, copy=COPY, generalize=GENERALIZE)

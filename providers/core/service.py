@@ -93,6 +93,7 @@ class Traits:
     - tags: images carry tags (otherwise `tags` is refused).
     - vm_deallocate: a stopped VM keeps its compute until a separate deallocate call, which
       GeneralizedVM makes after the stop; False where stopping is the last power step.
+    - vm_source: the capture `source` key that names a VM of this service (GeneralizedVM's `source` output).
     """
 
     recognised_by: str = "tag"
@@ -108,6 +109,7 @@ class Traits:
     jobs: bool = False
     tags: bool = True
     vm_deallocate: bool = True
+    vm_source: str = "instance"
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,7 @@ def outputs(inputs: Mapping[str, Any], vm: VmInfo, commands: list[dict[str, Any]
         "hyper_v_generation": str(vm.extra.get("hyper_v_generation") or ""),
         "adopted": adopted,
         "commands": commands,
-        "source": {"instance": vm.vm_id, "os_state": os_state},
+        "source": {common.spec_of(inputs).traits.vm_source: vm.vm_id, "os_state": os_state},
         "warnings": warnings,
     }
 

@@ -7,6 +7,8 @@ from typing import Any
 from ..core.context import SimContext
 from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import acs3, signing
+from .eds_guest import EdsGuest
+from .eds_guest_wire import EdsGuestWire
 from .eds_model import VENDOR, EdsModel
 from .eds_sharing import EdsSharing
 
@@ -26,6 +28,7 @@ class EdsWire:
         self.nonces = signing.Nonces()
         self.keys = signing.ring(ctx.store)
         self.sharing = EdsSharing(ctx, self.model, self.keys)
+        self.guest = EdsGuest(ctx, self.model)
         self.actions: dict[str, Handler] = {
             "DescribeDesktops": self.describe_desktops,
             "DescribeSnapshots": self.describe_snapshots,
@@ -37,6 +40,7 @@ class EdsWire:
             "CancelCopyImage": self.cancel_copy_image,
             "ModifyImagePermission": self.sharing.modify,
             "DescribeImagePermission": self.sharing.describe,
+            **EdsGuestWire(self.guest).handlers(),
         }
 
     def seed(self) -> None:
@@ -81,7 +85,7 @@ class EdsWire:
     # actions ---------------------------------------------------------------------
     def describe_desktops(self, region: str, p: dict[str, str]) -> dict[str, Any]:
         self.model.check_region(region)
-        items = self.model.desktops(region)
+        items = [self.guest.view(region, d) for d in self.model.desktops(region)]
         wanted = acs3.id_list(p, "DesktopId")
         if wanted:
             items = [d for d in items if d["DesktopId"] in wanted]

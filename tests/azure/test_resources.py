@@ -262,7 +262,7 @@ def test_check_refusals(server: ProviderServer, quiet_sim: Simulator) -> None:
     mark = quiet_sim.mark()
     _, failures = server.check(GeneralizedVMProvider(), gvm("golden-linux"))
     assert [f for f, _ in failures] == ["resource_group"]
-    _, failures = server.check(GeneralizedVMProvider(), gvm("golden-linux", cloud="alibaba", service="eds",
+    _, failures = server.check(GeneralizedVMProvider(), gvm("golden-linux", cloud="huawei", service="ims",
                                                             resource_group=RG))
     assert failures and failures[0][0] in ("cloud", "service") and "azure/compute" in failures[0][1]
     _, failures = server.check(GeneralizedVMProvider(), gvm("golden-linux", resource_group=RG, finalize_scripts=[3]))

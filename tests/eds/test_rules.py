@@ -145,7 +145,6 @@ def test_source_shapes() -> None:
     ({"source": {"instance": "i-bp1imageforgelnx01"}}, "source.instance", "service='ecs'"),
     ({"source": {"desktop": WIN, "snapshots": [SYS_SNAP]}}, "source.snapshots", "source.snapshot"),
     ({"source": {"desktop": WIN, "data_disks": ["d-1"]}}, "source.data_disks", "scope 'system+data'"),
-    ({"source": {"desktop": WIN, "os_state": "Generalized"}}, "source.os_state", "remove source.os_state"),
     ({"options": {"image_family": "web"}}, "options.image_family", "options are: none"),
 ])
 def test_the_declaration_refuses_what_eds_does_not_take(extra: dict[str, Any], field: str, words: str) -> None:

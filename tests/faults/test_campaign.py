@@ -60,7 +60,7 @@ def test_every_copying_service_is_in_the_campaign() -> None:
 
 def _generalizing() -> list[Any]:
     return [pytest.param(case, os_type, id=f"{key[0]}-{key[1]}-{os_type}")
-            for key, case in sorted(all_cases().items()) if case.vm is not None for os_type in ("Linux", "Windows")]
+            for key, case in sorted(all_cases().items()) if case.vm is not None for os_type in case.vm.os_types]
 
 
 @pytest.mark.parametrize("case,os_type", _generalizing())

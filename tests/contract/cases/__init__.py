@@ -15,12 +15,14 @@ class VmCase:
     """What the GeneralizedVM flows need from a service that generalizes: a fresh running VM, and what the cloud holds.
 
     `make(sim, os_type, name)` adds a running VM ("Linux" or "Windows") and returns its id;
-    `state(sim, vm_id)` says (marked generalized by the cloud or imageforge, guest really prepared).
+    `state(sim, vm_id)` says (marked generalized by the cloud or imageforge, guest really prepared);
+    `os_types` are the guests the campaign generalizes (EDS runs commands on Windows computers only).
     """
 
     inputs: dict[str, Any]
     make: Callable[[Simulator, str, str], str]
     state: Callable[[Simulator, str], tuple[bool, bool]]
+    os_types: tuple[str, ...] = ("Linux", "Windows")  # the guests the service's agent runs commands in
 
 
 @dataclass(frozen=True)
