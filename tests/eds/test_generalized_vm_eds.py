@@ -15,6 +15,7 @@ from imageforge.providers.resources.generalized_vm import STATE_TAG, Generalized
 from imageforge.simulator import Simulator
 from imageforge.simulator.alibaba.eds_guest import AGENT_TAG, EdsGuest
 from imageforge.simulator.core.guest import SEALED
+from tests.crashes import dies, kill_before, server_factory
 from tests.engine import ProviderError, ProviderServer
 
 VENDOR = "alibaba-eds"
@@ -195,18 +196,8 @@ def test_read_adoption_and_delete(server: ProviderServer, sim: Simulator) -> Non
 
 @pytest.fixture
 def fresh_server(sim: Simulator, tmp_path: Path) -> Iterator[Any]:
-    made: list[ProviderServer] = []
-
-    def make() -> ProviderServer:
-        started = ProviderServer(env={"IMAGEFORGE_SIM_HOME": str(sim.home),
-                                      "IMAGEFORGE_PROGRESS_LOG": str(tmp_path / "progress.log")})
-        started.configure({"imageforge:endpoint": "sim"})
-        made.append(started)
-        return started
-
-    yield make
-    for started in made:
-        started.close()
+    with server_factory(sim, tmp_path) as make:
+        yield make
 
 
 def test_a_crash_after_the_guest_generalized_is_resumed_by_probing(fresh_server: Any, sim: Simulator) -> None:
@@ -214,18 +205,9 @@ def test_a_crash_after_the_guest_generalized_is_resumed_by_probing(fresh_server:
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["Write-Output once"]]))
 
-    def die_marking(phase: str, vendor: str, call: Any) -> None:  # dies writing the prepared marker
-        if phase == "before" and call.action == "TagResources" and vm in call.params.values() and \
-                any(STATE_TAG in str(v) for v in call.params.values()):
-            first.process.kill()
-            raise ConnectionAbortedError
-
-    remove = sim.hook(die_marking)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    remove = kill_before(sim, first, lambda call: call.action == "TagResources" and vm in call.params.values()
+                         and any(STATE_TAG in str(v) for v in call.params.values()))  # dies writing the marker
+    dies(remove, lambda: first.create(checked))
     assert len(sent(sim, vm)) == 3 and STATE_TAG not in eds(sim).state(REGION, vm).tags
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe"]
@@ -239,18 +221,9 @@ def test_a_crash_while_a_script_runs_waits_for_it_rather_than_overlapping(fresh_
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["# sim: takes 300",
                                                                                    "Write-Output slow"]]))
 
-    def kill_in_finalize(phase: str, vendor: str, call: Any) -> None:
-        if phase == "before" and call.action == "DescribeInvocations" and call.params.get("InvokeId") and \
-                len(sent(sim, vm)) == 2:
-            first.process.kill()
-            raise ConnectionAbortedError
-
-    remove = sim.hook(kill_in_finalize)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    remove = kill_before(sim, first, lambda call: call.action == "DescribeInvocations"
+                         and bool(call.params.get("InvokeId")) and len(sent(sim, vm)) == 2)  # in the finalize
+    dies(remove, lambda: first.create(checked))
     mark = sim.mark()
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe", "finalize[0]",
