@@ -32,6 +32,7 @@ def test_sample_stack_captures_and_publishes_then_destroys_cleanly(sim: Simulato
 
 
 @pytest.mark.parametrize("target,vendor,runs", [("alibaba-ecs", "alibaba-ecs", "RunCommand"),
+                                                ("alibaba-eds", "alibaba-eds", "RunCommand"),
                                                 ("tencent-cvm", "tencent-tat", "RunCommand"),
                                                 ("azure-gallery", "azure", "VirtualMachines_RunCommand")])
 def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(sim: Simulator, target: str,
@@ -44,7 +45,7 @@ def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(
     assert outs["generalized"] is True and outs["power_state"] in ("stopped", "deallocated")
     steps = [c["step"] for c in outs["commands"]]
     assert steps[-2:] == ["finalize[0]", "generalize"] and outs["commands"][-2]["exit_code"] == 0
-    assert "clean caches" in outs["commands"][-2]["stdout_tail"]
+    assert "licences" in outs["commands"][-2]["stdout_tail"]
     assert len([r for r in sim.requests(vendor) if r.action == runs]) == len(steps)
     assert result.outputs["targets"][target]["status"] == "available"
     offline.destroy(result)
@@ -61,7 +62,8 @@ def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
     # check fails (only a preview would stop it first). No image is ever made, on any cloud.
     guest = {"alibaba-ecs": {"DescribeInstances", "DescribeCloudAssistantStatus", "DescribeInvocations", "RunCommand",
                              "DescribeInvocationResults", "TagResources", "StopInstance"},
-             "tencent-cvm": {"DescribeInstances", "StopInstances", "TagResources"},
+             "alibaba-eds": {"DescribeDesktops", "RunCommand", "DescribeInvocations", "TagResources", "StopDesktops"},
+             "tencent-cvm": {"DescribeInstances", "StopInstances", "TagResources", "GetCallerIdentity"},
              "tencent-tat": {"DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocationTasks"}}
     assert [r.action for r in sim.requests(since=mark) if not r.vendor.startswith("azure")
             and r.action not in guest.get(r.vendor, set())] == []
@@ -121,7 +123,7 @@ def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, c
     monkeypatch.setenv("IMAGEFORGE_PROGRESS_LOG", str(tmp_path / "progress.log"))
     assert main(["demo", "--stack-dir", str(STACKS), "--home", str(tmp_path / "demo"), "--destroy"]) == 0
     out = capsys.readouterr().out
-    assert "destroyed 13 resources" in out  # with the Azure, ECS and Tencent GeneralizedVMs
+    assert "destroyed 14 resources" in out  # with the GeneralizedVMs of the ECS, EDS, Tencent and Azure targets
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     table = [r for r in rows if len(r) == 4 and r[3] == "available"]
     targets = {r[0] for r in table}
