@@ -17,6 +17,7 @@ from ..core.model import (TAG_KEY, CaptureRequest, Identity, ImageInfo, ImageSta
 from . import importing, mapping
 from .client import remember_projects
 from .copying import ImsCopies
+from .families import ImsFamilies
 
 LIVE = (ImageStatus.CREATING, ImageStatus.AVAILABLE)
 
@@ -27,7 +28,7 @@ def _tag_list(tags: Mapping[str, str]) -> list[Any] | None:
     return [TagKeyValue(key=k, value=v) for k, v in sorted(tags.items())] or None
 
 
-class ImsAdapter(ImsCopies):
+class ImsAdapter(ImsCopies, ImsFamilies):
     """One region of IMS; copies reach other regions through their own projects."""
 
     # ImageAdapter ---------------------------------------------------------------------

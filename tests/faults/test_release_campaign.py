@@ -29,7 +29,8 @@ def test_releases_converge_without_leaks(sim: Simulator, tmp_path: Path, key: tu
     campaign(sim, tmp_path, next(f for f in release_flows(case) if f.name == flow_name))
 
 
-@pytest.mark.parametrize("key", [pytest.param(key, id=f"{key[0]}-{key[1]}") for key in SERVICES])
+@pytest.mark.parametrize("key", [pytest.param(key, id=f"{key[0]}-{key[1]}")
+                                 for key in (*SERVICES, ("huawei", "ims"))])
 def test_a_version_killed_at_any_step_is_found_by_the_next_version_without_state(sim: Simulator, tmp_path: Path,
                                                                                  key: tuple[str, str]) -> None:
     """Version A killed at each step, its state lost; version B's `up` records or removes all A made."""
