@@ -99,8 +99,9 @@ class ImageFamilyProvider(common.ProviderBase):
             if not _unknown(inputs.get("max_age")):
                 max_age_seconds(inputs.get("max_age"))
         except ValueError as err:
-            failures.append(Failure("max_age", f"max_age must be a positive duration ({err}). Fix: give a duration such as '90d' or '12h', or leave "
-                                               "max_age unset to keep versions by `keep` alone."))
+            failures.append(Failure("max_age", f"max_age must be a positive duration ({err}). Fix: give a duration "
+                                               "such as '90d' or '12h', or leave max_age unset to keep versions "
+                                               "by `keep` alone."))
         taken = sorted(k for k in dict(inputs.get("tags") or {}) if k in (FAMILY_TAG, VERSION_TAG))
         if taken:
             failures.append(Failure("tags", f"{', '.join(taken)} is set on every version's images from family and "
