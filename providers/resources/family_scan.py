@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..core import registry
+from ..core.errors import UserInputError
 from ..core.families import VERSION_FORM, VERSION_TAG, FamilyFinder, cloud_time
 from ..core.model import ImageInfo, ImageStatus
 from ..core.protocol import ImageAdapter, ImageCopier
@@ -40,7 +41,10 @@ def found_versions(inputs: Mapping[str, Any], known: Collection[str],
         version = str(dict(info.tags).get(VERSION_TAG) or "")
         if version in known or not VERSION_FORM.match(version) or info.status is ImageStatus.DELETED:
             continue
-        capture = releases.checked_capture(inputs, version, default_endpoint)
+        try:
+            capture = releases.checked_capture(inputs, version, default_endpoint)
+        except UserInputError:
+            continue  # a version these inputs could not have made (another stack's, or by hand)
         if not common.identity(capture).matches(dict(info.tags), info.description):
             continue  # another stack's version of a family with the same name
         record, done = _record(inputs, version, info, capture, default_endpoint, wait)
