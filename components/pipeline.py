@@ -17,7 +17,7 @@ class GoldenImagePipeline(pulumi.ComponentResource):
 
     With `family` and `version` (instead of `image_name`) the pipeline keeps versions (an ImageFamily): a
     new version captures and publishes a new image named `<family>-<version>`, the earlier ones stay until
-    retention (`keep`, `grace`) retires them, and a version set back to a live one adopts its images.
+    retention (`keep`, `max_age`, `grace`) retires them, and a version set back to a live one adopts its images.
     `versions` gives per region the live versions, `retiring` what the next `up` retires.
     """
 
@@ -32,9 +32,10 @@ class GoldenImagePipeline(pulumi.ComponentResource):
                  publish: Mapping[str, Any] | None = None, generalize: Mapping[str, Any] | None = None,
                  endpoint: str | None = None, credentials: Mapping[str, str] | None = None,
                  family: str | None = None, version: str | None = None, keep: int | None = None,
-                 grace: str | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+                 grace: str | None = None, opts: pulumi.ResourceOptions | None = None,
+                 max_age: str | None = None) -> None:
         super().__init__("imageforge:components:GoldenImagePipeline", name, None, opts)
-        _check_naming(name, image_name, family, version, keep, grace)
+        _check_naming(name, image_name, family, version, keep, grace, max_age)
         account: dict[str, Any] = {"credentials": dict(credentials)} if credentials else {}
         child = pulumi.ResourceOptions(parent=self)
         capture_source: Any = dict(source)
@@ -47,7 +48,7 @@ class GoldenImagePipeline(pulumi.ComponentResource):
             kept = ImageFamily(f"{name}-family", cloud=cloud, service=service, region=region, family=family,
                                version=str(version), source=capture_source, regions=list(regions) or None,
                                description=description, tags=dict(tags) if tags else None, capture=capture,
-                               publish=publish, keep=keep, grace=grace, endpoint=endpoint,
+                               publish=publish, keep=keep, grace=grace, max_age=max_age, endpoint=endpoint,
                                credentials=dict(credentials) if credentials else None, opts=child)
             self.image_id = kept.latest.apply(lambda latest: str((latest or {}).get(region) or ""))
             self.images = kept.latest.apply(lambda latest: {r: i for r, i in (latest or {}).items() if r != region})
@@ -75,11 +76,12 @@ class GoldenImagePipeline(pulumi.ComponentResource):
 
 
 def _check_naming(name: str, image_name: str | None, family: str | None, version: str | None, keep: int | None,
-                  grace: str | None) -> None:
+                  grace: str | None, max_age: str | None = None) -> None:
     """Either one image (`image_name`) or a family of versions (`family` and `version`), never both."""
     where = f"GoldenImagePipeline {name!r}"
     if family is None:
-        extra = [k for k, v in (("version", version), ("keep", keep), ("grace", grace)) if v is not None]
+        extra = [k for k, v in (("version", version), ("keep", keep), ("grace", grace),
+                                         ("max_age", max_age)) if v is not None]
         if extra:
             raise pulumi.RunError(f"{where}: {', '.join(extra)} apply to a family of versions; give `family` too, "
                                   "or remove them")

@@ -29,7 +29,7 @@ class ImageRelease(pulumi.ComponentResource):
                  description: str | None = None, tags: Mapping[str, str] | None = None,
                  endpoint: str | None = None, family: str | None = None, version: str | None = None,
                  keep: int | None = None, grace: str | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, max_age: str | None = None) -> None:
         super().__init__("imageforge:components:ImageRelease", name, None, opts)
         results: dict[str, pulumi.Output[Any]] = {}
         for i, target in enumerate(targets):
@@ -41,7 +41,7 @@ class ImageRelease(pulumi.ComponentResource):
                 description=description, tags=dict(target["tags"] if "tags" in target else tags or {}),
                 capture=target.get("capture"),
                 publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
-                credentials=target.get("credentials"), family=family, version=version, keep=keep, grace=grace,
+                credentials=target.get("credentials"), family=family, version=version, keep=keep, grace=grace, max_age=max_age,
                 opts=pulumi.ResourceOptions(parent=self))
             results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status,
                                                pipeline.versions).apply(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.families import FAMILY_TAG
+from ..core.model import ImageInfo
 from ..core.validation import Failure, NameRule, is_unknown
 
 FAMILY_NAME = NameRule("an ECS image family", 2, 128, r"A-Za-z0-9._:\-\u4e00-\u9fff",
@@ -35,6 +37,17 @@ class EcsFamilies:
 
     def _call(self, request: Any, operation: str, region: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _describe(self, region: str, image_ids: Any, tags: Any = None) -> dict[str, ImageInfo]:
+        raise NotImplementedError
+
+    def family_members(self, region: str, family: str) -> list[ImageInfo]:
+        """DescribeImages filtered by Tag image-family=`family`, every status (the tag, not ImageFamily: a version
+        whose capture died before ModifyImageAttribute is in no ECS family yet).
+
+        https://www.alibabacloud.com/help/en/ecs/api-describeimages (Tag.N.Key / Tag.N.Value, Status)
+        """
+        return list(self._describe(region, [], {FAMILY_TAG: family}).values())
 
     def join_family(self, region: str, image_id: str, family: str) -> None:
         from .ecs import _req, _set

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from .model import ImageInfo
 from .validation import Failure
 
 FAMILY_TAG = "image-family"  # on every version's images where the service takes tags
@@ -39,19 +41,31 @@ def version_failure(field: str, version: object, released: Sequence[str]) -> Fai
                           "release, or one of the live versions to roll back to it.")
 
 
+def cloud_time(text: str) -> float | None:
+    """Seconds since the epoch from a cloud's creation time (ISO 8601, 'Z' or an offset); None when unreadable."""
+    try:
+        return datetime.fromisoformat(str(text).strip().replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Retention:
-    """Which versions stay: the newest `keep`, and always the one in use."""
+    """Which versions stay: the newest `keep`, those younger than `max_age` (seconds, 0: no age rule), and
+    always the one in use. A version goes only when both rules let it go."""
 
     keep: int
+    max_age: float = 0.0
 
-    def kept(self, versions: Iterable[str], current: str) -> list[str]:
+    def kept(self, versions: Iterable[str], current: str, ages: Mapping[str, float] | None = None) -> list[str]:
         newest = ordered(versions)[-self.keep:]
-        return ordered([*newest, current])
+        young = [v for v, age in dict(ages or {}).items() if self.max_age and age < self.max_age]
+        return ordered([*newest, *[v for v in young if v in set(versions)], current])
 
-    def retired(self, versions: Iterable[str], current: str) -> list[str]:
-        kept = set(self.kept(versions, current))
-        return [v for v in ordered(versions) if v not in kept]
+    def retired(self, versions: Iterable[str], current: str, ages: Mapping[str, float] | None = None) -> list[str]:
+        listed = ordered(versions)
+        kept = set(self.kept(listed, current, ages))
+        return [v for v in listed if v not in kept]
 
 
 @runtime_checkable
@@ -70,4 +84,14 @@ class FamilyKeeper(Protocol):
     def family_latest(self, region: str, family: str, member: str) -> str:
         """The image the cloud resolves the family to now ('' when none is available); `member` is one of its
         images in that region (where the family is found through its images)."""
+        ...
+
+
+@runtime_checkable
+class FamilyFinder(Protocol):
+    """A service whose images can be listed by the family tag: how a re-run with no state finds every version an
+    earlier run made (each image also carries its version tag and its own identity key)."""
+
+    def family_members(self, region: str, family: str) -> list[ImageInfo]:
+        """This account's images in the region tagged image-family=`family`, in every state."""
         ...

@@ -17,6 +17,7 @@ from ..core.model import (TAG_KEY, CaptureRequest, Identity, ImageInfo, ImageSta
 from . import importing, mapping
 from .client import remember_projects
 from .copying import ImsCopies
+from .families import ImsFamilies
 from .share import ImsSharer
 
 LIVE = (ImageStatus.CREATING, ImageStatus.AVAILABLE)
@@ -28,7 +29,7 @@ def _tag_list(tags: Mapping[str, str]) -> list[Any] | None:
     return [TagKeyValue(key=k, value=v) for k, v in sorted(tags.items())] or None
 
 
-class ImsAdapter(ImsSharer, ImsCopies):
+class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies):
     """One region of IMS; copies reach other regions through their own projects."""
 
     # ImageAdapter ---------------------------------------------------------------------

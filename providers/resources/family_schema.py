@@ -23,6 +23,9 @@ IMAGE_FAMILY = ResourceSchema("ImageFamily", CAPTURE, (
     Field("publish", Options(), U, "more ImageRegionSet inputs for each version's copies (encrypted, options...)"),
     Field("keep", Whole(1, 1000), U, f"how many versions stay per region, newest first (default {DEFAULT_KEEP}); "
           "the version in use always stays"),
+    Field("max_age", Text(), U, "versions younger than this stay as well as the newest `keep` ('90d', '12h'...); "
+          "a version is retired only when it is outside the newest `keep` and older than `max_age`, its age "
+          "counted from the cloud's creation time of its image (unset: `keep` alone)"),
     Field("grace", Text(), U, "how long a retired version stays deprecated before it is deleted ('0' deletes it "
           "in the same `up`; '7d', '12h'...)"),
     Field("released", ListOf(Text()), K, "the live versions, kept by `check` to order the next one", internal=True),
@@ -31,5 +34,5 @@ IMAGE_FAMILY = ResourceSchema("ImageFamily", CAPTURE, (
     "family_latest": "region -> the image the cloud's own family resolves to (services with families)",
     "releases": "version -> {image_id, images, retired_at, deprecated}",
     "retiring": "what the next `up` retires: version, region, image id, action and when",
-    "next_retires": "the versions a new version would retire under `keep`",
+    "next_retires": "the versions a new version would retire under `keep` and `max_age`, as of now",
     "warnings": "facts the user should know, such as a retired version the cloud refused to delete"})

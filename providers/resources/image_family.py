@@ -21,7 +21,7 @@ from ..core.protocol import ImageAdapter
 from ..core.simclock import clock_for
 from ..core.timeouts import parse_duration
 from ..core.validation import Failure, NameRule, is_unknown
-from . import common, releases
+from . import common, family_scan, releases
 from .custom_image import CustomImageProvider
 from .family_schema import DEFAULT_KEEP, IMAGE_FAMILY
 from .image_region_set import ImageRegionSetProvider, region_names
@@ -35,6 +35,25 @@ FAMILY_FORM = NameRule("an image family", 1, 128, r"A-Za-z0-9._:\-", "letters, d
 def grace_seconds(value: Any) -> float:
     text = str(value or "0").strip()
     return 0.0 if text in ("0", "0s", "0m", "0h", "0d") else parse_duration(text)
+
+
+def max_age_seconds(value: Any) -> float:
+    """`max_age` in seconds; 0 when unset (retention by `keep` alone). A zero or malformed duration raises."""
+    if value in (None, ""):
+        return 0.0
+    seconds = parse_duration(str(value).strip())
+    if seconds <= 0:
+        raise ValueError(f"max_age must be longer than 0 (got {value!r})")
+    return seconds
+
+
+def retention(inputs: Mapping[str, Any]) -> Retention:
+    return Retention(int(inputs.get("keep") or DEFAULT_KEEP), max_age_seconds(inputs.get("max_age")))
+
+
+def ages(records: Mapping[str, Any], now: float) -> dict[str, float]:
+    """Each version's age from the cloud's creation time of its image (the local clock only for old records)."""
+    return {v: now - float(r.get("created_at") or r.get("created") or now) for v, r in records.items()}
 
 
 class ImageFamilyProvider(common.ProviderBase):
@@ -55,6 +74,8 @@ class ImageFamilyProvider(common.ProviderBase):
             released = [str(v) for v in olds.get("released") or []]
             if _unknown(inputs["version"]) or _unknown(inputs.get("keep")):  # preview: an upstream output
                 inputs["released"] = released
+            elif inputs.get("max_age") not in (None, ""):  # ages are read in the `up`, which records what stays
+                inputs["released"] = ordered([*released, str(inputs["version"])])
             else:
                 keep = int(inputs.get("keep") or DEFAULT_KEEP)
                 inputs["released"] = Retention(keep).kept([*released, str(inputs["version"])], str(inputs["version"]))
@@ -74,6 +95,13 @@ class ImageFamilyProvider(common.ProviderBase):
                 grace_seconds(inputs.get("grace"))
         except ValueError as err:
             failures.append(Failure("grace", f"{err}. Fix: give '0' or a duration such as '7d' or '12h'."))
+        try:
+            if not _unknown(inputs.get("max_age")):
+                max_age_seconds(inputs.get("max_age"))
+        except ValueError as err:
+            failures.append(Failure("max_age", f"max_age must be a positive duration ({err}). Fix: give a duration "
+                                               "such as '90d' or '12h', or leave max_age unset to keep versions "
+                                               "by `keep` alone."))
         taken = sorted(k for k in dict(inputs.get("tags") or {}) if k in (FAMILY_TAG, VERSION_TAG))
         if taken:
             failures.append(Failure("tags", f"{', '.join(taken)} is set on every version's images from family and "
@@ -114,6 +142,9 @@ class ImageFamilyProvider(common.ProviderBase):
         found = plan(self.schema, common.service_of(news) or common.service_of(olds), olds, news)
         pending = [item for item in olds.get("retiring") or [] if not item.get("foreign")]
         due = bool(pending) and any(float(item.get("due", 0)) <= _now(news) for item in pending)
+        if not due and news.get("max_age") and not _unknown(news.get("max_age")) and not _unknown(news.get("keep")):
+            records = {str(v): r for v, r in dict(olds.get("releases") or {}).items() if r.get("retired_at") is None}
+            due = bool(retention(news).retired(records, str(news.get("version")), ages(records, _now(news))))
         return DiffResult(changes=found.changes or due, replaces=list(found.replaces), stables=[],
                           delete_before_replace=found.delete_before_replace)
 
@@ -132,6 +163,16 @@ class ImageFamilyProvider(common.ProviderBase):
         """Publish (or adopt) the version in use, hold newer ones back, then apply retention."""
         records = {str(v): dict(r) for v, r in known.items()}
         version, now = str(inputs["version"]), _now(inputs)
+        notes = [w for w in warnings if not w.startswith(("retired version ", "version "))]
+        complete, unfinished = family_scan.found_versions(inputs, {*records, version}, self.default_endpoint)
+        for found, record in unfinished.items():
+            family_scan.remove(inputs, record)  # a run that died making it; nothing of it is left
+            notes.append(f"version {found} was left unfinished by an earlier run: its images were deleted")
+        for found, record in complete.items():
+            releases.join(inputs, record["images"])
+            records[found] = record
+            notes.append(f"version {found} was made by an earlier run that did not record it: it is recorded now")
+        inputs["released"] = ordered([*(inputs.get("released") or []), *complete])
         if version not in records:
             records[version] = releases.publish(inputs, version, now, self.default_endpoint)
         records[version]["retired_at"] = None
@@ -139,10 +180,10 @@ class ImageFamilyProvider(common.ProviderBase):
         for newer in [v for v in records if v in inputs.get("released", []) and ordered([v, version])[0] == version
                       and v != version]:
             releases.deprecate(inputs, records[newer], True)  # a rollback: the family resolves to this version again
-        keep = Retention(int(inputs.get("keep") or DEFAULT_KEEP))
         grace = grace_seconds(inputs.get("grace"))
-        notes = [w for w in warnings if not w.startswith("retired version ")]
-        for old in keep.retired(records, version):
+        live = {v: r for v, r in records.items() if r.get("retired_at") is None}
+        retired = [v for v in records if v not in live and v != version]
+        for old in ordered([*retired, *retention(inputs).retired(live, version, ages(live, now))]):
             record = records[old]
             record.pop("kept_because", None)
             reason = self._retire(inputs, record, now, grace)
@@ -151,6 +192,7 @@ class ImageFamilyProvider(common.ProviderBase):
             elif reason:
                 notes.append(f"retired version {old} was kept: {reason}")
                 record["kept_because"] = reason
+        inputs["released"] = [v for v in ordered(records) if records[v].get("retired_at") is None]
         return outputs(inputs, records, notes, grace)
 
     @staticmethod
@@ -227,9 +269,10 @@ def outputs(inputs: Mapping[str, Any], records: Mapping[str, Any], warnings: lis
                                  "due": float(record["retired_at"]) + grace,
                                  "kept_because": str(record.get("kept_because") or ""),
                                  "foreign": bool(record.get("foreign"))})
-    live = [v for v in ordered(records) if records[v].get("retired_at") is None]
-    keep = int(inputs.get("keep") or DEFAULT_KEEP)
-    next_retires = live[:max(0, len(live) + 1 - keep)] if len(live) >= keep else []
+    live = {v: records[v] for v in ordered(records) if records[v].get("retired_at") is None}
+    rule, age = retention(inputs), ages(live, _now(inputs))  # a new version leaves room for keep - 1 others
+    next_retires = [v for v in list(live)[:max(0, len(live) + 1 - rule.keep)]
+                    if not (rule.max_age and age[v] < rule.max_age)]
     try:
         resolved = releases.family_latest(inputs, current) if current else {}
     except CloudError:
@@ -259,13 +302,15 @@ class ImageFamily(Resource, module="imageforge", name="ImageFamily"):
                  tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  capture: pulumi.Input[Mapping[str, Any]] | None = None,
                  publish: pulumi.Input[Mapping[str, Any]] | None = None, keep: pulumi.Input[int] | None = None,
-                 grace: pulumi.Input[str] | None = None, deletion_protection: pulumi.Input[bool] | None = None,
+                 grace: pulumi.Input[str] | None = None, max_age: pulumi.Input[str] | None = None,
+                 deletion_protection: pulumi.Input[bool] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         """Inputs as keywords; every one is checked by `check` before any cloud call."""
         given = {"cloud": cloud, "region": region, "family": family, "version": version, "source": source,
                  "service": service, "endpoint": endpoint, "timeouts": timeouts, "credentials": credentials,
                  "regions": regions, "description": description, "tags": tags, "capture": capture,
-                 "publish": publish, "keep": keep, "grace": grace, "deletion_protection": deletion_protection}
+                 "publish": publish, "keep": keep, "grace": grace, "max_age": max_age,
+                 "deletion_protection": deletion_protection}
         props = common.given_inputs("ImageFamily", resource_name, IMAGE_FAMILY, None, given)
         super().__init__(ImageFamilyProvider(), resource_name, {**dict.fromkeys((*OUTPUT_KEYS, "key")), **props},
                          common.resource_options("ImageFamily", resource_name, opts, {"releases": tags}))

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..core import registry
 from ..core.errors import CloudError, NotFound, UserInputError
-from ..core.families import FAMILY_TAG, VERSION_TAG, FamilyKeeper
+from ..core.families import FAMILY_TAG, VERSION_TAG, FamilyKeeper, cloud_time
 from ..core.model import Identity
 from ..core.validation import is_unknown
 from ..core.protocol import ImageAdapter
@@ -76,6 +76,11 @@ def _must(provider: Any, props: Mapping[str, Any], default_endpoint: str | None)
     return inputs
 
 
+def checked_capture(inputs: Mapping[str, Any], version: str, default_endpoint: str | None) -> dict[str, Any]:
+    """A version's capture inputs as CustomImage's `check` completes them (its identity key included)."""
+    return _must(CustomImageProvider(), capture_inputs(inputs, version), default_endpoint)
+
+
 def keeper(inputs: Mapping[str, Any]) -> FamilyKeeper | None:
     """The service's own family feature, when it has one."""
     adapter = registry.adapter_for(common.target(inputs), ImageAdapter)
@@ -87,7 +92,7 @@ def publish(inputs: Mapping[str, Any], version: str, now: float, default_endpoin
 
     A failed copy removes the captured image too: nothing of a version the state does not record is left.
     """
-    capture = _must(CustomImageProvider(), capture_inputs(inputs, version), default_endpoint)
+    capture = checked_capture(inputs, version, default_endpoint)
     made = CustomImageProvider().create(capture)
     image_id, captured = str(made.id), dict(made.outs or {})
     copies: dict[str, str] = {}
@@ -103,8 +108,15 @@ def publish(inputs: Mapping[str, Any], version: str, now: float, default_endpoin
         copies = {str(r): str(i) for r, i in dict(published.get("image_ids") or {}).items()}
     images = {str(inputs["region"]): image_id, **copies}
     join(inputs, images)
-    return {"image_id": image_id, "images": images, "created": now, "retired_at": None, "deprecated": False,
+    return {"image_id": image_id, "images": images, "created": now, "created_at": created_at(captured, now),
+            "retired_at": None, "deprecated": False,
             "capture": captured, "publish": published}
+
+
+def created_at(captured: Mapping[str, Any], fallback: float) -> float:
+    """When the cloud says the captured image was made (seconds since the epoch): what `max_age` measures."""
+    found = cloud_time(str(captured.get("created") or ""))
+    return fallback if found is None else found
 
 
 def join(inputs: Mapping[str, Any], images: Mapping[str, str]) -> None:

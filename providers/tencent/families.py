@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.families import FAMILY_TAG
+from ..core.model import ImageInfo
+
 
 class CvmFamilies:
     """The family methods of the CVM adapter (it supplies `_call`)."""
 
     def _call(self, action: str, params: dict[str, Any], region: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _search(self, region: str, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def family_members(self, region: str, family: str) -> list[ImageInfo]:
+        """Private images tagged image-family=`family`, every state: DescribeImages with the `tag:<key>` filter
+        (https://cloud.tencent.com/document/api/213/15715), the tag rather than ImageFamily, which a capture
+        that died before ModifyImageAttribute does not have yet."""
+        from . import mapping
+
+        found = self._search(region, [{"Name": f"tag:{FAMILY_TAG}", "Values": [family]}])
+        return [mapping.image_info(raw, region) for raw in found if mapping.tags_of(raw).get(FAMILY_TAG) == family]
 
     def join_family(self, region: str, image_id: str, family: str) -> None:
         self._call("ModifyImageAttribute", {"ImageId": image_id, "ImageFamily": family}, region)

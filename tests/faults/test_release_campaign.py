@@ -27,3 +27,26 @@ def test_releases_converge_without_leaks(sim: Simulator, tmp_path: Path, key: tu
     if case.setup is not None:
         case.setup(sim)
     campaign(sim, tmp_path, next(f for f in release_flows(case) if f.name == flow_name))
+
+
+@pytest.mark.parametrize("key", [pytest.param(key, id=f"{key[0]}-{key[1]}")
+                                 for key in (*SERVICES, ("huawei", "ims"))])
+def test_a_version_killed_at_any_step_is_found_by_the_next_version_without_state(sim: Simulator, tmp_path: Path,
+                                                                                 key: tuple[str, str]) -> None:
+    """Version A killed at each step, its state lost; version B's `up` records or removes all A made."""
+    from tests.faults import abandoned_release, conftest
+    from tests.faults.campaign import Servers, Tally
+
+    case = all_cases()[key]
+    if case.setup is not None:
+        case.setup(sim)
+    servers = Servers(sim, tmp_path / "progress.log")
+    tally = Tally()
+    try:
+        for scenario, vendor in abandoned_release.kill_scenarios(sim, servers, case):
+            tally.add(abandoned_release.run(sim, servers, case, scenario, vendor))
+    finally:
+        servers.close()
+        conftest.TOTAL.add(tally)
+    print(f"release-abandoned: {tally.line()}")
+    assert tally.scenarios >= 8 and not tally.problems, "\n".join(tally.problems)

@@ -12,7 +12,7 @@ def test_release_with_a_family_reports_versions_per_region(sim: Simulator) -> No
     def program() -> None:
         import pulumi
 
-        release = ImageRelease("web", family="golden-web", version="2026-12", keep=2, endpoint="sim", targets=[
+        release = ImageRelease("web", family="golden-web", version="2026-12", keep=2, max_age="30d", endpoint="sim", targets=[
             {"name": "hangzhou", "cloud": "alibaba", "region": "cn-hangzhou",
              "source": {"instance": "i-bp1imageforgelnx01"}, "regions": ["cn-beijing"]},
             {"name": "guangzhou", "cloud": "tencent", "region": "ap-guangzhou",
@@ -38,6 +38,7 @@ def test_release_with_a_family_reports_versions_per_region(sim: Simulator) -> No
     ({"image_name": "golden", "family": "golden-web", "version": "1"}, "not both"),
     ({"family": "golden-web"}, "needs `version`"),
     ({"image_name": "golden", "keep": 2}, "give `family` too"),
+    ({"image_name": "golden", "max_age": "30d"}, "max_age apply to a family of versions"),
     ({}, "give `image_name`"),
 ])
 def test_pipeline_naming_mistakes_stop_the_program_with_one_line(sim: Simulator, kwargs: dict, says: str) -> None:
