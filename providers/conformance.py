@@ -22,7 +22,8 @@ if TYPE_CHECKING:
                                       CvmAdapter(target), ImsAdapter(target)]
         copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
                                       CvmAdapter(target), ImsAdapter(target)]
-        generalizers: list[VmGeneralizer] = [ComputeAdapter(target), EcsAdapter(target), CvmAdapter(target)]
+        generalizers: list[VmGeneralizer] = [ComputeAdapter(target), EcsAdapter(target), CvmAdapter(target),
+                                             ImsAdapter(target)]
         importers: list[ImageImporter] = [EcsAdapter(target), ImsAdapter(target), ComputeAdapter(target),
                                           CvmAdapter(target)]
         sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]
