@@ -148,7 +148,7 @@ class CocModel:
         execute_uuid = "SCRIPT" + ids.token(self.store, "coc.execute", 26, "0123456789abcdef")
         self.store.put(VENDOR, region, "job", execute_uuid, {
             "order_id": self.store.counter("coc.order.id"), "execute_uuid": execute_uuid, "script_uuid": uuid_,
-            "script_name": script["name"], "created": now, "timeout": timeout, "instances": instances,
+            "script_name": script["name"], "script_id": script["id"], "created": now, "timeout": timeout, "instances": instances,
             "execute_user": param["execute_user"]})
         return execute_uuid
 

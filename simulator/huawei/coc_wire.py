@@ -145,7 +145,7 @@ class CocWire:
         job = self.model.job(region, p["id"])
         return {"data": {**self._order(job, self.ctx.now()), "properties": {
             "script_uuid": job["script_uuid"], "script_name": job["script_name"],
-            "script_version_uuid": job["script_uuid"], "script_version_name": "1.0.0",
+            "script_version_uuid": job.get("script_id", 0), "script_version_name": "1.0.0",
             "current_execute_batch_index": 1, "execute_param": {
                 "timeout": job["timeout"], "execute_user": job["execute_user"], "success_rate": 100.0}}}}
 
