@@ -59,7 +59,12 @@ class CocWire:
         for method, pattern, action in ROUTES:
             found = pattern.match(request.path)
             if found and method == request.method:
-                return Call(action, region, {**request.query, **found.groupdict()})
+                try:
+                    body = request.json() if request.body else {}
+                except ValueError:
+                    body = {}
+                logged = body if isinstance(body, dict) else {}  # the request log shows the body's fields
+                return Call(action, region, {**logged, **request.query, **found.groupdict()})
         return Call(f"{request.method} {request.path}", region, {})
 
     def handle(self, call: Call, request: SimRequest) -> SimResponse:

@@ -30,6 +30,11 @@ def _put(model: ImsModel, region: str, sid: str, record: dict[str, Any]) -> None
     model.store.put(VENDOR, region, "server_state", sid, record)
 
 
+def set_state(model: ImsModel, region: str, sid: str, record: dict[str, Any]) -> None:
+    """Tests: as a call the simulator does not serve would leave the server (BatchStartServers)."""
+    _put(model, region, sid, record)
+
+
 def server(model: ImsModel, region: str, sid: str) -> Server:
     """The server record, or Ecs.0114 once a deletion ended."""
     found = model.server(region, sid)
