@@ -168,8 +168,8 @@ IMPORT = OperationSpec(
 )
 
 # GeneralizedVM: guest scripts through Cloud Operations Center (COC) and the ECS's UniAgent, see coc.py.
-RUN = ("a COC script (CreateScript, SHELL on Linux, BAT carrying PowerShell on Windows, at most 4096 characters) "
-       "run by ExecuteScript (timeout 1799 s)")
+RUN = ("COC script (CreateScript: SHELL on Linux, BAT carrying PowerShell on Windows, at most 4096 characters; "
+       "ExecuteScript timeout 1799 s)")
 GENERALIZE = OperationSpec(
     inputs=(
         Param("vm", "server_id of ShowServer / ExecuteScript target_instances.resource_id / BatchStopServers "

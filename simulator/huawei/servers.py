@@ -89,7 +89,7 @@ def overlay(model: ImsModel, region: str, view: dict[str, Any]) -> dict[str, Any
 
 
 def stop(model: ImsModel, region: str, body: Any) -> str:
-    """BatchStopServers: every server ACTIVE (Ecs.0001-like refusal otherwise); returns the ECS job id."""
+    """BatchStopServers: an asynchronous job; servers not ACTIVE are left as they are. Returns the job id."""
     option = (body or {}).get("os-stop") if isinstance(body, dict) else None
     servers = (option or {}).get("servers") if isinstance(option, dict) else None
     if not isinstance(servers, list) or not servers:
@@ -99,12 +99,11 @@ def stop(model: ImsModel, region: str, body: Any) -> str:
         raise SimError("Ecs.0005", f"Invalid parameter: os-stop.type must be one of {', '.join(STOP_TYPES)}.")
     sids = [str((s or {}).get("id", "")) for s in servers]
     for sid in sids:
-        current, task = status(model, region, sid)
-        if current != "ACTIVE" or task:
-            raise SimError("Ecs.0103", f"The server {sid} is {current}{' (' + task + ')' if task else ''} and cannot "
-                           "be stopped.", 409)
+        server(model, region, sid)
     now = model.now()
     for sid in sids:
+        if status(model, region, sid) != ("ACTIVE", ""):
+            continue  # ECS accepts the batch; the job's sub-job for a server not ACTIVE fails, nothing changes
         st = state(model, region, sid)
         st.update(stop_started=now, stop_at=now + STOP_SECONDS)
         _put(model, region, sid, st)

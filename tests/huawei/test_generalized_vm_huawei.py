@@ -336,3 +336,17 @@ def test_a_release_target_on_huawei_generalizes_before_its_capture(sim: Simulato
     runs_at = [r.at for r in sim.requests(COC, RUN)]
     assert max(runs_at) < sim.requests(ECS, "CreateImage")[0].at  # the capture waited for the guest
     offline.destroy(result)
+
+
+def test_every_input_may_be_unknown_at_preview(server: ProviderServer, sim: Simulator) -> None:
+    from imageforge.providers.resources.schemas import GENERALIZED_VM
+    from tests.contract.test_unknowns import variants
+
+    inputs = gvm("11111111-0000-4000-8000-000000000001", finalize_scripts=["echo one", ["echo two"]], keep_user=True,
+                 guest_prepared=False)
+    assert server.check(GeneralizedVMProvider(), inputs)[1] == []
+    mark = sim.mark()
+    names = tuple(f.name for f in GENERALIZED_VM.fields if not f.internal)
+    refused = {what: failures for what, varied in variants(inputs, names)
+               if (failures := server.check(GeneralizedVMProvider(), varied)[1])}
+    assert refused == {} and sim.requests(since=mark) == []
