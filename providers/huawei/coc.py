@@ -32,6 +32,7 @@ EXECUTE_USER = {LINUX: "root", WINDOWS: "Administrator"}
 NAME_PREFIX = "imageforge_"
 RUNNING = ("READY", "PROCESSING", "PAUSED")  # instance / job statuses that have not ended
 NO_EXIT_CODE = -1
+DUPLICATE_NAME = "COC.00040601"  # "Exist script with same name" (also COC's code for an invalid parameter)
 MARK = "imageforge-exit-code="
 _MARK = re.compile(r"imageforge-exit-code=(-?\d+)")
 AGENT_ONLINE = "ONLINE"  # ListResources agent_state: ONLINE, OFFLINE, INSTALLING, FAILED, UNINSTALLED, null

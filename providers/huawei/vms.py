@@ -167,7 +167,16 @@ class EcsVmOperations(ImsImages):
         body = AddScriptModel(name=name, type=coc.SCRIPT_TYPE[family], content=text,
                               description="imageforge GeneralizedVM guest step (deleted once it ran)",
                               properties=ScriptPropertiesModel(risk_level="HIGH", version="1.0.0"))
-        return str(self._call("CreateScript", lambda: client.create_script(CreateScriptRequest(body=body))).data)
+        try:
+            return str(self._call("CreateScript", lambda: client.create_script(CreateScriptRequest(body=body))).data)
+        except errors.CloudError as err:
+            if err.code != coc.DUPLICATE_NAME:
+                raise
+            # made meanwhile (a reply that was lost, then retried): the script of this name is ours
+            found = [str(s.script_uuid) for s in self._scripts(vm_id) if s.name == name]
+            if not found:
+                raise
+            return found[0]
 
     def _delete_script(self, script_uuid: str) -> None:
         """https://support.huaweicloud.com/intl/en-us/api-coc/DeleteScript.html (already gone is fine)."""

@@ -350,3 +350,15 @@ def test_every_input_may_be_unknown_at_preview(server: ProviderServer, sim: Simu
     refused = {what: failures for what, varied in variants(inputs, names)
                if (failures := server.check(GeneralizedVMProvider(), varied)[1])}
     assert refused == {} and sim.requests(since=mark) == []
+
+
+def test_a_lost_create_script_reply_reuses_the_script_it_made(server: ProviderServer, sim: Simulator) -> None:
+    vm = fresh(sim)
+    sim.inject(COC, "CreateScript", "lost", status=502)
+    _, outs = server.up(GeneralizedVMProvider(), gvm(vm))
+    assert outs["generalized"] is True and leftover_scripts(sim, vm) == []
+    made = [r for r in sim.requests(COC, "CreateScript") if str(r.params.get("name", "")).startswith(
+        scripts.server_prefix(vm))]
+    assert made[0].status == 502  # the lost reply: the retry found the script it made and did not make it again
+    assert len({r.params["name"] for r in made}) == len(made) == 2  # the probe's and the generalization's
+    assert len(jobs(sim, vm)) == 2  # probe and generalize, each once
