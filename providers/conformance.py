@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         copiers: list[ImageCopier] = [EcsAdapter(target), EdsAdapter(target), ComputeAdapter(target),
                                       CvmAdapter(target), ImsAdapter(target)]
         generalizers: list[VmGeneralizer] = [ComputeAdapter(target), EcsAdapter(target), CvmAdapter(target),
-                                              EdsAdapter(target)]
+                                              EdsAdapter(target), ImsAdapter(target)]
         importers: list[ImageImporter] = [EcsAdapter(target), ImsAdapter(target), ComputeAdapter(target),
                                           CvmAdapter(target)]
         sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]

@@ -48,7 +48,8 @@ SERVICES: dict[tuple[str, str], ServiceEntry] = {
         ServiceEntry("tencent", "cvm", f"{_P}.tencent.cvm:CvmAdapter", f"{_P}.tencent.rules:RULES",
                      f"{_P}.tencent.spec:SPEC", "tencent", ("tencentcloud.cvm", "tencentcloud.tat")),
         ServiceEntry("huawei", "ims", f"{_P}.huawei.ims:ImsAdapter", f"{_P}.huawei.rules:RULES",
-                     f"{_P}.huawei.spec:SPEC", "huawei", ("huaweicloudsdkims", "huaweicloudsdkecs")),
+                     f"{_P}.huawei.spec:SPEC", "huawei", ("huaweicloudsdkims", "huaweicloudsdkecs",
+                                                                 "huaweicloudsdkcoc")),
         ServiceEntry("azure", "compute", f"{_P}.azure.compute:ComputeAdapter", f"{_P}.azure.rules:RULES",
                      f"{_P}.azure.spec:SPEC", "azure", ("azure.mgmt.compute", "azure.identity")),
     )

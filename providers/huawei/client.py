@@ -55,6 +55,7 @@ class Clients:
         self.last_request_id = ""
         self._ims: dict[str, Any] = {}
         self._ecs: dict[str, Any] = {}
+        self._coc: dict[str, Any] = {}
 
     def project_id(self, region: str) -> str | None:
         if region in _PROJECT_IDS:
@@ -96,6 +97,15 @@ class Clients:
 
             self._ecs[region] = self._build(EcsClient, EcsRegion, region)
         return self._ecs[region]
+
+    def coc(self, region: str) -> Any:
+        """COC serves every region from a few endpoints; the server's region rides in each request."""
+        if region not in self._coc:
+            from huaweicloudsdkcoc.v1 import CocClient
+            from huaweicloudsdkcoc.v1.region.coc_region import CocRegion
+
+            self._coc[region] = self._build(CocClient, _CocHome(CocRegion), region)
+        return self._coc[region]
 
     def _build(self, client_cls: Any, region_cls: Any, region: str) -> Any:
         from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -140,3 +150,16 @@ class Clients:
             return fn()
         except SdkException as exc:
             raise build_error(exc, operation) from exc
+
+
+class _CocHome:
+    """The COC endpoint for a region: its own where COC lists one, else cn-north-4 (Chinese mainland) or
+    ap-southeast-3 (international), COC's two main endpoints (huaweicloudsdkcoc CocRegion)."""
+
+    def __init__(self, region_cls: Any) -> None:
+        self.region_cls = region_cls
+
+    def value_of(self, region: str) -> Any:
+        if region in self.region_cls.static_fields:
+            return self.region_cls.value_of(region)
+        return self.region_cls.value_of("cn-north-4" if region.startswith("cn-") else "ap-southeast-3")

@@ -19,6 +19,7 @@ from .client import remember_projects
 from .copying import ImsCopies
 from .families import ImsFamilies
 from .share import ImsSharer
+from .vms import EcsVmOperations
 
 LIVE = (ImageStatus.CREATING, ImageStatus.AVAILABLE)
 
@@ -29,7 +30,7 @@ def _tag_list(tags: Mapping[str, str]) -> list[Any] | None:
     return [TagKeyValue(key=k, value=v) for k, v in sorted(tags.items())] or None
 
 
-class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies):
+class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies, EcsVmOperations):
     """One region of IMS; copies reach other regions through their own projects."""
 
     # ImageAdapter ---------------------------------------------------------------------
@@ -44,6 +45,11 @@ class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies):
         if server.status not in ("ACTIVE", "SHUTOFF"):
             raise InvalidState(f"ECS {server_id} is {server.status}; IMS captures a running (ACTIVE) or stopped "
                                "(SHUTOFF) server", vendor=mapping.VENDOR, operation="capture", resource_id=server_id)
+        if request.source_facts.get("os_state") == "Generalized" and server.status != "SHUTOFF":
+            raise InvalidState(f"ECS {server_id} is {server.status} but source.os_state says Generalized: a server "
+                               "started after its guest was generalized has set itself up again. Fix: capture a "
+                               "server stopped by its GeneralizedVM, or capture it as Specialized",
+                               vendor=mapping.VENDOR, operation="capture", resource_id=server_id)
         if server.status == "ACTIVE":
             return [f"ECS {server_id} is running: IMS captures its disks as they are; stop it first for an image "
                     "whose file systems were cleanly shut down"]

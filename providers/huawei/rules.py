@@ -175,6 +175,30 @@ class ImsRules(BaseRules):
                              for region in given if region not in listed]
         return failures
 
+    def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """GeneralizedVM: an ECS server id, and finalize scripts a COC script (4096 characters) can hold."""
+        from . import coc
+        from .vms import SERVER_ID
+
+        failures = collect(check_region("region", inputs.get("region"), self.regions, self.service_label))
+        vm = inputs.get("vm")
+        if isinstance(vm, str) and not is_unknown(vm) and not SERVER_ID.match(vm):
+            failures.append(Failure("vm", f"{vm!r} is not an ECS server id. Rule: ECS addresses a server by its "
+                                          "UUID. Fix: give the server id, for example "
+                                          "'11111111-0000-4000-8000-000000000001'."))
+        scripts = inputs.get("finalize_scripts")
+        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+            if is_unknown(script) or not isinstance(script, (str, list)):
+                continue
+            lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
+            size = coc.content_size(lines, "linux")
+            if size > coc.CONTENT_MAX:
+                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} characters as COC runs it; a COC script "
+                                                                  f"holds at most {coc.CONTENT_MAX} (on Windows, "
+                                                                  "PowerShell is carried encoded: about 1,500). Fix: "
+                                                                  "split it into several scripts."))
+        return failures
+
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:
         """CreateImage from a file in OBS: image_url '<bucket>:<object>', min_disk 40-1024 GB, BIOS boot on x86."""
         failures = self._common(inputs) + collect(

@@ -69,6 +69,8 @@ CAPTURE = OperationSpec(
     source=(
         Param("instance", "CreateImage.instance_id", "the ECS (server id) to capture",
               example="22222222-0000-4000-8000-000000000001", logged="CreateImage:instance_id"),
+        Param("os_state", "(checked before CreateImage: Generalized needs the server SHUTOFF since its guest was "
+              "generalized)", "what GeneralizedVM's `source` output states"),
     ),
     options=(
         Param("vault_id", "CreateWholeImage.vault_id", "the CBR vault of the server's backup (scope 'system+data')",
@@ -168,6 +170,27 @@ IMPORT = OperationSpec(
     ),
 )
 
+# GeneralizedVM: guest scripts through Cloud Operations Center (COC) and the ECS's UniAgent, see coc.py.
+RUN = ("COC script (CreateScript: SHELL on Linux, BAT carrying PowerShell on Windows, at most 4096 characters; "
+       "ExecuteScript timeout 1799 s)")
+GENERALIZE = OperationSpec(
+    inputs=(
+        Param("vm", "server_id of ShowServer / ExecuteScript target_instances.resource_id / BatchStopServers "
+              "(an ECS server id)"),
+        Param("finalize_scripts", f"one {RUN} each, in order, after ListResources says the UniAgent is ONLINE; the "
+              "exit code printed by the script and the log of GetScriptJobBatch are the outputs, the first non-zero "
+              "stops everything"),
+        Param("guest_prepared", "(no guest command: BatchStopServers only)"),
+        Param("delete_vm", "(recorded: DeleteServers when the resource is deleted)", change=Change.RECORD),
+    ),
+    refusals=(
+        Refusal("keep_user", "removes no account: its Linux cleanup (cloud-init clean, SSH host keys, machine-id) and "
+                "Sysprep keep every user.", "remove keep_user (or set it true).", accepts=True),
+    ),
+)
+
 SPEC = ServiceSpec("huawei", "ims", LABEL, Traits(
     recognised_by="tag", copies_recognised_by="description", copies_cancellable=False, copy_slots=mapping.COPY_SLOTS,
-    jobs=True, tags=True), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT)
+    jobs=True, tags=True,
+    vm_deallocate=False,  # BatchStopServers is the last power step
+), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)

@@ -24,6 +24,7 @@ WIRES: tuple[str, ...] = (
     "imageforge.simulator.alibaba.eds_wire:EdsWire",
     "imageforge.simulator.tencent.tat_wire:TatWire",  # before CVM's: API 3.0 requests signed for service `tat`
     "imageforge.simulator.tencent.wire:CvmWire",
+    "imageforge.simulator.huawei.coc_wire:CocWire",  # before IMS's, which answers every SDK-HMAC-SHA256 request
     "imageforge.simulator.huawei.wire:HuaweiWire",
     "imageforge.simulator.azure.wire:AzureWire",
     "imageforge.simulator.azure.entra:EntraWire",

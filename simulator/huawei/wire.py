@@ -22,6 +22,7 @@ from ..core.accounts import KeyRing
 from ..core.context import SimContext
 from ..core.store import current_account
 from ..core.wire import Call, SimError, SimRequest, SimResponse
+from . import servers
 from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
@@ -46,6 +47,9 @@ class Route:
 
 ROUTES: tuple[Route, ...] = tuple(Route(m, re.compile(f"^{p}$"), a) for m, p, a in (
     ("GET", f"/v1/{PID}/cloudservers/{ID}", "ShowServer"),
+    ("POST", f"/v1/{PID}/cloudservers/action", "BatchStopServers"),
+    ("POST", f"/v1/{PID}/cloudservers/delete", "DeleteServers"),
+    ("POST", f"/v1/{PID}/cloudservers/{ID}/tags/action", "BatchCreateServerTags"),
     ("GET", f"/v1/{PID}/jobs/{ID}", "ShowJob"),
     ("GET", f"/v1/cloudimages/job/{ID}", "ShowJobProgress"),
     ("POST", "/v2/cloudimages/action", "CreateImage"),
@@ -83,6 +87,8 @@ class HuaweiWire:
             "BatchAddMembers": self.add_members, "BatchDeleteMembers": self.delete_members,
             "BatchUpdateMembers": self.update_members, "ListImageMembers": self.list_members,
             "GlanceListImageMembers": self.list_members,
+            "BatchStopServers": self.stop_servers, "DeleteServers": self.delete_servers,
+            "BatchCreateServerTags": self.tag_server,
         }
         self.sharing = ImsSharing(self.model)
 
@@ -154,8 +160,22 @@ class HuaweiWire:
 
     # actions -------------------------------------------------------------------------
     def show_server(self, call: Call, body: Any) -> SimResponse:
-        server = self.model.server(call.region, call.params["id"])
-        return self._ok(server_view(server, self.model.server_task(call.region, server.id)))
+        server = servers.server(self.model, call.region, call.params["id"])
+        view = server_view(server, self.model.server_task(call.region, server.id))
+        return self._ok(servers.overlay(self.model, call.region, view))
+
+    def stop_servers(self, call: Call, body: Any) -> SimResponse:
+        """ECS BatchStopServers (`os-stop`); other server actions are not simulated."""
+        if not isinstance(body, dict) or "os-stop" not in body:
+            raise SimError("Ecs.0005", "Invalid parameter: only the os-stop action is simulated.")
+        return self._ok({"job_id": servers.stop(self.model, call.region, body)})
+
+    def delete_servers(self, call: Call, body: Any) -> SimResponse:
+        return self._ok({"job_id": servers.delete(self.model, call.region, body)})
+
+    def tag_server(self, call: Call, body: Any) -> SimResponse:
+        servers.retag(self.model, call.region, call.params["id"], body)
+        return self._ok(None, 204)
 
     def show_job(self, call: Call, body: Any) -> SimResponse:
         return self._ok(job_view(self.model.job(call.region, call.params["id"]), self.model.now()))

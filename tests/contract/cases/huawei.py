@@ -3,11 +3,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ServiceCase
+from imageforge.simulator import Simulator
+
+from . import ServiceCase, VmCase
 
 REGION = "cn-north-4"
 LINUX_SERVER = "11111111-0000-4000-8000-000000000001"  # simulator/huawei/regions.py server_id(REGION, "linux")
 AGENCY = "ims_admin_agency"
+
+
+def _coc(sim: Simulator) -> Any:
+    return next(w for w in sim.wires if w.vendor == "huawei-coc").model
+
+
+def _make_vm(sim: Simulator, os_type: str, name: str) -> str:
+    from imageforge.simulator.huawei import servers
+
+    return servers.add_server(_coc(sim).ims, REGION, os_type.lower(), name).id
+
+
+def _vm_state(sim: Simulator, vm_id: str) -> tuple[bool, bool]:
+    """Marked by the imageforge-generalized tag while SHUTOFF; prepared: what the guest itself says (COC's model)."""
+    from imageforge.providers.huawei.vms import GENERALIZED_TAG
+    from imageforge.simulator.huawei import servers
+
+    coc = _coc(sim)
+    marked = (servers.tags(coc.ims, REGION, vm_id).get(GENERALIZED_TAG) == "true"
+              and servers.status(coc.ims, REGION, vm_id)[0] == "SHUTOFF")
+    return marked, bool(coc.guest_state(REGION, vm_id).generalized)
 
 
 def _copy(image_id: str) -> dict[str, Any]:
@@ -25,4 +48,5 @@ CASE = ServiceCase(
     # ride together on a full-ECS image (scope 'system+data' with options.vault_id), which IMS cannot encrypt.
     separate=frozenset({"source", "cmk_id"}),
     inputs_with={"encrypted": {"options": {"cmk_id": "kms-contract-key"}}},
+    vm=VmCase({"cloud": "huawei", "region": REGION}, _make_vm, _vm_state),
 )
