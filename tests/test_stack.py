@@ -34,6 +34,7 @@ def test_sample_stack_captures_and_publishes_then_destroys_cleanly(sim: Simulato
 @pytest.mark.parametrize("target,vendor,runs", [("alibaba-ecs", "alibaba-ecs", "RunCommand"),
                                                 ("alibaba-eds", "alibaba-eds", "RunCommand"),
                                                 ("tencent-cvm", "tencent-tat", "RunCommand"),
+                                                ("huawei-ims", "huawei-coc", "ExecuteScript"),
                                                 ("azure-gallery", "azure", "VirtualMachines_RunCommand")])
 def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(sim: Simulator, target: str,
                                                                                 vendor: str, runs: str) -> None:
@@ -64,9 +65,12 @@ def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
                              "DescribeInvocationResults", "TagResources", "StopInstance"},
              "alibaba-eds": {"DescribeDesktops", "RunCommand", "DescribeInvocations", "TagResources", "StopDesktops"},
              "tencent-cvm": {"DescribeInstances", "StopInstances", "TagResources", "GetCallerIdentity"},
-             "tencent-tat": {"DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocationTasks"}}
-    assert [r.action for r in sim.requests(since=mark) if not r.vendor.startswith("azure")
-            and r.action not in guest.get(r.vendor, set())] == []
+             "tencent-tat": {"DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocationTasks"},
+             "huawei-ims": {"ShowServer", "BatchStopServers", "BatchCreateServerTags", "ShowJob", "ShowJobProgress"},
+             "huawei-coc": {"ListResources", "ListScripts", "CreateScript", "ExecuteScript", "ListScriptJobs",
+                            "GetScriptJobInfo", "GetScriptJobBatch", "DeleteScript"}}
+    assert sorted({(r.vendor, r.action) for r in sim.requests(since=mark) if not r.vendor.startswith("azure")
+                   and r.action not in guest.get(r.vendor, set())}) == []
     assert sim.inventory() == before
 
 
@@ -123,7 +127,7 @@ def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, c
     monkeypatch.setenv("IMAGEFORGE_PROGRESS_LOG", str(tmp_path / "progress.log"))
     assert main(["demo", "--stack-dir", str(STACKS), "--home", str(tmp_path / "demo"), "--destroy"]) == 0
     out = capsys.readouterr().out
-    assert "destroyed 14 resources" in out  # with the GeneralizedVMs of the ECS, EDS, Tencent and Azure targets
+    assert "destroyed 15 resources" in out  # with the GeneralizedVMs of every target
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     table = [r for r in rows if len(r) == 4 and r[3] == "available"]
     targets = {r[0] for r in table}

@@ -8,17 +8,13 @@ carries the tags image-family and image-version, and a retired version is delete
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..core.families import FAMILY_TAG
 from ..core.model import ImageInfo
+from .images import ImsImages
 
 
-class ImsFamilies:
-    """The family listing of the IMS adapter (it supplies `_list`)."""
-
-    def _list(self, region: str, **filters: str) -> list[Any]:
-        raise NotImplementedError
+class ImsFamilies(ImsImages):
+    """The family listing of the IMS adapter, over the image listing every part of it shares."""
 
     def family_members(self, region: str, family: str) -> list[ImageInfo]:
         """Private images tagged image-family=`family`: ListImages `tag=<key>.<value>`, every status.
