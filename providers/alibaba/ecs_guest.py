@@ -13,6 +13,7 @@ import base64
 from collections.abc import Sequence
 
 from ..core.guest import LINUX, WINDOWS
+from ..core.validation import ScriptLimit
 
 SHELL, POWERSHELL, BAT = "RunShellScript", "RunPowerShellScript", "RunBatScript"
 # CommandContent: at most 18 KB once Base64-encoded (RunCommand / CreateCommand API reference; older pages said 16 KB)
@@ -40,3 +41,9 @@ def content_size(script: str | Sequence[str]) -> int:
     """The Base64 size Cloud Assistant limits (the larger, CRLF, form: a script's type is known only with the VM)."""
     lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
     return len(base64.b64encode("\r\n".join(lines).encode()))
+
+
+SCRIPT_LIMIT = ScriptLimit(content_size, CONTENT_MAX, "is {size} bytes once Base64-encoded; Cloud Assistant's "
+                           "CommandContent takes at most {limit} (18 KB)",
+                           "split it into several finalize scripts, or fetch a larger script from OSS inside the guest.",
+                           empty="Cloud Assistant runs no empty command")

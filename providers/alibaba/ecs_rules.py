@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
-from .ecs_guest import CONTENT_MAX, content_size
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown, script_failures
+from .ecs_guest import SCRIPT_LIMIT
 from .ecs_family import FAMILY_RULE, FamilyRule
 
 REGIONS = frozenset({
@@ -123,22 +123,7 @@ class EcsRules(BaseRules):
                                           "shows it); instance names are not unique, so they do not address one." +
                                           (" A cloud computer (ecd-...) needs service='eds'." if vm.startswith("ecd-")
                                            else "")))
-        scripts = inputs.get("finalize_scripts")
-        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
-            if is_unknown(script) or not isinstance(script, (str, list)):
-                continue
-            if isinstance(script, list) and any(is_unknown(line) for line in script):
-                continue
-            size = content_size(script)
-            if size > CONTENT_MAX:
-                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; Cloud "
-                                                                  f"Assistant's CommandContent takes at most "
-                                                                  f"{CONTENT_MAX} (18 KB). Fix: split it into "
-                                                                  "several finalize scripts, or fetch a larger "
-                                                                  "script from OSS inside the guest."))
-            elif size == 0:
-                failures.append(Failure(f"finalize_scripts[{n}]", "is empty: Cloud Assistant runs no empty command. "
-                                                                  "Fix: remove it."))
+        failures += script_failures(inputs.get("finalize_scripts"), SCRIPT_LIMIT)
         return failures
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.guest import WINDOWS
+from ..core.validation import ScriptLimit
 from .ecs_guest import BAT, POWERSHELL, content, content_size
 
 __all__ = ["BAT", "POWERSHELL", "CONTENT_MAX", "COMMAND_TIMEOUT", "OUTPUT_MAX", "command_type", "content",
@@ -32,3 +33,9 @@ def command_type(lines: Sequence[str]) -> str:
 def encoded(lines: Sequence[str]) -> str:
     """The script as CommandContent with ContentEncoding=Base64 (CRLF line ends for a batch script)."""
     return content(lines, WINDOWS)
+
+
+SCRIPT_LIMIT = ScriptLimit(content_size, CONTENT_MAX, "is {size} bytes once Base64-encoded; EDS RunCommand's "
+                           "CommandContent takes at most {limit} (16 KB)",
+                           "split it into several finalize scripts, or fetch a larger script from OSS inside the guest.",
+                           empty="EDS runs no empty command")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.model import MARKER_PREFIX, Identity
-from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
-from .eds_guest import CONTENT_MAX, content_size
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown, script_failures
+from .eds_guest import SCRIPT_LIMIT
 
 LABEL = "Alibaba Cloud Elastic Desktop Service"
 REGIONS = frozenset({
@@ -145,22 +145,7 @@ class EdsRules(BaseRules):
                                           "DescribeDesktops shows it); cloud computer names are not unique, so they "
                                           "do not address one." + (" An ECS instance (i-...) needs service='ecs'."
                                                                    if vm.startswith("i-") else "")))
-        scripts = inputs.get("finalize_scripts")
-        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
-            if is_unknown(script) or not isinstance(script, (str, list)):
-                continue
-            if isinstance(script, list) and any(is_unknown(line) for line in script):
-                continue
-            size = content_size(script)
-            if size > CONTENT_MAX:
-                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; EDS "
-                                                                  "RunCommand's CommandContent takes at most "
-                                                                  f"{CONTENT_MAX} (16 KB). Fix: split it into "
-                                                                  "several finalize scripts, or fetch a larger "
-                                                                  "script from OSS inside the guest."))
-            elif size == 0:
-                failures.append(Failure(f"finalize_scripts[{n}]", "is empty: EDS runs no empty command. Fix: "
-                                                                  "remove it."))
+        failures += script_failures(inputs.get("finalize_scripts"), SCRIPT_LIMIT)
         return failures
 
 

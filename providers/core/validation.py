@@ -112,3 +112,32 @@ def collect(*checks: Failure | None | Iterable[Failure]) -> list[Failure]:
 
 
 Validator = Callable[[Mapping[str, Any]], list[Failure]]
+
+
+@dataclass(frozen=True)
+class ScriptLimit:
+    """How one guest channel sizes a finalize script, and the most it takes (`check` refuses more)."""
+
+    size_of: Callable[[list[str]], int]  # the size as the channel counts it (Base64 bytes, characters...)
+    limit: int
+    rule: str  # "{size}" and "{limit}" are filled in: "is {size} bytes once Base64-encoded; ... at most {limit}"
+    fix: str
+    empty: str = ""  # the reason an empty script is refused, where the channel runs no empty command
+
+
+def script_failures(scripts: object, limits: ScriptLimit) -> list[Failure]:
+    """Each known finalize script within its channel's limit; unknown ones (preview) are checked at `up`."""
+    failures: list[Failure] = []
+    for n, script in enumerate(scripts if isinstance(scripts, list) else []):
+        if is_unknown(script) or not isinstance(script, (str, list)):
+            continue
+        if isinstance(script, list) and any(is_unknown(line) for line in script):
+            continue
+        lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
+        size = limits.size_of(lines)
+        if size > limits.limit:
+            failures.append(Failure(f"finalize_scripts[{n}]", limits.rule.format(size=size, limit=limits.limit) +
+                                    f". Fix: {limits.fix}"))
+        elif size == 0 and limits.empty:
+            failures.append(Failure(f"finalize_scripts[{n}]", f"is empty: {limits.empty}. Fix: remove it."))
+    return failures

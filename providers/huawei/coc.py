@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from ..core.guest import LINUX, WINDOWS, tail
 from ..core.model import CommandResult
+from ..core.validation import ScriptLimit
 
 CONTENT_MAX = 4096  # AddScriptModel.content: COC takes at most 4096 characters
 TIMEOUT = 1799  # ScriptExecuteParam.timeout: "5 < timeout < 1800" seconds
@@ -83,3 +84,8 @@ def result(status: str, message: str) -> CommandResult | None:
             return CommandResult(code, tail(log), "")
     reason = WHY.get(status, f"the execution ended {status}")
     return CommandResult(NO_EXIT_CODE, tail(log), f"{status}: {reason}; the script printed no exit code")
+
+
+SCRIPT_LIMIT = ScriptLimit(lambda lines: content_size(lines, "linux"), CONTENT_MAX,
+                           "is {size} characters as COC runs it; a COC script holds at most {limit} (on Windows, "
+                           "PowerShell is carried encoded: about 1,500)", "split it into several scripts.")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.model import Identity
-from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown, script_failures
 from . import importing
 
 # Regions with an IMS endpoint in huaweicloudsdkims 3.1.219 (ImsRegion).
@@ -186,17 +186,7 @@ class ImsRules(BaseRules):
             failures.append(Failure("vm", f"{vm!r} is not an ECS server id. Rule: ECS addresses a server by its "
                                           "UUID. Fix: give the server id, for example "
                                           "'11111111-0000-4000-8000-000000000001'."))
-        scripts = inputs.get("finalize_scripts")
-        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
-            if is_unknown(script) or not isinstance(script, (str, list)):
-                continue
-            lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
-            size = coc.content_size(lines, "linux")
-            if size > coc.CONTENT_MAX:
-                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} characters as COC runs it; a COC script "
-                                                                  f"holds at most {coc.CONTENT_MAX} (on Windows, "
-                                                                  "PowerShell is carried encoded: about 1,500). Fix: "
-                                                                  "split it into several scripts."))
+        failures += script_failures(inputs.get("finalize_scripts"), coc.SCRIPT_LIMIT)
         return failures
 
     def validate_import(self, inputs: Mapping[str, Any]) -> list[Failure]:

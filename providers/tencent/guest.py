@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..core.guest import LINUX, WINDOWS, decode_base64, tail
 from ..core.model import CommandResult
+from ..core.validation import ScriptLimit
 
 COMMAND_TYPE = {LINUX: "SHELL", WINDOWS: "POWERSHELL"}
 AGENT_ENVIRONMENT = {LINUX: "Linux", WINDOWS: "Windows"}  # DescribeAutomationAgentStatus' Environment
@@ -66,3 +67,7 @@ def result(task: dict[str, object]) -> CommandResult | None:
     info = str(task.get("ErrorInfo") or "")
     notes.insert(0, f"{status}: {reason}" + (f" ({info})" if info else ""))
     return CommandResult(code if isinstance(code, int) and code != 0 else NO_EXIT_CODE, tail(output), "\n".join(notes))
+
+
+SCRIPT_LIMIT = ScriptLimit(content_size, CONTENT_MAX, "is {size} bytes once Base64-encoded; TAT's RunCommand takes at "
+                           "most {limit} (64 KB)", "split it into several scripts.")

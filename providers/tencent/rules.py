@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown
+from ..core.validation import BaseRules, Failure, NameRule, check_region, collect, is_unknown, script_failures
 from . import mapping
 
 PUBLIC_REGIONS = frozenset({
@@ -141,16 +141,7 @@ class CvmRules(BaseRules):
 
         failures = collect(check_region("region", inputs.get("region"), self.regions, LABEL),
                            check_id("vm", inputs.get("vm"), "instance", "ins-xxxxxxxx"))
-        scripts = inputs.get("finalize_scripts")
-        for n, script in enumerate(scripts if isinstance(scripts, list) else []):
-            if is_unknown(script) or not isinstance(script, (str, list)):
-                continue
-            lines = script.splitlines() if isinstance(script, str) else [str(line) for line in script]
-            size = guest.content_size(lines)
-            if size > guest.CONTENT_MAX:
-                failures.append(Failure(f"finalize_scripts[{n}]", f"is {size} bytes once Base64-encoded; TAT's "
-                                                                  f"RunCommand takes at most {guest.CONTENT_MAX} (64 KB). "
-                                                                  "Fix: split it into several scripts."))
+        failures += script_failures(inputs.get("finalize_scripts"), guest.SCRIPT_LIMIT)
         return failures
 
     def validate_copy(self, inputs: Mapping[str, Any]) -> list[Failure]:
