@@ -59,11 +59,6 @@ ERRORS: dict[str, type[errors.CloudError]] = {
 # Instance Status (DescribeInstances) -> GeneralizedVM's power states; UNKNOWN for anything else.
 POWER_STATE: dict[str, str] = {"Pending": "starting", "Starting": "starting", "Running": "running",
                                "Stopping": "stopping", "Stopped": "stopped"}
-# InvocationStatus of one instance while the command has not ended; Success, Failed and Timeout carry a result.
-INVOCATION_RUNNING = frozenset({"Pending", "Running", "Stopping", "Scheduled", ""})
-# Result ErrorCodes that mean the agent never took the command (DescribeInvocationResults ErrorCode).
-AGENT_OFFLINE = frozenset({"ClientNotRunning", "ClientNotResponse", "ClientIsUpgrading", "ClientNeedUpgrade",
-                           "DeliveryTimeout"})
 
 
 def power_state(raw: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core import errors, guest
 from ..core.model import CommandResult, Started, Target, VmInfo
-from . import acs, ecs_guest, ecs_mapping as mapping
+from . import acs, assistant, ecs_guest, ecs_mapping as mapping
 
 GENERALIZED_TAG = "imageforge-generalized"
 VENDOR = "alibaba-ecs"
@@ -30,6 +30,10 @@ def _request(name: str, **values: Any) -> Any:
         if value not in (None, ""):
             getattr(req, f"set_{key}")(value)
     return req
+
+MACHINE = assistant.Machine("instance", "Cloud Assistant", VENDOR, "Cloud Assistant",
+                            "Start or install the agent (InstallCloudAssistant, or restart the aliyun service in the "
+                            "guest), then run `pulumi up` again")
 
 
 class EcsVmOperations:
@@ -117,7 +121,7 @@ class EcsVmOperations:
             raise errors.NotFound(f"invocation {job_id} has no result for instance {vm_id}", vendor=VENDOR,
                                   operation="DescribeInvocationResults", code="InvalidInvokeId.NotFound",
                                   resource_id=vm_id)
-        return read_result(vm_id, job_id, found)
+        return assistant.read_result(MACHINE, vm_id, job_id, found)
 
     def stop_vm(self, vm_id: str) -> None:
         """https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-stopinstance"""
@@ -142,37 +146,3 @@ class EcsVmOperations:
         """https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-deleteinstance"""
         self._vm_call(_request("DeleteInstance", InstanceId=vm_id, Force=True), "DeleteInstance")
 
-
-def read_result(vm_id: str, job_id: str, raw: Mapping[str, Any]) -> CommandResult | None:
-    """An InvocationResult: None while it runs; ExitCode and Output once it ended; an error if it never ran."""
-    status = str(raw.get("InvocationStatus") or "")
-    if status in mapping.INVOCATION_RUNNING:
-        return None
-    output = guest.decode_base64(raw.get("Output"))
-    dropped = int(raw.get("Dropped") or 0)
-    note = f"(Cloud Assistant cut the output at 24 KB: {dropped} bytes dropped)" if dropped else ""
-    code = str(raw.get("ErrorCode") or "")
-    if status in ("Success", "Failed"):
-        return CommandResult(int(raw.get("ExitCode") or 0) if status == "Success" else _exit(raw),
-                             guest.tail(output), note)
-    if status == "Timeout":
-        return CommandResult(_exit(raw), guest.tail(output),
-                             f"Cloud Assistant stopped the command at its Timeout ({code or 'ExecutionTimeout'}) {note}"
-                             .strip())
-    offline = code in mapping.AGENT_OFFLINE
-    what = (f"agent offline: the Cloud Assistant agent of instance {vm_id} did not take the command" if offline else
-            f"the command never ran to its end on instance {vm_id}")
-    raise errors.OperationFailed(
-        f"{what} (invocation {job_id} ended {status}: {code or 'no code'} {raw.get('ErrorInfo') or ''}".rstrip() +
-        f"); output: {guest.tail(output) or '(empty)'}", vendor=VENDOR, operation="Cloud Assistant",
-        code=code or status, resource_id=vm_id)
-
-
-def _exit(raw: Mapping[str, Any]) -> int:
-    """A failed command's ExitCode; -1 when Cloud Assistant gave none (it was killed)."""
-    value = raw.get("ExitCode")
-    try:
-        code = int(value) if value is not None else -1
-    except (TypeError, ValueError):
-        code = -1
-    return code if code != 0 else -1

@@ -66,11 +66,6 @@ ERRORS: dict[str, type[errors.CloudError]] = {
 # DescribeDesktops DesktopStatus -> GeneralizedVM's power states; anything else reads as itself, lower-cased.
 POWER_STATE: dict[str, str] = {"Pending": "starting", "Starting": "starting", "Running": "running",
                                "Stopping": "stopping", "Stopped": "stopped"}
-# InvokeDesktops.InvocationStatus while the command has not ended; Success, Failed and Timeout carry a result.
-INVOCATION_RUNNING = frozenset({"Pending", "Running", "Stopping", "Scheduled", ""})
-# InvokeDesktops.ErrorCode values that mean the agent never took the command (DescribeInvocations model).
-AGENT_OFFLINE = frozenset({"ClientNotRunning", "ClientNotResponse", "ClientIsUpgrading", "ClientNeedUpgrade",
-                           "DeliveryTimeout"})
 
 TABLE = errors.ErrorTable(
     exact=ERRORS,

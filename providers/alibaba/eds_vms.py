@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core import errors, guest
 from ..core.model import CommandResult, Started, Target, VmInfo
-from . import eds_client, eds_guest, eds_mapping as mapping
+from . import assistant, eds_client, eds_guest, eds_mapping as mapping
 
 GENERALIZED_TAG = "imageforge-generalized"
 RESOURCE_TYPE = "ALIYUN::GWS::INSTANCE"  # TagResources.ResourceType: a cloud computer (ecd API reference)
@@ -34,6 +34,10 @@ def _models() -> Any:
     from alibabacloud_ecd20200930 import models
 
     return models
+
+MACHINE = assistant.Machine("cloud computer", "EDS", mapping.VENDOR, "RunCommand",
+                            "Start the computer's Cloud Assistant service (or restart the computer), then run "
+                            "`pulumi up` again")
 
 
 class EdsVmOperations:
@@ -92,7 +96,7 @@ class EdsVmOperations:
             region_id=self.region, desktop_ids=[vm_id], invoke_status="Running", include_output=False,
             include_invoke_desktops=True, max_results=10)))
         for inv in running.invocations or []:
-            if any(d.desktop_id == vm_id and str(d.invocation_status or "") in mapping.INVOCATION_RUNNING
+            if any(d.desktop_id == vm_id and str(d.invocation_status or "") in assistant.INVOCATION_RUNNING
                    for d in inv.invoke_desktops or []):
                 raise errors.Conflict(f"invocation {inv.invoke_id} is still running on cloud computer {vm_id}",
                                       vendor=mapping.VENDOR, operation="RunCommand", resource_id=vm_id)
@@ -116,7 +120,7 @@ class EdsVmOperations:
         if found is None:
             raise errors.NotFound(f"invocation {job_id} has no result for cloud computer {vm_id}", vendor=mapping.VENDOR,
                                   operation="DescribeInvocations", code="InvalidInvokeId.NotFound", resource_id=vm_id)
-        return read_result(vm_id, job_id, found.to_map())
+        return assistant.read_result(MACHINE, vm_id, job_id, found.to_map())
 
     def stop_vm(self, vm_id: str) -> None:
         """https://www.alibabacloud.com/help/en/wuying-workspace/developer-reference/api-ecd-2020-09-30-stopdesktops"""
@@ -146,39 +150,3 @@ class EdsVmOperations:
         self._ecd("DeleteDesktops", lambda c: c.delete_desktops(m.DeleteDesktopsRequest(region_id=self.region,
                                                                                       desktop_id=[vm_id])))
 
-
-def read_result(vm_id: str, job_id: str, raw: Mapping[str, Any]) -> CommandResult | None:
-    """One InvokeDesktops entry: None while it runs; ExitCode and Output once it ended; an error if it never ran."""
-    status = str(raw.get("InvocationStatus") or "")
-    if status in mapping.INVOCATION_RUNNING:
-        return None
-    output = guest.decode_base64(raw.get("Output"))
-    dropped = int(raw.get("Dropped") or 0)
-    note = f"(EDS cut the output at 24 KB: {dropped} bytes dropped)" if dropped else ""
-    code = str(raw.get("ErrorCode") or "")
-    if code in mapping.AGENT_OFFLINE:
-        raise errors.OperationFailed(
-            f"agent offline: the Cloud Assistant agent of cloud computer {vm_id} did not take the command (invocation "
-            f"{job_id} ended {status}: {code} {raw.get('ErrorInfo') or ''}".rstrip() + "). Start the computer's "
-            "Cloud Assistant service (or restart the computer), then run `pulumi up` again", vendor=mapping.VENDOR,
-            operation="RunCommand", code=code, resource_id=vm_id)
-    if status in ("Success", "Failed") and code != "ExecutionInterrupted":
-        return CommandResult(int(raw.get("ExitCode") or 0) if status == "Success" else _exit(raw),
-                             guest.tail(output), note)
-    if status == "Timeout":
-        return CommandResult(_exit(raw), guest.tail(output),
-                             f"EDS stopped the command at its Timeout ({code or 'ExecutionTimeout'}) {note}".strip())
-    raise errors.OperationFailed(
-        f"the command never ran to its end on cloud computer {vm_id} (invocation {job_id} ended {status}: "
-        f"{code or 'no code'} {raw.get('ErrorInfo') or ''}".rstrip() + f"); output: {guest.tail(output) or '(empty)'}",
-        vendor=mapping.VENDOR, operation="RunCommand", code=code or status, resource_id=vm_id)
-
-
-def _exit(raw: Mapping[str, Any]) -> int:
-    """A failed command's ExitCode; -1 when EDS gave none (it was killed)."""
-    value = raw.get("ExitCode")
-    try:
-        code = int(value) if value is not None else -1
-    except (TypeError, ValueError):
-        code = -1
-    return code if code != 0 else -1

@@ -6,8 +6,14 @@ import base64
 import pytest
 
 from imageforge.providers.alibaba import ecs_guest
-from imageforge.providers.alibaba.ecs_vms import read_result
+from imageforge.providers.alibaba.assistant import read_result as read_any
+from imageforge.providers.alibaba.ecs_vms import MACHINE
+from imageforge.providers.core.model import CommandResult
 from imageforge.providers.core.errors import OperationFailed
+
+
+def read_result(vm: str, job: str, raw: dict[str, object]) -> CommandResult | None:
+    return read_any(MACHINE, vm, job, raw)
 
 
 def b64(text: str) -> str:
