@@ -47,11 +47,15 @@ def kill_before(sim: Simulator, dead: ProviderServer, matches: Callable[[Any], b
     return sim.hook(hook)  # type: ignore[no-any-return]
 
 
-def kill_after(sim: Simulator, dead: ProviderServer, action: str) -> Callable[[], None]:
-    """Kill the provider once `action` reached the cloud: the cloud did it, the reply is lost."""
+def kill_after(sim: Simulator, dead: ProviderServer, action: str, nth: int = 1) -> Callable[[], None]:
+    """Kill the provider once its nth `action` reached the cloud: the cloud did it, the reply is lost."""
+    seen: list[int] = []
+
     def hook(phase: str, _vendor: str, call: Any) -> None:
         if phase == "after" and call.action == action and dead.process.poll() is None:
-            os.kill(dead.process.pid, signal.SIGKILL)
+            seen.append(1)
+            if len(seen) == nth:
+                os.kill(dead.process.pid, signal.SIGKILL)
 
     return sim.hook(hook)  # type: ignore[no-any-return]
 

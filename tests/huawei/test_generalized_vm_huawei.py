@@ -16,7 +16,7 @@ from imageforge.simulator import Simulator
 from imageforge.simulator.core.guest import SEALED
 from imageforge.simulator.huawei import servers
 from imageforge.simulator.huawei.coc import CocModel
-from tests.conftest import provider_server
+from tests.crashes import dies, kill_after, kill_before, server_factory
 from tests.engine import ProviderError, ProviderServer
 
 REGION = "cn-north-4"
@@ -213,28 +213,13 @@ def test_guest_prepared_only_stops_and_delete_vm_deletes(server: ProviderServer,
 # crashes: a re-run converges ---------------------------------------------------------------
 @pytest.fixture
 def fresh_server(sim: Simulator, tmp_path: Path) -> Iterator[Any]:
-    made: list[ProviderServer] = []
-
-    def make() -> ProviderServer:
-        made.append(provider_server(sim, tmp_path))
-        return made[-1]
-
-    yield make
-    for started in made:
-        started.close()
+    with server_factory(sim, tmp_path) as make:
+        yield make
 
 
 def crash_on(sim: Simulator, action: str, vm: str, dead: ProviderServer, nth: int = 1) -> Any:
     """Kill the provider when it sends its nth `action` for this server; that request never reaches the cloud."""
-    seen: list[int] = []
-
-    def hook(phase: str, vendor: str, call: Any) -> None:
-        if phase == "before" and call.action == action and vm in str(call.params):
-            seen.append(1)
-            if len(seen) == nth:
-                dead.process.kill()
-                raise ConnectionAbortedError
-    return sim.hook(hook)
+    return kill_before(sim, dead, lambda call: call.action == action and vm in str(call.params), nth)
 
 
 @pytest.mark.parametrize("family", ["linux", "windows"])
@@ -244,11 +229,7 @@ def test_a_crash_after_the_guest_generalized_resumes_by_probing_only(fresh_serve
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["echo once"]]))
     remove = crash_on(sim, "BatchCreateServerTags", vm, first)  # dies writing the prepared marker
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert tag(sim, vm) == "" and len(jobs(sim, vm)) == 3
     _, outs = fresh_server().create(checked)
     assert outs["generalized"] is True and [c["step"] for c in outs["commands"]] == ["probe"]
@@ -261,11 +242,7 @@ def test_a_crash_after_the_prepared_marker_resumes_with_the_stop(fresh_server: A
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm))
     remove = crash_on(sim, "BatchStopServers", vm, first)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    dies(remove, lambda: first.create(checked))
     assert tag(sim, vm) == f"{checked['key']}/prepared"
     mark = sim.mark()
     _, outs = fresh_server().create(checked)
@@ -278,20 +255,8 @@ def test_a_step_still_running_from_a_crashed_run_is_waited_out_and_its_script_re
     vm = fresh(sim)
     first = fresh_server()
     checked, _ = first.check(GeneralizedVMProvider(), gvm(vm, finalize_scripts=[["# sim: takes 900", "echo slow"]]))
-    sent: list[int] = []
-
-    def die_after_second_run(phase: str, vendor: str, call: Any) -> None:
-        if phase == "after" and call.action == RUN and vendor == COC:
-            sent.append(1)
-            if len(sent) == 2:  # finalize[0] was accepted: the provider dies while it runs in the guest
-                first.process.kill()
-
-    remove = sim.hook(die_after_second_run)
-    try:
-        with pytest.raises(ProviderError):
-            first.create(checked)
-    finally:
-        remove()
+    remove = kill_after(sim, first, RUN, nth=2)  # finalize[0] was accepted: the provider dies while it runs
+    dies(remove, lambda: first.create(checked))
     assert len(leftover_scripts(sim, vm)) == 1  # finalize[0]'s script, its job still running
     started = sim.ctx.now()
     mark = sim.mark()
