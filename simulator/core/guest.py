@@ -22,6 +22,7 @@ succeeds silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -71,6 +72,32 @@ class GuestState:
             return self.image_state == SEALED
         return not self.machine_id and not self.host_keys
 
+
+
+@dataclass
+class GuestRecord:
+    """A guest as stored: its state as of `base`, plus changes that take effect at their time (when their
+    command ends), so a guest read while a command runs is the guest before it."""
+
+    base: GuestState
+    changes: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, found: Mapping[str, Any] | None, family: str) -> "GuestRecord":
+        """The stored guest, or a fresh one of that OS family when none is stored yet."""
+        if found is None:
+            return cls(GuestState(family=family))
+        return cls(GuestState.from_record(found["base"]), [(float(w), dict(e)) for w, e in found["changes"]])
+
+    def record(self) -> dict[str, Any]:
+        return {"base": self.base.record(), "changes": [[w, e] for w, e in self.changes]}
+
+    def at(self, now: float) -> GuestState:
+        state = self.base.record()
+        for when, effects in sorted(self.changes, key=lambda c: c[0]):
+            if when <= now:
+                state.update(effects)
+        return GuestState.from_record(state)
 
 @dataclass
 class Outcome:

@@ -16,11 +16,11 @@ GetScriptJobBatch.html, coc_api_05_01.html (error codes).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import guest, ids
 from ..core.context import SimContext
+from ..core.guest import GuestRecord
 from ..core.wire import SimError
 from . import coc_guest, servers
 from .model import ImsModel
@@ -41,20 +41,6 @@ def bad(message: str, status: int = 400) -> SimError:
     return SimError(PARAM, message, status)
 
 
-@dataclass
-class GuestRecord:
-    """The guest's state as of `base`, plus changes that take effect at their time (when their script ends)."""
-
-    base: guest.GuestState
-    changes: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-
-    def at(self, now: float) -> guest.GuestState:
-        state = self.base.record()
-        for when, effects in sorted(self.changes, key=lambda c: c[0]):
-            if when <= now:
-                state.update(effects)
-        return guest.GuestState.from_record(state)
-
 
 def ms(ts: float | None) -> int | None:
     return None if ts is None else int(ts * 1000)
@@ -69,10 +55,8 @@ class CocModel:
     # guests ------------------------------------------------------------------------
     def guest_record(self, region: str, sid: str) -> GuestRecord:
         found = self.store.get(VENDOR, region, "guest", sid)
-        if found is None:
-            family = "windows" if self.ims.server(region, sid).os_type == "Windows" else "linux"
-            return GuestRecord(guest.GuestState(family=family))
-        return GuestRecord(guest.GuestState.from_record(found["base"]), [(float(w), dict(e)) for w, e in found["changes"]])
+        family = "windows" if found is None and self.ims.server(region, sid).os_type == "Windows" else "linux"
+        return GuestRecord.from_record(found, family)
 
     def guest_state(self, region: str, sid: str) -> guest.GuestState:
         """The guest now (tests and the fault campaign read it)."""
@@ -170,8 +154,7 @@ class CocModel:
         seconds = float(outcome.seconds if outcome.seconds is not None else guest.BASE_SECONDS)
         if outcome.effects and seconds <= timeout:
             guest_rec.changes.append((now + seconds, outcome.effects))
-            self.store.put(VENDOR, region, "guest", sid, {
-                "base": guest_rec.base.record(), "changes": [[w, e] for w, e in guest_rec.changes]})
+            self.store.put(VENDOR, region, "guest", sid, guest_rec.record())
         if outcome.shutdown:
             servers.shut_down(self.ims, region, sid, now + seconds)
         text = "\n".join(outcome.output)

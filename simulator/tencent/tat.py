@@ -15,11 +15,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..core import guest, ids
 from ..core.context import SimContext
+from ..core.guest import GuestRecord
 from ..core.lifecycle import Lifecycle, Phase
 from . import instances
 from .model import CvmModel, iso as iso_time
@@ -95,20 +96,6 @@ class Task:
         return dict(self.__dict__)
 
 
-@dataclass
-class GuestRecord:
-    """The guest's state as of `base`, plus changes that take effect at their time (when their task ends)."""
-
-    base: guest.GuestState
-    changes: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-
-    def at(self, now: float) -> guest.GuestState:
-        state = self.base.record()
-        for when, effects in sorted(self.changes, key=lambda c: c[0]):
-            if when <= now:
-                state.update(effects)
-        return guest.GuestState.from_record(state)
-
 
 class TatModel:
     def __init__(self, ctx: SimContext) -> None:
@@ -130,11 +117,7 @@ class TatModel:
         return "Online" if inst.state_at(self.ctx.now()) == "RUNNING" else "Offline"
 
     def guest_record(self, region: str, inst: Instance) -> GuestRecord:
-        found = self.store.get(VENDOR, region, "guest", inst.instance_id)
-        if found is None:
-            return GuestRecord(guest.GuestState(family=inst.os.family))
-        return GuestRecord(guest.GuestState.from_record(found["base"]),
-                           [(float(w), dict(e)) for w, e in found["changes"]])
+        return GuestRecord.from_record(self.store.get(VENDOR, region, "guest", inst.instance_id), inst.os.family)
 
     def guest_state(self, region: str, instance_id: str) -> guest.GuestState:
         """The guest now (tests and the fault campaign read it)."""
@@ -174,8 +157,7 @@ class TatModel:
                         working_directory, username)
             if outcome.effects and not (task.seconds > task.timeout and not outcome.shutdown):
                 record.changes.append((now + task.seconds, outcome.effects))
-                self.store.put(VENDOR, region, "guest", inst.instance_id,
-                               {"base": record.base.record(), "changes": [[w, e] for w, e in record.changes]})
+                self.store.put(VENDOR, region, "guest", inst.instance_id, record.record())
             if outcome.shutdown:
                 instances.shut_down(self.cvm, region, inst.instance_id, now + task.seconds)
             self.store.put(VENDOR, region, "task", task.task_id, task.record())
