@@ -125,7 +125,8 @@ def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, c
     from imageforge.providers.cli.main import main
 
     monkeypatch.setenv("IMAGEFORGE_PROGRESS_LOG", str(tmp_path / "progress.log"))
-    assert main(["demo", "--stack-dir", str(STACKS), "--home", str(tmp_path / "demo"), "--destroy"]) == 0
+    monkeypatch.chdir(tmp_path)  # any folder: the sample stack installed with the package is the default
+    assert main(["demo", "--home", str(tmp_path / "demo"), "--destroy"]) == 0
     out = capsys.readouterr().out
     assert "destroyed 15 resources" in out  # with the GeneralizedVMs of every target
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
@@ -133,4 +134,7 @@ def test_demo_command_prints_an_image_id_per_target_and_region(tmp_path: Path, c
     targets = {r[0] for r in table}
     assert targets == {"alibaba-ecs", "alibaba-eds", "azure-gallery", "tencent-cvm", "huawei-ims"}
     assert len(table) == 19 and all(r[2] for r in table)
+    guests = [line for line in out.splitlines() if line.startswith("golden-") and "-generalized:" in line]
+    assert len(guests) == 5 and all("finalize[0] (exit 0), generalize (exit 0); generalized, " in line
+                                    and line.endswith(("stopped", "deallocated")) for line in guests), guests
     assert (tmp_path / "progress.log").read_text().count("%") > 10

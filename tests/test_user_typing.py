@@ -57,11 +57,15 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    for name in ("providers", "components", "simulator"):
+    for name in ("providers", "components", "simulator", "stacks"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "wheel"),
         str(src))
     wheel = next((base / "wheel").glob("imageforge-*.whl"))
+    import zipfile
+
+    shipped = set(zipfile.ZipFile(wheel).namelist())  # the sample stack travels with the package: `imageforge demo`
+    assert {"imageforge/stacks/__main__.py", "imageforge/stacks/Pulumi.sim.yaml"} <= shipped
     env = base / "env"
     run(sys.executable, "-m", "venv", "--without-pip", str(env))
     site = Path(run(str(env / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"))

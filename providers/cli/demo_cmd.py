@@ -11,7 +11,9 @@ from typing import Any
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("demo", help="run the sample stack offline on the embedded simulator")
-    parser.add_argument("--stack-dir", type=Path, default=Path("stacks"), help="folder with __main__.py and Pulumi.<stack>.yaml")
+    parser.add_argument("--stack-dir", type=Path, default=None,
+                        help="folder with __main__.py and Pulumi.<stack>.yaml (default: ./stacks, else the sample "
+                             "stack installed with imageforge)")
     parser.add_argument("--stack", default="sim", help="stack config to use (default: sim)")
     parser.add_argument("--speed", type=float, default=0.0,
                         help="simulated seconds per real second; 0 (default) lets waits complete at once")
@@ -29,15 +31,32 @@ def load_stack_config(path: Path) -> dict[str, Any]:
     return {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in (raw.get("config") or {}).items()}
 
 
+def sample_stack_dir() -> Path | None:
+    """The sample stack installed with the package (imageforge.stacks), so `imageforge demo` runs anywhere."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("imageforge.stacks")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0]) if locations else None
+
+
+def default_stack_dir() -> Path:
+    """./stacks when it holds a program (a checkout, or a project laid out like this one), else the sample stack."""
+    here = Path("stacks")
+    if (here / "__main__.py").is_file():
+        return here
+    return sample_stack_dir() or here
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from .project import find_project
 
-    project = find_project(args.stack_dir)
+    project = find_project(args.stack_dir if args.stack_dir is not None else default_stack_dir())
     program = project.program_dir / "__main__.py"
     config_file = project.config_dir / f"Pulumi.{args.stack}.yaml"
     if not program.exists() or not config_file.exists():
-        print(f"cannot find {program} and {config_file}: run from the repository root or pass --stack-dir",
-              file=sys.stderr)
+        print(f"cannot find {program} and {config_file}: pass --stack-dir with the folder of your program and its "
+              f"Pulumi.{args.stack}.yaml", file=sys.stderr)
         return 2
     config = load_stack_config(config_file)
     home = args.home or Path(tempfile.mkdtemp(prefix="imageforge-sim-"))
@@ -69,6 +88,7 @@ def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, 
             return 1
         warn_unused(config, result.config_read, project, config_file)
         print_targets(result.outputs.get("targets") or {})
+        print_guest_steps([(r.name, r.outputs) for r in result.resources if r.typ.endswith(":GeneralizedVM")])
         if args.destroy:
             try:
                 offline.destroy(result)
@@ -97,6 +117,14 @@ def short_id(image_id: str) -> str:
         parts = image_id.strip("/").split("/")
         return "/".join(parts[7::2]) if len(parts) > 7 else image_id
     return image_id
+
+
+def print_guest_steps(vms: list[tuple[str, dict[str, Any]]]) -> None:
+    """What ran in each guest before its capture: every step with its exit code, and the VM's state after."""
+    for name, outs in sorted(vms):
+        steps = ", ".join(f"{c.get('step')} (exit {c.get('exit_code')})" for c in outs.get("commands") or [])
+        state = "generalized" if outs.get("generalized") else "not generalized"
+        print(f"{name}: {steps or 'no guest step'}; {state}, {outs.get('power_state', 'unknown')}")
 
 
 def print_targets(targets: dict[str, Any]) -> None:
