@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .core.families import FamilyKeeper
     from .core.model import Target
     from .core.protocol import (ImageAdapter, ImageCopier, ImageImporter, ImageSharer, MemberSharer,
-                                VmGeneralizer)
+                                VmBuilder, VmGeneralizer)
     from .huawei.ims import ImsAdapter
     from .tencent.cvm import CvmAdapter
 
@@ -30,4 +30,5 @@ if TYPE_CHECKING:
         sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]
         members: list[MemberSharer] = [ImsAdapter(target)]
         families: list[FamilyKeeper] = [EcsAdapter(target), CvmAdapter(target), ComputeAdapter(target)]
-        del images, copiers, generalizers, importers, sharers, members, families
+        builders: list[VmBuilder] = []  # each cloud's adapter joins once it launches build VMs
+        del builders, images, copiers, generalizers, importers, sharers, members, families

@@ -114,6 +114,7 @@ class Started:
     image_id: str = ""
     request_id: str = ""
     job_id: str = ""
+    vm_id: str = ""  # a launch: the new VM, when the call names it at once
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,40 @@ class CopyRequest:
     client_token: str = ""
     encrypted: bool = False
     entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """The image a build VM starts from, as the cloud names it: what a baked image's outputs trace back to."""
+
+    image_id: str
+    name: str
+    os_type: str  # linux or windows
+    owner: str = ""  # "public", "marketplace", "self", "shared": where the cloud says it comes from
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """One temporary build VM as the adapter launches it; `tags` already carry the identity.
+
+    `network` holds the keys the service declares in its build OperationSpec.network (vSwitch,
+    VPC, subnet, security group, zone...); `client_token` is derived from the resource's key, so a
+    retried launch call returns the VM an earlier call made. `admin_secret` is generated for the
+    one launch, never stored: services that require a login credential get it, the others ignore it.
+    """
+
+    region: str
+    name: str
+    base_image: BaseImage
+    instance_type: str
+    network: Mapping[str, str] = field(default_factory=dict)
+    disk_size_gb: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    client_token: str = ""
+    resource_group: str = ""
+    admin_secret: str = field(default="", repr=False)
     options: Mapping[str, object] = field(default_factory=dict)
 
 

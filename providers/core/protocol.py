@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .model import (CaptureRequest, CommandResult, CopyRequest, Deferred, Identity, ImageInfo, ImportRequest,
-                    JobStatus, Started, VmInfo)
+from .model import (BaseImage, CaptureRequest, CommandResult, CopyRequest, Deferred, Identity, ImageInfo, ImportRequest,
+                    JobStatus, LaunchRequest, Started, VmInfo)
 from .errors import CloudError
 
 CopyStart = Started | Deferred | CloudError  # per region: started, not yet, or refused
@@ -119,6 +119,47 @@ class VmGeneralizer(Protocol):
     def tag_vm(self, vm_id: str, tags: Mapping[str, str]) -> None: ...
 
     def delete_vm(self, vm_id: str) -> None: ...
+
+
+class VmBuilder(VmGeneralizer, Protocol):
+    """Launch a temporary build VM from a base image and remove it with everything launched with it.
+
+    The VM's own steps (commands, stop, mark) are the VmGeneralizer's; `get_vm` reports
+    power_state "pending" while it boots, "running", "stopped"..., or "failed" (extra["reason"])
+    when the cloud gave up launching it.
+    """
+
+    def resolve_base_image(self, region: str, base_image: str) -> BaseImage:
+        """The base image by id or by exact name (public, marketplace, shared or this account's); NotFound names it."""
+        ...
+
+    def prepare_launch(self, request: LaunchRequest) -> list[str]:
+        """Read what the launch names (network, instance type, zone) and refuse what the cloud would; return warnings."""
+        ...
+
+    def launch_vm(self, request: LaunchRequest) -> Started:
+        """One call (idempotent by request.client_token where the API has one); Started.vm_id or .job_id."""
+        ...
+
+    def find_build_vms(self, region: str, identity: Identity) -> list[VmInfo]:
+        """Every VM carrying this identity's tag, in any state but deleted: what an earlier run launched."""
+        ...
+
+    def agent_online(self, vm_id: str, os_type: str) -> bool:
+        """Whether the guest agent the commands run through reports itself ready."""
+        ...
+
+    def remove_build_vm(self, vm_id: str) -> None:
+        """Start deleting the VM and what was launched with it (disks, NICs, public IPs); NotFound when gone."""
+        ...
+
+    def find_build_leftovers(self, region: str, identity: Identity) -> list[str]:
+        """Ids of objects launched with a build VM that outlived it (detached disks, NICs, public IPs)."""
+        ...
+
+    def remove_leftover(self, object_id: str) -> None:
+        """Delete one object `find_build_leftovers` named; NotFound when gone."""
+        ...
 
 
 class ImageSharer(Protocol):

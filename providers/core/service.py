@@ -17,7 +17,8 @@ CAPTURE = "capture"
 COPY = "copy"
 GENERALIZE = "generalize"
 IMPORT = "import"
-OPERATIONS = (CAPTURE, COPY, IMPORT, GENERALIZE)
+BUILD = "build"
+OPERATIONS = (CAPTURE, COPY, IMPORT, GENERALIZE, BUILD)
 
 
 
@@ -61,6 +62,7 @@ class OperationSpec:
     options: tuple[Param, ...] = ()
     source: tuple[Param, ...] = ()
     refusals: tuple[Refusal, ...] = ()
+    network: tuple[Param, ...] = ()  # build only: the `network` keys a launch takes (`required` ones must be given)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -141,9 +143,11 @@ class ServiceSpec:
     copy: OperationSpec | None = None
     imports: OperationSpec | None = None
     generalize: OperationSpec | None = None
+    build: OperationSpec | None = None  # a temporary build VM from a base image (BakedImage)
 
     def operation(self, name: str) -> OperationSpec | None:
-        return {CAPTURE: self.capture, COPY: self.copy, IMPORT: self.imports, GENERALIZE: self.generalize}[name]
+        return {CAPTURE: self.capture, COPY: self.copy, IMPORT: self.imports, GENERALIZE: self.generalize,
+                BUILD: self.build}[name]
 
     @property
     def capabilities(self) -> frozenset[str]:

@@ -51,5 +51,6 @@ class Timeouts:
 
 CAPTURE_DEFAULTS = Timeouts(create=60 * 60.0, update=30 * 60.0, delete=60 * 60.0)
 COPY_DEFAULTS = Timeouts(create=120 * 60.0, update=120 * 60.0, delete=60 * 60.0)
+BUILD_DEFAULTS = Timeouts(create=180 * 60.0, update=30 * 60.0, delete=60 * 60.0)
 GENERALIZE_DEFAULTS = Timeouts(create=60 * 60.0, update=60 * 60.0, delete=30 * 60.0)
 IMPORT_DEFAULTS = Timeouts(create=180 * 60.0, update=30 * 60.0, delete=60 * 60.0)
