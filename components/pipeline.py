@@ -1,4 +1,8 @@
-"""GoldenImagePipeline: source VM -> (generalize) -> capture -> publish to regions, as one component."""
+"""GoldenImagePipeline: base image -> build VM -> provision -> generalize -> capture -> publish, as one component.
+
+The source is either a base image (`source={"base_image": ...}` with `build`: a BakedImage bakes it on a
+temporary build VM, removed after the capture) or a VM someone prepared (`source={"instance": ...}`).
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -6,11 +10,17 @@ from typing import Any
 
 import pulumi
 
-from imageforge.providers import CustomImage, GeneralizedVM, ImageFamily, ImageRegionSet
+from imageforge.providers import BakedImage, CustomImage, GeneralizedVM, ImageFamily, ImageRegionSet
+
+BUILD_KEYS = ("instance_type", "network", "disk_size_gb", "resource_group", "options")
 
 
 class GoldenImagePipeline(pulumi.ComponentResource):
     """One golden image on one cloud: captured from `source` in `region`, published to `regions`.
+
+    With `source={"base_image": ...}`, `build` says where the temporary build VM runs ({instance_type, network,
+    disk_size_gb, resource_group, options}) and `provision` lists the scripts run in it before the
+    generalization (`generalize` may set keep_user); the outputs `base` name the base image each image came from.
 
     With `generalize` set (a cloud whose service generalizes VMs), a GeneralizedVM runs the guest preparation
     first on `source.instance` (or `source.desktop`, a cloud computer) and the capture depends on it.
@@ -25,6 +35,7 @@ class GoldenImagePipeline(pulumi.ComponentResource):
     images: pulumi.Output[dict]
     versions: pulumi.Output[dict]
     retiring: pulumi.Output[list]
+    base: pulumi.Output[dict]
 
     def __init__(self, name: str, *, cloud: str, region: str, source: Mapping[str, Any], image_name: str | None = None,
                  regions: Sequence[Any] = (), service: str | None = None, description: str | None = None,
@@ -33,11 +44,26 @@ class GoldenImagePipeline(pulumi.ComponentResource):
                  endpoint: str | None = None, credentials: Mapping[str, str] | None = None,
                  family: str | None = None, version: str | None = None, keep: int | None = None,
                  grace: str | None = None, opts: pulumi.ResourceOptions | None = None,
-                 max_age: str | None = None) -> None:
+                 max_age: str | None = None, build: Mapping[str, Any] | None = None,
+                 provision: Sequence[Any] | None = None) -> None:
         super().__init__("imageforge:components:GoldenImagePipeline", name, None, opts)
         _check_naming(name, image_name, family, version, keep, grace, max_age)
+        baking = _check_build(name, source, build, provision, generalize, family)
         account: dict[str, Any] = {"credentials": dict(credentials)} if credentials else {}
         child = pulumi.ResourceOptions(parent=self)
+        self.base = pulumi.Output.from_input({})
+        if baking:
+            baked = BakedImage(f"{name}-baked", cloud=cloud, service=service, region=region, name=str(image_name),
+                               base_image=source["base_image"], description=description, tags=dict(tags or {}),
+                               provision=list(provision or []) or None, endpoint=endpoint, opts=child, **account,
+                               **{k: v for k, v in dict(build or {}).items()},
+                               **{k: v for k, v in dict(generalize or {}).items()})
+            self.versions = pulumi.Output.from_input({})
+            self.retiring = pulumi.Output.from_input([])
+            self.base = baked.base
+            self._publish(name, baked.image_id, baked.status, cloud, service, region, regions, image_name, description,
+                          tags, endpoint, account, child, publish)
+            return
         capture_source: Any = dict(source)
         if generalize is not None:
             vm = source.get("instance") or source.get("desktop")  # a VM, or an EDS cloud computer
@@ -62,17 +88,56 @@ class GoldenImagePipeline(pulumi.ComponentResource):
         image = CustomImage(f"{name}-image", cloud=cloud, service=service, region=region, name=str(image_name),
                             description=description, tags=dict(tags or {}), source=capture_source,
                             endpoint=endpoint, opts=child, **account, **dict(capture or {}))
-        self.image_id = image.image_id
-        self.status = image.status
+        self._publish(name, image.image_id, image.status, cloud, service, region, regions, image_name, description,
+                      tags, endpoint, account, child, publish)
+
+    def _publish(self, name: str, image_id: pulumi.Output[str], status: pulumi.Output[str], cloud: str,
+                 service: str | None, region: str, regions: Sequence[Any], image_name: str | None,
+                 description: str | None, tags: Mapping[str, str] | None, endpoint: str | None,
+                 account: Mapping[str, Any], child: pulumi.ResourceOptions, publish: Mapping[str, Any] | None) -> None:
+        """The image in its home region, then an ImageRegionSet copying it to `regions`."""
+        self.image_id, self.status = image_id, status
         if regions:
             published = ImageRegionSet(f"{name}-regions", cloud=cloud, service=service, region=region,
-                                       image_id=image.image_id, regions=list(regions), name=image_name,
+                                       image_id=image_id, regions=list(regions), name=image_name,
                                        description=description, tags=dict(tags or {}), endpoint=endpoint,
                                        opts=child, **account, **dict(publish or {}))
             self.images = published.image_ids
         else:
             self.images = pulumi.Output.from_input({})
-        self.register_outputs({"image_id": self.image_id, "images": self.images, "status": self.status})
+        self.register_outputs({"image_id": self.image_id, "images": self.images, "status": self.status,
+                               "base": self.base})
+
+
+def _check_build(name: str, source: Mapping[str, Any], build: Mapping[str, Any] | None,
+                 provision: Sequence[Any] | None, generalize: Mapping[str, Any] | None, family: str | None) -> bool:
+    """Whether this pipeline bakes from a base image; a mix-up of the two kinds of source stops with one line."""
+    where = f"GoldenImagePipeline {name!r}"
+    if not isinstance(source, Mapping):
+        raise pulumi.RunError(f"{where}: source must be a map such as {{'base_image': ...}} or {{'instance': ...}}")
+    if "base_image" not in source:
+        given = [k for k, v in (("build", build), ("provision", provision)) if v is not None]
+        if given:
+            raise pulumi.RunError(f"{where}: {', '.join(given)} apply to a bake from a base image; set "
+                                  "source={'base_image': ...} or remove them")
+        return False
+    extra = sorted(set(source) - {"base_image"})
+    if extra:
+        raise pulumi.RunError(f"{where}: source.base_image starts a bake on a new build VM; remove source."
+                              f"{', source.'.join(extra)}")
+    if family is not None:
+        raise pulumi.RunError(f"{where}: a family of versions captures from a prepared VM; a bake from "
+                              "source.base_image makes one image: use image_name (a new name per bake)")
+    if not isinstance(build, Mapping) or not build.get("instance_type") or not build.get("network"):
+        raise pulumi.RunError(f"{where}: a bake from source.base_image needs build={{'instance_type': ..., "
+                              "'network': {...}}} (where the temporary build VM runs)")
+    unknown = sorted(set(build) - set(BUILD_KEYS))
+    if unknown:
+        raise pulumi.RunError(f"{where}: build takes {', '.join(BUILD_KEYS)}; unknown: {', '.join(unknown)}")
+    if generalize is not None and set(generalize) - {"keep_user"}:
+        raise pulumi.RunError(f"{where}: a bake's generalize takes keep_user only (the build VM is provisioned by "
+                              "`provision`); remove " + ", ".join(sorted(set(generalize) - {"keep_user"})))
+    return True
 
 
 def _check_naming(name: str, image_name: str | None, family: str | None, version: str | None, keep: int | None,

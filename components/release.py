@@ -9,7 +9,7 @@ import pulumi
 from .pipeline import GoldenImagePipeline
 
 TARGET_KEYS = {"name", "cloud", "service", "region", "source", "regions", "capture", "publish", "generalize", "tags",
-               "credentials"}
+               "credentials", "build", "provision"}
 
 
 class ImageRelease(pulumi.ComponentResource):
@@ -41,10 +41,11 @@ class ImageRelease(pulumi.ComponentResource):
                 description=description, tags=dict(target["tags"] if "tags" in target else tags or {}),
                 capture=target.get("capture"),
                 publish=target.get("publish"), generalize=target.get("generalize"), endpoint=endpoint,
-                credentials=target.get("credentials"), family=family, version=version, keep=keep, grace=grace, max_age=max_age,
+                credentials=target.get("credentials"), build=target.get("build"),
+                provision=target.get("provision"), family=family, version=version, keep=keep, grace=grace, max_age=max_age,
                 opts=pulumi.ResourceOptions(parent=self))
             results[label] = pulumi.Output.all(pipeline.image_id, pipeline.images, pipeline.status,
-                                               pipeline.versions).apply(
+                                               pipeline.versions, pipeline.base).apply(
                 _summary(str(target["cloud"]), str(target["region"])))
         self.targets = pulumi.Output.from_input(results)
         self.register_outputs({"targets": self.targets})
@@ -70,8 +71,10 @@ def _check_target(release: str, index: int, target: Any) -> None:
 def _summary(cloud: str, region: str) -> Callable[[list[Any]], dict[str, Any]]:
     """Per-target status: the image in its home region plus every published copy."""
     def build(values: list[Any]) -> dict[str, Any]:
-        image_id, images, status, versions = values
+        image_id, images, status, versions, base = values
         out = {"cloud": cloud, "region": region, "image_id": image_id, "status": status,
                "regions": {region: image_id, **dict(images or {})}}
+        if base:
+            out["base"] = base  # the base image a bake started from: {image_id, name, os_type, owner}
         return {**out, "versions": versions} if versions else out
     return build

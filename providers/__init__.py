@@ -14,14 +14,16 @@ _EXPORTS = {
     "ImageRegionSet": "resources.image_region_set", "ImageRegionSetProvider": "resources.image_region_set",
     "ImportedImage": "resources.imported_image", "ImportedImageProvider": "resources.imported_image",
     "ImageFamily": "resources.image_family", "ImageFamilyProvider": "resources.image_family",
+    "BakedImage": "resources.baked_image", "BakedImageProvider": "resources.baked_image",
 }
 __all__ = [
     "CustomImage", "CustomImageProvider", "GeneralizedVM", "GeneralizedVMProvider",
     "ImageRegionSet", "ImageRegionSetProvider", "ImportedImage", "ImportedImageProvider",
-    "ImageFamily", "ImageFamilyProvider",
+    "ImageFamily", "ImageFamilyProvider", "BakedImage", "BakedImageProvider",
 ]
 
 if TYPE_CHECKING:
+    from .resources.baked_image import BakedImage, BakedImageProvider
     from .resources.custom_image import CustomImage, CustomImageProvider
     from .resources.generalized_vm import GeneralizedVM, GeneralizedVMProvider
     from .resources.image_family import ImageFamily, ImageFamilyProvider

@@ -36,7 +36,7 @@ OUTPUT_TYPES = {
     "image_tags": "Mapping[str, str]", "warnings": "Sequence[str]", "images": "Mapping[str, Mapping[str, Any]]",
     "image_ids": "Mapping[str, str]", "vm_id": "str", "generalized": "bool", "power_state": "str",
     "source": "Mapping[str, Any]", "commands": "Sequence[Mapping[str, Any]]", "inspection": "Mapping[str, Any]",
-    "share_status": "Mapping[str, Mapping[str, str]] | None",
+    "share_status": "Mapping[str, Mapping[str, str]] | None", "base": "Mapping[str, str]", "build": "Mapping[str, Any]",
 }
 HEADER = '''"""Typed inputs and outputs of every resource, for editors and type checkers (mypy, pyright).
 

@@ -8,9 +8,9 @@ from typing import Any, TypeVar, cast
 
 from .errors import Unsupported
 from .model import Target
-from .service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec
+from .service import BUILD, CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec
 
-__all__ = ["CAPTURE", "COPY", "GENERALIZE", "IMPORT", "SERVICES", "CLOUDS", "DEFAULT_SERVICE", "adapter_for",
+__all__ = ["BUILD", "CAPTURE", "COPY", "GENERALIZE", "IMPORT", "SERVICES", "CLOUDS", "DEFAULT_SERVICE", "adapter_for",
            "spec_for", "rules_for", "credentials_for", "entry", "services_of"]
 P = TypeVar("P")
 

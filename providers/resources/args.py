@@ -26,6 +26,8 @@ __all__ = [
     "GeneralizedVMOutputs",
     "ImportedImageArgs",
     "ImportedImageOutputs",
+    "BakedImageArgs",
+    "BakedImageOutputs",
 ]
 
 
@@ -449,6 +451,123 @@ class ImportedImageOutputs:
     """BIOS or UEFI (read from file)."""
     disk_size_gb: pulumi.Output[int | None]
     """The system disk size in GiB (read from file)."""
+    share_with: pulumi.Output[Sequence[str] | None]
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
+    options: pulumi.Output[Mapping[str, Any] | None]
+    """Cloud-specific settings; each service declares its keys and what a change of each does."""
+    deletion_protection: pulumi.Output[bool | None]
+    """Refuse `delete` while true."""
+    key: pulumi.Output[str]
+    """The identity a re-run finds this object by."""
+
+
+@dataclass(kw_only=True)
+class BakedImageArgs:
+    """The inputs of BakedImage, for `BakedImage(name, BakedImageArgs(...))`."""
+
+    cloud: pulumi.Input[str]
+    """The cloud: alibaba, tencent, huawei, azure."""
+    region: pulumi.Input[str]
+    """The region id."""
+    name: pulumi.Input[str]
+    """The image's name."""
+    base_image: pulumi.Input[str]
+    """The image the build VM starts from: an id, or an exact name (public, marketplace, shared or the account's own)."""
+    instance_type: pulumi.Input[str]
+    """The build VM's instance type (size, flavor)."""
+    network: pulumi.Input[Mapping[str, Any]]
+    """Where the build VM runs: each service declares its keys (vSwitch or subnet, VPC, security group, zone)."""
+    service: pulumi.Input[str] | None = None
+    """The cloud's service (its default when omitted: ecs, cvm, ims, compute)."""
+    endpoint: pulumi.Input[str] | None = None
+    """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
+    timeouts: pulumi.Input[TimeoutsArgs] | None = None
+    """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Input[CredentialsArgs] | None = None
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
+    description: pulumi.Input[str] | None = None
+    """The image's description."""
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """The image's tags."""
+    disk_size_gb: pulumi.Input[int] | None = None
+    """The build VM's system disk in GiB (unset: the base image's size)."""
+    resource_group: pulumi.Input[str] | None = None
+    """The resource group the build VM, its NIC and the image are made in."""
+    provision: pulumi.Input[Sequence[pulumi.Input[str | Sequence[pulumi.Input[str]]]]] | None = None
+    """Scripts run in the build VM's guest, in order, before the generalization."""
+    keep_user: pulumi.Input[bool] | None = None
+    """Keep the provisioned user account when generalizing."""
+    share_with: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
+    options: pulumi.Input[Mapping[str, Any]] | None = None
+    """Cloud-specific settings; each service declares its keys and what a change of each does."""
+    deletion_protection: pulumi.Input[bool] | None = None
+    """Refuse `delete` while true."""
+
+
+class BakedImageOutputs:
+    """The outputs of BakedImage: its inputs as stored and what the cloud reported."""
+
+    image_id: pulumi.Output[str]
+    """The image's id."""
+    status: pulumi.Output[str]
+    """Creating, available, failed."""
+    vendor_status: pulumi.Output[str]
+    """The cloud's own state."""
+    progress: pulumi.Output[float | None]
+    """Percent."""
+    size_gb: pulumi.Output[int | None]
+    """The image's size."""
+    image_os_type: pulumi.Output[str]
+    """The OS the cloud reports."""
+    image_platform: pulumi.Output[str]
+    """The platform the cloud reports."""
+    image_architecture: pulumi.Output[str]
+    """The architecture the cloud reports."""
+    created: pulumi.Output[str]
+    """When the cloud made it."""
+    image_tags: pulumi.Output[Mapping[str, str]]
+    """The image's tags without imageforge's own."""
+    warnings: pulumi.Output[Sequence[str]]
+    """Facts the user should know, such as an earlier run's capture that was replaced."""
+    share_status: pulumi.Output[Mapping[str, Mapping[str, str]] | None]
+    """Region -> receiver -> its answer (pending, accepted, rejected), where receivers must accept."""
+    base: pulumi.Output[Mapping[str, str]]
+    """The base image the build VM started from: {image_id, name, os_type, owner}."""
+    build: pulumi.Output[Mapping[str, Any]]
+    """The build VM: {vm_id, vm_name, instance_type, commands (each guest step's exit code and output tail), removed}."""
+    cloud: pulumi.Output[str]
+    """The cloud: alibaba, tencent, huawei, azure."""
+    service: pulumi.Output[str | None]
+    """The cloud's service (its default when omitted: ecs, cvm, ims, compute)."""
+    region: pulumi.Output[str]
+    """The region id."""
+    endpoint: pulumi.Output[str | None]
+    """'cloud' (the vendor's API) or 'sim' (the embedded simulator); default from stack config imageforge:endpoint, then IMAGEFORGE_ENDPOINT."""
+    timeouts: pulumi.Output[Mapping[str, Any] | None]
+    """Deadlines per operation, e.g. {'create': '90m', 'delete': '30m'}; every wait and retry stays inside them."""
+    credentials: pulumi.Output[Mapping[str, Any] | None]
+    """A profile and/or a role to assume for this resource's calls, never a secret (unset: the vendor's own credential chain); it must reach the account the image lives in."""
+    name: pulumi.Output[str]
+    """The image's name."""
+    description: pulumi.Output[str | None]
+    """The image's description."""
+    tags: pulumi.Output[Mapping[str, str] | None]
+    """The image's tags."""
+    base_image: pulumi.Output[str]
+    """The image the build VM starts from: an id, or an exact name (public, marketplace, shared or the account's own)."""
+    instance_type: pulumi.Output[str]
+    """The build VM's instance type (size, flavor)."""
+    network: pulumi.Output[Mapping[str, Any]]
+    """Where the build VM runs: each service declares its keys (vSwitch or subnet, VPC, security group, zone)."""
+    disk_size_gb: pulumi.Output[int | None]
+    """The build VM's system disk in GiB (unset: the base image's size)."""
+    resource_group: pulumi.Output[str | None]
+    """The resource group the build VM, its NIC and the image are made in."""
+    provision: pulumi.Output[Sequence[str | Sequence[str]] | None]
+    """Scripts run in the build VM's guest, in order, before the generalization."""
+    keep_user: pulumi.Output[bool | None]
+    """Keep the provisioned user account when generalizing."""
     share_with: pulumi.Output[Sequence[str] | None]
     """The accounts (projects, subscriptions) every image this resource owns is shared with, exactly; adding or removing one touches only that one, and images are un-shared before they are deleted."""
     options: pulumi.Output[Mapping[str, Any] | None]

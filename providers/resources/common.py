@@ -17,7 +17,7 @@ from ..core.model import CredentialChoice, Identity, Target
 from ..core.plan import identity_inputs, plan
 from ..core.redact import redact
 from ..core.schema import ResourceSchema
-from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec, share_failures, support_failures
+from ..core.service import BUILD, CAPTURE, COPY, GENERALIZE, IMPORT, ServiceSpec, share_failures, support_failures
 from ..core.simclock import clock_for
 from ..core.timeouts import Timeouts
 from ..core.validation import Failure, is_unknown
@@ -176,15 +176,33 @@ def resolve_service(provider: ProviderBase, inputs: dict[str, Any], failures: li
 
 
 VERBS = {CAPTURE: "capture images", COPY: "copy images across regions", IMPORT: "import disk images",
-         GENERALIZE: "generalize a VM"}
+         GENERALIZE: "generalize a VM", BUILD: "bake images from a base image"}
 
 
 def rule_failures(inputs: Mapping[str, Any], operation: str) -> list[Failure]:
     """The service's own rules (names, regions, combinations), once every type is right."""
     rules = registry.rules_for(str(inputs["cloud"]), str(inputs["service"]))
+    if operation == BUILD:
+        return build_rule_failures(rules, inputs)
     validate = {CAPTURE: rules.validate_capture, COPY: rules.validate_copy, IMPORT: rules.validate_import,
                 GENERALIZE: rules.validate_generalize}[operation]
     return list(validate(inputs))
+
+
+def build_rule_failures(rules: Any, inputs: Mapping[str, Any]) -> list[Failure]:
+    """A bake names an image as a capture does and runs scripts as a generalization does: the same rules apply.
+
+    The capture's source and the generalization's VM are the build VM, which the bake launches itself, so
+    only the naming rules and the script rules are kept (`finalize_scripts` reported as `provision`).
+    """
+    naming = {k: v for k, v in inputs.items() if k in ("cloud", "service", "region", "name", "description", "tags")}
+    out = [f for f in rules.validate_capture(naming) if not f.field.startswith(("source", "scope"))]
+    scripts = inputs.get("provision")
+    if scripts:
+        guest = {**naming, "finalize_scripts": scripts}
+        out += [Failure("provision" + f.field[len("finalize_scripts"):], f.reason)
+                for f in rules.validate_generalize(guest) if f.field.startswith("finalize_scripts")]
+    return out
 
 
 def service_of(inputs: Mapping[str, Any]) -> ServiceSpec | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..core.registry import CLOUDS
 from ..core.schema import (Change, Choice, Either, Field, Flag, ListOf, Options, Record, ResourceSchema, TagMap, Text,
                            Timeouts, Whole)
-from ..core.service import CAPTURE, COPY, GENERALIZE, IMPORT
+from ..core.service import BUILD, CAPTURE, COPY, GENERALIZE, IMPORT
 
 R, U, K = Change.REPLACE, Change.UPDATE, Change.RECORD
 ID = Text(label="an id string")
@@ -124,4 +124,25 @@ IMPORTED_IMAGE = ResourceSchema("ImportedImage", IMPORT, (
     SHARE_WITH, OPTIONS, PROTECTION,
 ), {**IMAGE_OUTPUTS, "inspection": "format, size, boot mode, partition table, preflight warnings and guidance"})
 
-SCHEMAS = {s.kind: s for s in (CUSTOM_IMAGE, IMAGE_REGION_SET, GENERALIZED_VM, IMPORTED_IMAGE)}
+SCRIPTS = ListOf(Either((Text(), ListOf(Text(min_len=0))), label="a script: a text or a list of lines"))
+
+BAKED_IMAGE = ResourceSchema("BakedImage", BUILD, (
+    *_addressing(), *_naming(),
+    Field("base_image", Text(), R, "the image the build VM starts from: an id, or an exact name (public, marketplace, "
+          "shared or the account's own)", required=True, example="'ubuntu_22_04_x64_20G_alibase_20240101.vhd'"),
+    Field("instance_type", Text(), R, "the build VM's instance type (size, flavor)", required=True,
+          example="'ecs.g7.large'"),
+    Field("network", Options(label="a map of network ids"), R, "where the build VM runs: each service declares its "
+          "keys (vSwitch or subnet, VPC, security group, zone)", required=True,
+          example="{'vswitch_id': 'vsw-...', 'security_group_id': 'sg-...'}"),
+    Field("disk_size_gb", Whole(1, 65536), R, "the build VM's system disk in GiB (unset: the base image's size)"),
+    Field("resource_group", Text(), R, "the resource group the build VM, its NIC and the image are made in"),
+    Field("provision", SCRIPTS, R, "scripts run in the build VM's guest, in order, before the generalization"),
+    Field("keep_user", Flag(), R, "keep the provisioned user account when generalizing"),
+    SHARE_WITH, OPTIONS, PROTECTION,
+), {**IMAGE_OUTPUTS,
+    "base": "the base image the build VM started from: {image_id, name, os_type, owner}",
+    "build": "the build VM: {vm_id, vm_name, instance_type, commands (each guest step's exit code and output "
+             "tail), removed}"})
+
+SCHEMAS = {s.kind: s for s in (CUSTOM_IMAGE, IMAGE_REGION_SET, GENERALIZED_VM, IMPORTED_IMAGE, BAKED_IMAGE)}

@@ -132,6 +132,13 @@ class Simulator:
             out |= {(wire.vendor, r[0], r[1]) for r in rows if '"_deleted_at"' not in r[2]}
         return out
 
+    def build_objects(self) -> set[tuple[str, str, str, str]]:
+        """Every live object other than an image carrying imageforge's identity tag (a build VM, its disks, NICs,
+        public IPs), as (vendor, kind, region, id): what a bake must never leave behind."""
+        rows = self.store.execute("SELECT vendor, kind, region, id, data FROM objects WHERE kind != 'image' "
+                                  "AND data LIKE '%imageforge-key%'")
+        return {(r[0], r[1], r[2], r[3]) for r in rows if '"_deleted_at"' not in r[4]}
+
     def hook(self, fn: Callable[[str, str, Any], None]) -> Callable[[], None]:
         """Call fn(phase, vendor, call) before and after every cloud request; returns the function that removes it."""
         self.ctx.hooks.append(fn)

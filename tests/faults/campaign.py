@@ -184,7 +184,10 @@ def run(sim: Simulator, servers: Servers, flow: Flow, scenario: Scenario, vendor
         teardown(servers, flow.owned(result, prior))
     except ProviderError as err:
         tally.problems.append(f"{scenario}: destroy failed: {_short(err.details)}")
-    left = sim.inventory() - baseline
+    left: set[Any] = sim.inventory() - baseline
+    extra = getattr(flow, "leftovers", None)
+    if extra is not None:
+        left |= extra()
     if left:
         tally.leaked += len(left)
         tally.problems.append(f"{scenario}: left after destroy: {sorted(left)}")

@@ -212,3 +212,41 @@ class Generalize:
         if succeeded and not marked:
             problems.append(f"reported generalized but VM {prior.id} is not")
         return problems
+
+
+@dataclass
+class Bake:
+    """BakedImage from a base image: one image, and no build VM, disk or NIC left once it succeeded or was destroyed."""
+
+    sim: Any
+    case: ServiceCase
+    name: str = "bake"
+
+    def setup(self, server: ProviderServer) -> Prior:
+        inputs = {**self.case.build, "owner": _owner("baked"), "provision": [["echo install the web tier"]]}
+        return Prior(inputs=inputs)
+
+    def act(self, server: ProviderServer, prior: Prior) -> tuple[str, dict[str, Any]]:
+        from imageforge.providers import BakedImageProvider
+
+        assert prior.inputs is not None
+        return server.create(_checked(server, BakedImageProvider(), prior.inputs))
+
+    def expected(self, prior: Prior) -> int:
+        return 1
+
+    def owned(self, result: tuple[str, dict[str, Any]] | None, prior: Prior) -> list[tuple[str, dict[str, Any], Any]]:
+        from imageforge.providers import BakedImageProvider
+
+        if result:
+            return [(result[0], result[1], BakedImageProvider())]
+        # a bake whose create failed is not in the engine's state: its image, if any, is found by the next up only
+        return []
+
+    def verify(self, prior: Prior, succeeded: bool) -> list[str]:
+        """A bake reported done has removed its build VM and everything launched with it."""
+        left = self.sim.build_objects()
+        return [f"the bake reported success but left {sorted(left)}"] if succeeded and left else []
+
+    def leftovers(self) -> set[Any]:
+        return set(self.sim.build_objects())

@@ -14,7 +14,7 @@ from imageforge.simulator import Simulator
 from tests.contract.cases import all_cases
 from tests.faults import conftest
 from tests.faults.campaign import Servers, Tally, failing_passes, recorded, run, scenarios
-from tests.faults.flows import Flow, Generalize, flows
+from tests.faults.flows import Bake, Flow, Generalize, flows
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -77,3 +77,25 @@ def test_every_generalizing_service_is_in_the_campaign() -> None:
     able = {key for key in registry.SERVICES if registry.GENERALIZE in registry.spec_for(*key).capabilities}
     missing = able - {key for key, case in all_cases().items() if case.vm is not None}
     assert not missing, f"services that generalize without a VM case for the campaign: {sorted(missing)}"
+
+
+def _baking() -> list[Any]:
+    return [pytest.param(case, id=f"{key[0]}-{key[1]}") for key, case in sorted(all_cases().items()) if case.build]
+
+
+@pytest.mark.parametrize("case", _baking())
+def test_a_bake_leaves_one_image_and_no_build_vm(sim: Simulator, tmp_path: Path, case: Any) -> None:
+    """BakedImage under every fault at each step (launch, agent wait, scripts, stop, capture, delete) and a kill at
+    each: one image once it converged, and no VM, disk or NIC of the build left after it succeeded or was destroyed."""
+    if case.setup is not None:
+        case.setup(sim)
+    campaign(sim, tmp_path, Bake(sim, case))
+
+
+def test_every_baking_service_is_in_the_campaign() -> None:
+    """A service whose declaration bakes must give the campaign its BakedImage inputs."""
+    from imageforge.providers.core import registry
+
+    able = {key for key in registry.SERVICES if registry.BUILD in registry.spec_for(*key).capabilities}
+    missing = able - {key for key, case in all_cases().items() if case.build}
+    assert not missing, f"services that bake without build inputs for the campaign: {sorted(missing)}"

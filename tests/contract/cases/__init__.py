@@ -45,6 +45,7 @@ class ServiceCase:
     source_with: dict[str, dict[str, Any]] = field(default_factory=dict)  # a source row's companion keys
     inputs_with: dict[str, dict[str, Any]] = field(default_factory=dict)  # an input or option row's companions
     vm: VmCase | None = None  # services that generalize VMs
+    build: dict[str, Any] = field(default_factory=dict)  # BakedImage inputs on the simulator (services that bake)
 
 
 def all_cases() -> dict[tuple[str, str], ServiceCase]:
