@@ -12,7 +12,7 @@ from ..resources.schemas import SCHEMAS
 
 CHANGE_TEXT = {Change.REPLACE: "replace", Change.UPDATE: "update in place", Change.RECORD: "recorded, no cloud call"}
 RESOURCE_OF = {"capture": "CustomImage", "copy": "ImageRegionSet", "import": "ImportedImage",
-               "generalize": "GeneralizedVM"}
+               "generalize": "GeneralizedVM", "build": "BakedImage"}
 RECOGNISED = {
     "tag": "the `imageforge-key` tag, set by the creating call itself",
     "description": "the marker `[imageforge:<key>]` in the description (its images take no tags)",
@@ -48,7 +48,7 @@ def _row(item: Field) -> str:
 def service_table(spec: ServiceSpec) -> list[str]:
     lines = [f"#### {spec.label} (`cloud={spec.cloud!r}`, `service={spec.service!r}`)", ""]
     lines.append(_traits(spec.traits))
-    for name in ("capture", "copy", "import", "generalize"):
+    for name in ("capture", "copy", "import", "generalize", "build"):
         op = spec.operation(name)
         if op is not None:
             lines += ["", f"{RESOURCE_OF[name]}:", ""] + _operation(op, SCHEMAS[RESOURCE_OF[name]])
@@ -80,6 +80,9 @@ def _operation(op: OperationSpec, schema: ResourceSchema) -> list[str]:
         lines.append(f"| `{param.name}` | {_cell(param.vendor)} | {change} | {_cell(param.doc)} |")
     for param in op.source:
         lines.append(f"| `source.{param.name}` | {_cell(param.vendor)} | replace | {_cell(param.doc)} |")
+    for param in op.network:
+        lines.append(f"| `network.{param.name}` | {_cell(param.vendor)} | replace | {_cell(param.doc)}"
+                     f"{' (required)' if param.required else ''} |")
     for param in op.options:
         lines.append(f"| `options.{param.name}` | {_cell(param.vendor)} | {CHANGE_TEXT[param.change]} | "
                      f"{_cell(param.doc)}{' (required)' if param.required else ''} |")

@@ -8,11 +8,12 @@ under one key and map the phase onto their own state names.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 KEY = "lifecycle"
+LISTENERS: list[Callable[["Lifecycle"], None]] = []  # benchmarks: told of every operation started in this process
 
 
 class Phase(str, enum.Enum):
@@ -37,7 +38,10 @@ class Lifecycle:
 
     @classmethod
     def start(cls, now: float, duration: float, fail: bool = False, fails_at: float = 0.5) -> "Lifecycle":
-        return cls(now, max(duration, 0.0), fails_at if fail else None)
+        started = cls(now, max(duration, 0.0), fails_at if fail else None)
+        for listener in LISTENERS:
+            listener(started)
+        return started
 
     def at(self, now: float) -> Reading:
         elapsed = max(0.0, now - self.started_at)
