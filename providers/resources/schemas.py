@@ -129,15 +129,17 @@ SCRIPTS = ListOf(Either((Text(), ListOf(Text(min_len=0))), label="a script: a te
 BAKED_IMAGE = ResourceSchema("BakedImage", BUILD, (
     *_addressing(), *_naming(),
     Field("base_image", Text(), R, "the image the build VM starts from: an id, or an exact name (public, marketplace, "
-          "shared or the account's own)", required=True, example="'ubuntu_22_04_x64_20G_alibase_20240101.vhd'"),
+          "shared or the account's own)", required=True, example="'ubuntu_22_04_x64_20G_alibase_20240101.vhd'",
+          generic=True),
     Field("instance_type", Text(), R, "the build VM's instance type (size, flavor)", required=True,
-          example="'ecs.g7.large'"),
+          example="'ecs.g7.large'", generic=True),
     Field("network", Options(label="a map of network ids"), R, "where the build VM runs: each service declares its "
           "keys (vSwitch or subnet, VPC, security group, zone)", required=True,
-          example="{'vswitch_id': 'vsw-...', 'security_group_id': 'sg-...'}"),
+          example="{'vswitch_id': 'vsw-...', 'security_group_id': 'sg-...'}", generic=True),
     Field("disk_size_gb", Whole(1, 65536), R, "the build VM's system disk in GiB (unset: the base image's size)"),
     Field("resource_group", Text(), R, "the resource group the build VM, its NIC and the image are made in"),
-    Field("provision", SCRIPTS, R, "scripts run in the build VM's guest, in order, before the generalization"),
+    Field("provision", SCRIPTS, R, "scripts run in the build VM's guest, in order, before the generalization",
+          generic=True),
     Field("keep_user", Flag(), R, "keep the provisioned user account when generalizing"),
     SHARE_WITH, OPTIONS, PROTECTION,
 ), {**IMAGE_OUTPUTS,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from imageforge.providers import CustomImageProvider, ImageRegionSetProvider, ImportedImageProvider
+from imageforge.providers import BakedImageProvider, CustomImageProvider, ImageRegionSetProvider, ImportedImageProvider
 from imageforge.providers.core import registry
 from imageforge.providers.core.schema import Choice, Flag, ListOf, Record, TagMap, Text, Whole
-from imageforge.providers.core.service import CAPTURE, COPY, IMPORT, OperationSpec, Param
+from imageforge.providers.core.service import BUILD, CAPTURE, COPY, IMPORT, OperationSpec, Param
 from imageforge.providers.resources.schemas import SCHEMAS
 from imageforge.simulator import Simulator
 from tests.contract.cases import ServiceCase, all_cases
@@ -21,14 +21,15 @@ from tests.engine import ProviderServer
 
 CASES = all_cases()
 
-PROVIDERS = {CAPTURE: CustomImageProvider, COPY: ImageRegionSetProvider, IMPORT: ImportedImageProvider}
+PROVIDERS = {CAPTURE: CustomImageProvider, COPY: ImageRegionSetProvider, IMPORT: ImportedImageProvider,
+             BUILD: BakedImageProvider}
 SCHEMA_OF = {s.operation: s for s in SCHEMAS.values()}
 
 
 def _operations() -> Iterator[Any]:
     for (cloud, service) in registry.SERVICES:
         spec = registry.spec_for(cloud, service)
-        for op in (CAPTURE, COPY, IMPORT):
+        for op in (CAPTURE, COPY, IMPORT, BUILD):
             if spec.operation(op) is not None:
                 yield pytest.param(cloud, service, op, id=f"{cloud}-{service}-{op}")
 
@@ -66,6 +67,8 @@ def base_inputs(case: ServiceCase, op: str, server: ProviderServer) -> dict[str,
         return dict(case.capture)
     if op == IMPORT:
         return dict(case.imports)
+    if op == BUILD:
+        return dict(case.build)
     assert case.copy is not None, f"{case.cloud}/{case.service} declares copies but its case has no copy inputs"
     image_id, _ = server.up(CustomImageProvider(), {**case.capture, "name": "contract-source"})
     return case.copy(image_id)
@@ -82,13 +85,15 @@ def with_rows(base: dict[str, Any], op: OperationSpec, rows: list[Param], case: 
             inputs["options"][row.name] = row.example
         elif row in op.source:
             inputs["source"] = {**case.source_with.get(row.name, {}), row.name: row.example}
+        elif row in op.network:
+            inputs["network"] = {**dict(base.get("network") or {}), row.name: row.example}
         elif row.example is not None:
             inputs[row.name] = row.example
     return inputs
 
 
 def proven_rows(op: OperationSpec) -> list[Param]:
-    return [p for p in (*op.inputs, *op.source, *op.options) if p.logged]
+    return [p for p in (*op.inputs, *op.source, *op.network, *op.options) if p.logged]
 
 
 @pytest.mark.parametrize("cloud,service,op", operations())
@@ -119,7 +124,7 @@ def test_every_row_says_where_it_goes(cloud: str, service: str, op: str) -> None
     """A row without a request-log proof must say in its vendor column why it has no parameter."""
     spec = registry.spec_for(cloud, service).operation(op)
     assert spec is not None
-    for row in (*spec.inputs, *spec.source, *spec.options):
+    for row in (*spec.inputs, *spec.source, *spec.network, *spec.options):
         assert row.logged or row.vendor.startswith("("), f"{row.name}: no request-log proof and no reason"
         if row.logged:
             assert row.example is not None or row.name in ("image_id", "regions", "object", "source"), row.name
@@ -151,7 +156,7 @@ def test_every_input_a_service_does_not_take_is_refused_before_any_call(server: 
     spec = registry.spec_for(cloud, service).operation(op)
     assert spec is not None
     schema = SCHEMA_OF[op]
-    base = dict(case.capture if op == CAPTURE else case.imports if op == IMPORT else
+    base = dict(case.capture if op == CAPTURE else case.imports if op == IMPORT else case.build if op == BUILD else
                 case.copy("img-contract0") if case.copy else {})
     taken = {p.name for p in spec.inputs} | schema.generic | {"options"}
     accepted = {r.name: r.accepts for r in spec.refusals}
