@@ -216,6 +216,10 @@ class Bake:
                   **({"os_type": base.os_type} if base and base.os_type else {})}
         capture_inputs = {k: v for k, v in inputs.items() if k not in ("options", "network", "provision")}
         capture_inputs["source"] = source
+        capture_op = self.spec.capture
+        # options a service declares for both its launch and its capture (an Azure gallery target) reach both
+        capture_inputs["options"] = {k: v for k, v in dict(inputs.get("options") or {}).items()
+                                     if capture_op is not None and capture_op.option(k) is not None}
         progress.write(f"{self.label}: capturing build VM {vm.vm_id}")
         started, warnings = provider._begin(capture_inputs, self.spec, self.ident, self.wait, self.images)
         image_id = lifecycle.resolve(self.images, self.wait, started, self.ident, f"the capture of {vm.vm_id}")
