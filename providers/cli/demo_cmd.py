@@ -89,6 +89,11 @@ def _run(args: argparse.Namespace, home: Path, program: Path, config: dict[str, 
         warn_unused(config, result.config_read, project, config_file)
         print_targets(result.outputs.get("targets") or {})
         print_guest_steps([(r.name, r.outputs) for r in result.resources if r.typ.endswith(":GeneralizedVM")])
+        baked = result.outputs.get("baked") or {}
+        if baked:
+            print("baked from base images on build VMs (each removed after its capture):")
+            print_targets(baked)
+            print_bakes([(r.name, r.outputs) for r in result.resources if r.typ.endswith(":BakedImage")])
         if args.destroy:
             try:
                 offline.destroy(result)
@@ -125,6 +130,18 @@ def print_guest_steps(vms: list[tuple[str, dict[str, Any]]]) -> None:
         steps = ", ".join(f"{c.get('step')} (exit {c.get('exit_code')})" for c in outs.get("commands") or [])
         state = "generalized" if outs.get("generalized") else "not generalized"
         print(f"{name}: {steps or 'no guest step'}; {state}, {outs.get('power_state', 'unknown')}")
+
+
+def print_bakes(bakes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each bake: the base image it started from, the guest steps on its build VM, and that the VM is gone."""
+    for name, outs in sorted(bakes):
+        base = outs.get("base") or {}
+        build = outs.get("build") or {}
+        steps = ", ".join(f"{c.get('step')} (exit {c.get('exit_code')})" for c in build.get("commands") or [])
+        removed = "removed" if build.get("removed") else "NOT removed"
+        print(f"{name}: from {base.get('name') or '?'} ({short_id(str(base.get('image_id') or '?'))}) on "
+              f"{build.get('instance_type')} build VM {short_id(str(build.get('vm_id') or '?'))}: {steps or 'no guest step'}; "
+              f"build VM {removed}")
 
 
 def print_targets(targets: dict[str, Any]) -> None:
