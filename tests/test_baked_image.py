@@ -46,7 +46,14 @@ def test_a_bake_provisions_generalizes_captures_and_removes_its_build_vm(server:
     assert "install nginx" in outs["build"]["commands"][1]["stdout_tail"] + str(outs["build"]["commands"][1]["script"])
     assert outs["build"]["vm_id"] and outs["build"]["removed"] is True
     assert sim.build_objects() == set(), "the build VM, its disks and NICs are gone once the image exists"
-    server.delete(image_id, outs)
+    _, refreshed = server.read(image_id, outs)
+    assert refreshed["base"] == outs["base"] and refreshed["build"]["vm_id"] == outs["build"]["vm_id"]
+    news, failures = server.check(BakedImageProvider(), {**baked(case, "web-baked-1", provision=[
+        ["echo install nginx"], "echo tune sysctl"]), "description": "renamed in place"}, olds=outs)
+    assert not failures and server.diff(image_id, outs, news).kind == "update"
+    updated = server.update(image_id, outs, news)
+    assert updated["base"] == outs["base"] and updated["image_id"] == image_id
+    server.delete(image_id, updated)
     assert images(sim) == before
 
 

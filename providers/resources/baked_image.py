@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import pulumi
-from pulumi.dynamic import CreateResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from ..core import progress, registry
 from ..core.errors import CloudError, NotFound, OperationFailed, ServiceUnavailable
@@ -68,6 +68,7 @@ class BakedImageProvider(CustomImageProvider):
             info = self._settled(bake.images, wait, found.image_id)
             if info.status is ImageStatus.AVAILABLE:
                 bake.sweep("an earlier run's build VM")
+                bake.base = bake.base_or_none()
                 return CreateResult(found.image_id, bake.outputs(info, ["an earlier run's bake was adopted: "
                                                                         f"image {found.image_id}"]))
             self._discard(inputs, bake.images, limits, found.image_id, None)
@@ -85,6 +86,21 @@ class BakedImageProvider(CustomImageProvider):
             raise
         bake.sweep("the build VM")
         return CreateResult(image_id, bake.outputs(info, warnings))
+
+    # read / update keep what only the bake knew ----------------------------------------------
+    @common.safe_errors("read")
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        found = super().read(id_, props)
+        if not found.id:
+            return found
+        kept = {k: props.get(k) for k in ("base", "build") if props.get(k) is not None}
+        return ReadResult(found.id, {**(found.outs or {}), **kept}, found.inputs)
+
+    @common.safe_errors("update")
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        done = super().update(id_, olds, news)
+        kept = {k: olds.get(k) for k in ("base", "build") if olds.get(k) is not None}
+        return UpdateResult({**(done.outs or {}), **kept})
 
     # delete ---------------------------------------------------------------------------
     @common.safe_errors("delete")
@@ -112,6 +128,14 @@ class Bake:
         self.vm: VmInfo | None = None
         self.commands: list[dict[str, Any]] = []
         self.removed: list[str] = []
+
+    def base_or_none(self) -> BaseImage | None:
+        """The base image for the outputs of an adopted bake: None when the cloud no longer lists it."""
+        try:
+            return self.wait.call("find the base image", lambda: self.vms.resolve_base_image(
+                self.region, str(self.inputs["base_image"])))
+        except CloudError:
+            return None
 
     # the build VM -------------------------------------------------------------------------
     def reuse_or_sweep(self) -> VmInfo | None:
