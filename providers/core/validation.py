@@ -29,6 +29,10 @@ class ServiceRules(Protocol):
 
     def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]: ...
 
+    def validate_build(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        """What a bake's own inputs must look like (instance type, network ids, disk size) without a call."""
+        ...
+
 
 class BaseRules:
     """No rule beyond the declarations: a service's rules override what it checks (the capability
@@ -44,6 +48,9 @@ class BaseRules:
         return []
 
     def validate_generalize(self, inputs: Mapping[str, Any]) -> list[Failure]:
+        return []
+
+    def validate_build(self, inputs: Mapping[str, Any]) -> list[Failure]:
         return []
 
 

@@ -202,7 +202,7 @@ def build_rule_failures(rules: Any, inputs: Mapping[str, Any]) -> list[Failure]:
         guest = {**naming, "finalize_scripts": scripts}
         out += [Failure("provision" + f.field[len("finalize_scripts"):], f.reason)
                 for f in rules.validate_generalize(guest) if f.field.startswith("finalize_scripts")]
-    return out
+    return out + list(rules.validate_build(inputs))
 
 
 def service_of(inputs: Mapping[str, Any]) -> ServiceSpec | None:
