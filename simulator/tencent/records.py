@@ -282,11 +282,16 @@ class Instance:
             "InstanceState": self.state_at(now), "Tags": tag_view(self.tags), "StopChargingMode": "NOT_APPLICABLE", "Uuid": self.uuid,
             "LatestOperation": self.latest_operation,
             "LatestOperationState": None if phase is None else OPERATION_STATE[phase], "LatestOperationRequestId": None,
-            "LatestOperationErrorMsg": self.launch_error if phase is Phase.FAILED else "",
-            "VirtualPrivateCloud": {"VpcId": self.vpc_id, "SubnetId": self.subnet_id, "AsVpcGateway": False},
             "DisasterRecoverGroupId": "", "CamRoleName": "", "LicenseType": "TencentCloud",
             "DisableApiTermination": False, "DefaultLoginUser": self.login_user, "DefaultLoginPort": self.login_port,
-        }
+        } | self._launched_view(phase)
+
+    def _launched_view(self, phase: Phase | None) -> dict[str, Any]:
+        """What a launched instance shows besides (records written before launches keep their exact shape)."""
+        if self.launch is None:
+            return {}
+        return {"LatestOperationErrorMsg": self.launch_error if phase is Phase.FAILED else "",
+                "VirtualPrivateCloud": {"VpcId": self.vpc_id, "SubnetId": self.subnet_id, "AsVpcGateway": False}}
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
