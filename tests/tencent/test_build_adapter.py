@@ -9,9 +9,9 @@ import pytest
 
 from imageforge.providers.core import errors, registry
 from imageforge.providers.core.errors import UserInputError
-from imageforge.providers.core.model import (BaseImage, CaptureRequest, Identity, ImageStatus, LaunchRequest, Source,
+from imageforge.providers.core.model import (BaseImage, CaptureRequest, CredentialChoice, Identity, ImageStatus, LaunchRequest, Source,
                                              Target)
-from imageforge.providers.core.protocol import ImageAdapter, VmBuilder
+from imageforge.providers.core.protocol import ImageAdapter, ImageSharer, VmBuilder
 from imageforge.simulator import Simulator
 from imageforge.simulator.tencent import launch
 from imageforge.simulator.tencent.model import VENDOR
@@ -193,3 +193,32 @@ def test_an_agent_that_stays_offline_reads_offline(tc_sim: Simulator, builder: V
     vm = builder.get_vm(vm_id)
     assert (vm.power_state, vm.os_type) == ("running", "windows")
     assert builder.agent_online(vm_id, "windows") is False
+
+
+def test_a_pending_instance_refuses_removal_until_it_has_launched(tc_sim: Simulator, builder: VmBuilder) -> None:
+    base = builder.resolve_base_image(REGION, "img-eb30mz89")
+    vm_id = builder.launch_vm(request(base, Identity("bake-early"))).vm_id
+    with pytest.raises(errors.InvalidState) as raised:
+        builder.remove_build_vm(vm_id)
+    assert raised.value.code == "UnsupportedOperation.InstanceStatePending"
+    tc_sim.advance(launch.BOOT_SECONDS)
+    builder.remove_build_vm(vm_id)
+    tc_sim.advance(120)
+    assert launched(tc_sim) == []
+
+
+def test_an_image_shared_by_another_account_resolves_and_launches_keeping_its_login(
+        tc_sim: Simulator, builder: VmBuilder) -> None:
+    images = registry.adapter_for(target(), ImageAdapter)
+    image_id = images.start_capture(CaptureRequest(name="team-base", source=Source(instance="ins-gzlnx001"))).image_id
+    tc_sim.advance(3600)
+    registry.adapter_for(target(), ImageSharer).share(REGION, image_id, ["100000000002"], [])
+    role = CredentialChoice(role_arn="qcs::cam::uin/100000000002:roleName/image-builder")  # the receiving account
+    receiver = registry.adapter_for(Target("tencent", "cvm", REGION, "sim", role), VmBuilder)
+    for name in (image_id, "team-base"):
+        base = receiver.resolve_base_image(REGION, name)
+        assert (base.image_id, base.owner, base.os_type) == (image_id, "shared", "linux")
+    vm_id = receiver.launch_vm(request(base, Identity("bake-shared"))).vm_id
+    assert tc_sim.requests(VENDOR, "RunInstances")[-1].params["LoginSettings"] == {"KeepImageLogin": "true"}
+    tc_sim.advance(launch.BOOT_SECONDS)
+    assert receiver.get_vm(vm_id).power_state == "running"
