@@ -14,7 +14,9 @@ Test hooks (documented here, used by tests and the demo):
   set_quota(model, region, n)                           at most n instances in the region (default QUOTA)
   sim.inject("tencent-cvm", "RunInstances", "fail")     the next launch is accepted, then reads LAUNCH_FAILED
                                                         (LatestOperationErrorMsg says the zone ran out of stock)
-  TatModel.set_agent(region, instance_id, "Offline")    the agent of a launched instance never comes online
+  set_launch_agent(model, region, "Offline")            every instance launched from now on keeps its TAT agent
+                                                        Offline (or "NotInstalled"; "" back to the default)
+  TatModel.set_agent(region, instance_id, "Offline")    the agent of one launched instance never comes online
 The same ClientToken returns the instances the first call made (InstanceIdSet), whatever else it carries.
 """
 from __future__ import annotations
@@ -29,6 +31,8 @@ from . import network
 from .model import VENDOR, check_image_id, iso
 from .query import Field, Filter, select
 from .records import CREATING, IMPORTING, Disk, Image, Instance, Tags, fail
+
+TAT = "tencent-tat"  # the TAT model's store (tat.py), where an agent's forced status lives
 
 if TYPE_CHECKING:
     from .model import CvmModel
@@ -63,6 +67,11 @@ def set_stock(model: CvmModel, region: str, zone: str, instance_type: str, in_st
 def set_quota(model: CvmModel, region: str, quota: int) -> None:
     """Test hook: the most instances the account may hold in the region."""
     model.store.put(VENDOR, region, "quota", "instances", {"quota": quota})
+
+
+def set_launch_agent(model: CvmModel, region: str, status: str) -> None:
+    """Test hook: the TAT agent status forced on every instance launched in the region from now on."""
+    model.store.put(VENDOR, region, "launch-agent", "status", {"status": status})
 
 
 def in_stock(model: CvmModel, region: str, zone: str, instance_type: str) -> bool:
@@ -249,4 +258,7 @@ def _launch(model: CvmModel, region: str, image: Image, zone: str, instance_type
                     client_token=token, vpc_id=net[0], subnet_id=net[1], security_group_ids=list(net[2]),
                     public_ips=[f"203.0.113.{n}"] if public else [])
     model.put_instance(region, inst)
+    forced = model.store.get(VENDOR, region, "launch-agent", "status") or {}
+    if forced.get("status"):  # read by TatModel.agent, as TatModel.set_agent writes it
+        model.store.put(TAT, region, "agent", instance_id, {"status": str(forced["status"])})
     return instance_id

@@ -222,3 +222,21 @@ def test_an_image_shared_by_another_account_resolves_and_launches_keeping_its_lo
     assert tc_sim.requests(VENDOR, "RunInstances")[-1].params["LoginSettings"] == {"KeepImageLogin": "true"}
     tc_sim.advance(launch.BOOT_SECONDS)
     assert receiver.get_vm(vm_id).power_state == "running"
+
+
+def test_the_launch_agent_hook_keeps_new_agents_offline_and_a_windows_instance_runs_powershell(
+        tc_sim: Simulator, builder: VmBuilder) -> None:
+    base = builder.resolve_base_image(REGION, "img-9id7emv7")
+    launch.set_launch_agent(tat(tc_sim).cvm, REGION, "Offline")
+    silent = builder.launch_vm(request(base, Identity("bake-silent"))).vm_id
+    launch.set_launch_agent(tat(tc_sim).cvm, REGION, "")
+    talking = builder.launch_vm(request(base, Identity("bake-talking"))).vm_id
+    tc_sim.advance(launch.BOOT_SECONDS + AGENT_SECONDS)
+    assert builder.agent_online(silent, "windows") is False and builder.agent_online(talking, "windows") is True
+    with pytest.raises(errors.InvalidState, match="agent offline"):
+        builder.start_command(silent, "windows", ["Write-Output hi"])
+    job = builder.start_command(talking, "windows", ["Write-Output provisioned"])
+    assert tc_sim.requests("tencent-tat", "RunCommand")[-1].params["CommandType"] == "POWERSHELL"
+    tc_sim.advance(60)
+    result = builder.command_result(talking, "windows", job.job_id)
+    assert result is not None and result.exit_code == 0
