@@ -149,3 +149,26 @@ def test_vpc_subnets_and_security_groups_read_through_the_common_client(tc_sim: 
     assert [g["SecurityGroupId"] for g in groups["Response"]["SecurityGroupSet"]] == ["sg-gzbuild1"]
     assert code_of(lambda: vpc.call_json("DescribeSecurityGroups", {"SecurityGroupIds": ["sg-nothere1"]})) == \
         "ResourceNotFound"
+
+
+def test_stop_and_terminate_refuse_a_pending_launch_and_stop_refuses_a_failed_one(tc_sim: Simulator, cvm: Any) -> None:
+    client = cvm(REGION)
+    [vm] = run(client)
+    stop = request(models.StopInstancesRequest, InstanceIds=[vm], StopType="SOFT_FIRST")
+    assert code_of(lambda: client.StopInstances(stop)) == errorcodes.UNSUPPORTEDOPERATION_INSTANCESTATEPENDING
+    terminate = request(models.TerminateInstancesRequest, InstanceIds=[vm])
+    assert code_of(lambda: client.TerminateInstances(terminate)) == errorcodes.UNSUPPORTEDOPERATION_INSTANCESTATEPENDING
+    tc_sim.inject("tencent-cvm", "RunInstances", "fail")
+    [failed] = run(client)
+    tc_sim.advance(launch.BOOT_SECONDS)
+    again = request(models.StopInstancesRequest, InstanceIds=[failed])
+    assert code_of(lambda: client.StopInstances(again)) == errorcodes.UNSUPPORTEDOPERATION_INSTANCESTATELAUNCHFAILED
+
+
+def test_describe_refusals_carry_their_codes(tc_sim: Simulator, cvm: Any, common: Any) -> None:
+    bad = request(models.DescribeZoneInstanceConfigInfosRequest, Filters=[{"Name": "colour", "Values": ["red"]}])
+    assert code_of(lambda: cvm(REGION).DescribeZoneInstanceConfigInfos(bad)) == errorcodes.INVALIDFILTER
+    vpc = common("vpc", REGION)
+    assert code_of(lambda: vpc.call_json("DescribeSubnets", {"SubnetIds": ["subnet-nothere1"]})) == "ResourceNotFound"
+    assert code_of(lambda: vpc.call_json("DescribeSubnets", {"SubnetIds": ["nothing"]})) == \
+        "InvalidParameterValue.Malformed"
