@@ -77,12 +77,13 @@ class CvmBuilder(CvmBase):
         if state not in USABLE:
             raise errors.InvalidState(f"base_image {raw.get('ImageId')} is {state}: instances launch from NORMAL "
                                       "images. Fix: wait until it is NORMAL, or name another image",
-                                      vendor=mapping.VENDOR, operation="DescribeImages", resource_id=str(raw["ImageId"]))
-        windows = str(raw.get("Platform") or "").lower() == "windows" or mapping.os_family(str(raw.get("OsName") or "")) == "windows"
+                                      vendor=mapping.VENDOR, operation="DescribeImages",
+                                      resource_id=str(raw["ImageId"]))
+        platform, os_name = str(raw.get("Platform") or ""), str(raw.get("OsName") or "")
+        windows = platform.lower() == "windows" or mapping.os_family(os_name) == "windows"
         return BaseImage(image_id=str(raw["ImageId"]), name=str(raw.get("ImageName") or ""),
                          os_type="windows" if windows else "linux", owner=OWNER.get(str(raw.get("ImageType")), "self"),
-                         extra={"size_gb": int(raw.get("ImageSize") or 0), "os_name": str(raw.get("OsName") or ""),
-                                "platform": str(raw.get("Platform") or ""),
+                         extra={"size_gb": int(raw.get("ImageSize") or 0), "os_name": os_name, "platform": platform,
                                 "architecture": str(raw.get("Architecture") or "")})
 
     def _images(self, region: str, kind: str, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -112,10 +113,12 @@ class CvmBuilder(CvmBase):
         warnings = self._check_type(request.region, zone, request.instance_type)
         self._check_subnet(request.region, zone, vpc_id, subnet_id)
         self._check_groups(request.region, security_groups(str(net.get("security_group_ids") or "")))
-        least = int(request.base_image.extra.get("size_gb") or 0)  # type: ignore[call-overload]
+        size = request.base_image.extra.get("size_gb")
+        least = size if isinstance(size, int) else 0
         if request.disk_size_gb is not None and request.disk_size_gb < least:
             raise UserInputError("disk_size_gb", f"{request.disk_size_gb} GB is smaller than the base image "
-                                 f"{request.base_image.image_id} ({least} GB).", f"set disk_size_gb to {least} or more.")
+                                 f"{request.base_image.image_id} ({least} GB).",
+                                 f"set disk_size_gb to {least} or more.")
         return warnings
 
     def _check_type(self, region: str, zone: str, instance_type: str) -> list[str]:

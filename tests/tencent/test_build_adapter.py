@@ -9,8 +9,8 @@ import pytest
 
 from imageforge.providers.core import errors, registry
 from imageforge.providers.core.errors import UserInputError
-from imageforge.providers.core.model import (BaseImage, CaptureRequest, CredentialChoice, Identity, ImageStatus, LaunchRequest, Source,
-                                             Target)
+from imageforge.providers.core.model import (BaseImage, CaptureRequest, CredentialChoice, Identity, ImageStatus,
+                                             LaunchRequest, Source, Target)
 from imageforge.providers.core.protocol import ImageAdapter, ImageSharer, VmBuilder
 from imageforge.simulator import Simulator
 from imageforge.simulator.tencent import launch
