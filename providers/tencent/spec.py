@@ -171,8 +171,8 @@ BUILD = OperationSpec(
               example="baked-contract", logged="CreateImage:ImageName"),
         Param("description", "CreateImage.ImageDescription", example="contract row",
               logged="CreateImage:ImageDescription"),
-        Param("tags", f"CreateImage.{TAGS} (the build instance carries only imageforge-key, in "
-              "RunInstances.TagSpecification.0.Tags with ResourceType instance)", example={"team": "web"},
+        Param("tags", f"CreateImage.{TAGS} (the build instance carries the launch's tags, imageforge-key among "
+              "them, in RunInstances.TagSpecification.0.Tags with ResourceType instance)", example={"team": "web"},
               logged=f"CreateImage:{TAGS}"),
         Param("base_image", "RunInstances.ImageId (DescribeImages by id, or by exact ImageName among the account's "
               "PRIVATE_IMAGE, then SHARED_IMAGE, then PUBLIC_IMAGE images)", example="img-eb30mz89",
