@@ -17,6 +17,7 @@ from .share import CvmSharer
 from .families import CvmFamilies
 from .sync import CvmCopier
 from .vms import CvmVmOperations
+from .build import CvmBuilder
 
 WINDOWS_PREFIX = "windows"
 
@@ -25,9 +26,9 @@ def _tag_spec(tags: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}] if tags else []
 
 
-class CvmAdapter(CvmCopier, CvmSharer, CvmVmOperations, CvmFamilies):
+class CvmAdapter(CvmCopier, CvmSharer, CvmVmOperations, CvmBuilder, CvmFamilies):
     """One region of Tencent Cloud CVM: ImageAdapter, ImageImporter, ImageCopier (CvmCopier), ImageSharer
-    (CvmSharer), VmGeneralizer (CvmVmOperations) and FamilyKeeper (CvmFamilies).
+    (CvmSharer), VmGeneralizer (CvmVmOperations), VmBuilder (CvmBuilder) and FamilyKeeper (CvmFamilies).
 
     CvmFamilies comes last: its `_call` is only a placeholder for CvmBase's, which must come first."""
 

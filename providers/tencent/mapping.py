@@ -72,6 +72,19 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "ResourceNotFound.InvocationNotFound": errors.NotFound,
     "InvalidParameterValue.AgentUnsupportedCommandType": errors.InvalidArgument,
     "FailedOperation.CVMError": errors.ServiceUnavailable,
+    # RunInstances (tencentcloud/cvm/v20170312/errorcodes.py): no stock is the cloud's, not the input's
+    "ResourceInsufficient.SpecifiedInstanceType": errors.OperationFailed,
+    "ResourceInsufficient.ZoneSoldOutForSpecifiedInstance": errors.OperationFailed,
+    "ResourceInsufficient.AvailabilityZoneSoldOut": errors.OperationFailed,
+    "ResourcesSoldOut.SpecifiedInstanceType": errors.OperationFailed,
+    "ResourcesSoldOut.AvailableZone": errors.OperationFailed,
+    "ResourceNotFound.InvalidZoneInstanceType": errors.InvalidArgument,
+    "InvalidInstanceType.Malformed": errors.InvalidArgument,
+    "InvalidSecurityGroupId.NotFound": errors.InvalidArgument,
+    "InvalidZone.MismatchRegion": errors.InvalidArgument,
+    "LimitExceeded.InstanceQuota": errors.QuotaExceeded,
+    "LimitExceeded.CvmInstanceQuota": errors.QuotaExceeded,
+    "UnsupportedOperation.InstanceStatePending": errors.InvalidState,
     "RequestLimitExceeded": errors.Throttled,
     "InternalError": errors.ServiceUnavailable,
     "InternalServerError": errors.ServiceUnavailable,
@@ -95,7 +108,7 @@ TABLE = errors.ErrorTable(exact=ERRORS, prefixes=PREFIXES, suffixes=((".NotFound
 
 # InstanceState (DescribeInstances) as the resources' power states.
 POWER_STATES: dict[str, str] = {"RUNNING": "running", "STOPPING": "stopping", "STOPPED": "stopped",
-                                "STARTING": "starting", "PENDING": "starting", "REBOOTING": "rebooting",
+                                "STARTING": "starting", "PENDING": "pending", "REBOOTING": "rebooting",
                                 "SHUTDOWN": "shutdown", "TERMINATING": "deleting", "LAUNCH_FAILED": "failed"}
 AGENT_OFFLINE = ("ResourceUnavailable.AgentStatusNotOnline", "ResourceUnavailable.AgentNotInstalled")
 

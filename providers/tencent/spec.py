@@ -164,9 +164,53 @@ GENERALIZE = OperationSpec(
     ),
 )
 
+# BakedImage: a temporary build instance (build.py), provisioned through TAT, captured, then terminated.
+BUILD = OperationSpec(
+    inputs=(
+        Param("name", "CreateImage.ImageName (the build instance is RunInstances.InstanceName)",
+              example="baked-contract", logged="CreateImage:ImageName"),
+        Param("description", "CreateImage.ImageDescription", example="contract row",
+              logged="CreateImage:ImageDescription"),
+        Param("tags", f"CreateImage.{TAGS} (the build instance carries the launch's tags, imageforge-key among "
+              "them, in RunInstances.TagSpecification.0.Tags with ResourceType instance)", example={"team": "web"},
+              logged=f"CreateImage:{TAGS}"),
+        Param("base_image", "RunInstances.ImageId (DescribeImages by id, or by exact ImageName among the account's "
+              "PRIVATE_IMAGE, then SHARED_IMAGE, then PUBLIC_IMAGE images)", example="img-eb30mz89",
+              logged="RunInstances:ImageId"),
+        Param("instance_type", "RunInstances.InstanceType (checked with DescribeZoneInstanceConfigInfos: sold "
+              "pay-as-you-go in network.zone, with stock)", example="S5.MEDIUM4", logged="RunInstances:InstanceType"),
+        Param("disk_size_gb", "RunInstances.SystemDisk.DiskSize (at least the base image's ImageSize; default 50)",
+              example=60, logged="RunInstances:SystemDisk.DiskSize"),
+        Param("provision", f"one {RUN} each, in order, once DescribeAutomationAgentStatus says the agent is Online"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AccountIds"),
+    ),
+    network=(
+        Param("zone", "RunInstances.Placement.Zone", "the availability zone of the build instance",
+              example="ap-guangzhou-3", logged="RunInstances:Placement.Zone", required=True),
+        Param("vpc_id", "RunInstances.VirtualPrivateCloud.VpcId", "the VPC (vpc-...) of the subnet",
+              example="vpc-gzbuild1", logged="RunInstances:VirtualPrivateCloud.VpcId", required=True),
+        Param("subnet_id", "RunInstances.VirtualPrivateCloud.SubnetId", "a subnet (subnet-...) in network.zone",
+              example="subnet-gzbld003", logged="RunInstances:VirtualPrivateCloud.SubnetId", required=True),
+        Param("security_group_ids", "RunInstances.SecurityGroupIds", "security groups (sg-...), comma-separated "
+              "(default: the project's default group)", example="sg-gzbuild1", logged="RunInstances:SecurityGroupIds"),
+    ),
+    options=(
+        Param("system_disk_type", "RunInstances.SystemDisk.DiskType", "the build instance's system disk type",
+              Choice(("CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD", "CLOUD_HSSD")), example="CLOUD_SSD",
+              logged="RunInstances:SystemDisk.DiskType"),
+    ),
+    refusals=(
+        Refusal("keep_user", "removes no account: its Linux cleanup (cloud-init clean, SSH host keys, machine-id) and "
+                "Sysprep keep every user.", "remove keep_user (or set it true).", accepts=True),
+        Refusal("resource_group", "CVM has no resource groups (projects are not used here).",
+                "remove resource_group."),
+    ),
+)
+
 SPEC = ServiceSpec("tencent", "cvm", LABEL, Traits(
     recognised_by="tag", copies_recognised_by="intent", copies_cancellable=False, copy_batch=True,
     source_region_copyable=True,  # an encrypted copy is made in the source region (rules refuse it unencrypted)
     names_unique_per_region=True,
     vm_deallocate=False,  # StopInstances is the last power step (StoppedMode chooses whether billing stops)
-), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)
+), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE,
+    build=BUILD)

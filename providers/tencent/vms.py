@@ -54,15 +54,7 @@ class CvmVmOperations(CvmBase):
 
     def get_vm(self, vm_id: str) -> VmInfo:
         """The instance's state, OS family and tags; generalized while tagged imageforge-generalized=true, STOPPED."""
-        raw = self._raw_instance(vm_id)
-        state = str(raw.get("InstanceState") or "")
-        tags = mapping.tags_of(raw)
-        return VmInfo(vm_id=vm_id, region=self.region, power_state=mapping.power_state(state),
-                      os_type=mapping.os_family(str(raw.get("OsName") or "")),
-                      generalized=tags.get(GENERALIZED_TAG) == "true" and state == "STOPPED", encrypted=False,
-                      name=str(raw.get("InstanceName") or vm_id),
-                      extra={"tags": tags, "instance_state": state,
-                             "os_name": str(raw.get("OsName") or "")})
+        return vm_info(self._raw_instance(vm_id), self.region)
 
     def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
         """CVM's lines for "generalize" (Sysprep /quit or the Linux cleanup, then the probe) and "probe"."""
@@ -173,6 +165,21 @@ class CvmVmOperations(CvmBase):
     def delete_vm(self, vm_id: str) -> None:
         """https://cloud.tencent.com/document/api/213/15723 (TerminateInstances)."""
         self._call("TerminateInstances", {"InstanceIds": [vm_id]})
+
+
+def vm_info(raw: Mapping[str, Any], region: str) -> VmInfo:
+    """One DescribeInstances entry: "pending" while PENDING, "failed" with the reason once LAUNCH_FAILED."""
+    state = str(raw.get("InstanceState") or "")
+    tags = mapping.tags_of(raw)
+    vm_id = str(raw.get("InstanceId") or "")
+    extra: dict[str, object] = {"tags": tags, "instance_state": state, "os_name": str(raw.get("OsName") or "")}
+    if state == "LAUNCH_FAILED":
+        extra["reason"] = str(raw.get("LatestOperationErrorMsg") or "") or \
+            "CVM gave up creating the instance (LAUNCH_FAILED): most often the zone ran out of the instance type"
+    return VmInfo(vm_id=vm_id, region=region, power_state=mapping.power_state(state),
+                  os_type=mapping.os_family(str(raw.get("OsName") or "")),
+                  generalized=tags.get(GENERALIZED_TAG) == "true" and state == "STOPPED", encrypted=False,
+                  name=str(raw.get("InstanceName") or vm_id), extra=extra)
 
 
 def _offline(vm_id: str, code: str, why: str) -> errors.CloudError:

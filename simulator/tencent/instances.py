@@ -1,7 +1,8 @@
 """CVM instance operations beyond reads: StopInstances, TerminateInstances, instance tags, and a test control to add one.
 
 A stop takes STOP_SECONDS (STOPPING, then STOPPED); the guest's TAT agent goes Offline with it
-(tat.py). TerminateInstances shows TERMINATING for TERMINATE_SECONDS, then the instance is gone.
+(tat.py). TerminateInstances shows TERMINATING for TERMINATE_SECONDS, then the instance is gone; it
+refuses a launch still PENDING (UnsupportedOperation.InstanceStatePending).
 """
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ def terminate_instances(model: CvmModel, region: str, instance_ids: list[str]) -
         if inst.terminating is not None:
             raise fail("UnsupportedOperation.InstanceStateTerminating",
                        f"The instance `{inst.instance_id}` is TERMINATING.")
+        if inst.state_at(model.ctx.now()) == "PENDING":
+            raise fail("UnsupportedOperation.InstanceStatePending",
+                       f"The instance `{inst.instance_id}` is PENDING: terminate it once it is RUNNING or LAUNCH_FAILED.")
         _busy(model, inst)
     for inst in found:
         inst.terminating = Lifecycle.start(model.ctx.now(), TERMINATE_SECONDS)

@@ -45,7 +45,7 @@ RESOURCE_NAME = re.compile(r"^qcs::cvm:([a-z0-9-]+):uin/(\d+):(image/img|instanc
 # Describe filters, read from the records before any view is built.
 INSTANCE_FILTERS: dict[str, Field[Instance]] = {
     "instance-id": lambda i: [i.instance_id], "instance-name": lambda i: [i.name], "zone": lambda i: [i.zone],
-    "instance-state": lambda i: [i.state]}
+    "instance-state": lambda i: [i.state], "tag-key": lambda i: [k for k, _ in i.tags]}
 SNAPSHOT_FILTERS: dict[str, Field[Snapshot]] = {
     "snapshot-id": lambda s: [s.snapshot_id], "disk-id": lambda s: [s.disk_id], "disk-usage": lambda s: [s.usage],
     "snapshot-name": lambda s: [s.name], "snapshot-state": lambda s: [s.state],
@@ -119,7 +119,8 @@ class CvmModel:
         found = [i for i in found if not i.gone(now)]
         for inst in found:
             inst.state = inst.state_at(now)  # what the instance-state filter reads
-        return select([i for i in found if not ids_ or i.instance_id in ids_], filters, INSTANCE_FILTERS)
+        return select([i for i in found if not ids_ or i.instance_id in ids_], filters, INSTANCE_FILTERS,
+                      tags=lambda i: i.tags)
 
     def instance_view(self, inst: Instance) -> dict[str, object]:
         return inst.view(self.ctx.now())

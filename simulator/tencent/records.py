@@ -23,6 +23,7 @@ DONE = Lifecycle(0.0, 0.0)  # what exists from the start (public images)
 COPY_STATE = {Phase.RUNNING: SYNCING, Phase.DONE: NORMAL, Phase.FAILED: CREATEFAILED}
 OPERATION_STATE = {Phase.RUNNING: "OPERATING", Phase.DONE: "SUCCESS", Phase.FAILED: "FAILED"}
 Tags = list[tuple[str, str]]
+AGENT_SECONDS = 20.0  # a launched instance's TAT agent reports Online this long after the instance reads RUNNING
 
 
 def fail(code: str, message: str) -> SimError:
@@ -236,6 +237,13 @@ class Instance:
     tags: Tags = field(default_factory=list)
     stop: Lifecycle | None = None
     terminating: Lifecycle | None = None
+    launch: Lifecycle | None = None  # RunInstances: PENDING while it runs, LAUNCH_FAILED if it fails (launch.py)
+    launch_error: str = ""  # LatestOperationErrorMsg of a failed launch
+    client_token: str = ""
+    vpc_id: str = "vpc-imgforge1"
+    subnet_id: str = "subnet-imgforge1"
+    security_group_ids: list[str] = field(default_factory=lambda: ["sg-imgforge1"])
+    public_ips: list[str] = field(default_factory=list)
 
     def operation_phase(self, now: float) -> Phase | None:
         return None if self.operation is None else self.operation.at(now).phase
@@ -243,9 +251,19 @@ class Instance:
     def state_at(self, now: float) -> str:
         if self.terminating is not None:
             return "TERMINATING"
+        if self.launch is not None:
+            phase = self.launch.at(now).phase
+            if phase is not Phase.DONE:
+                return "PENDING" if phase is Phase.RUNNING else "LAUNCH_FAILED"
         if self.stop is not None and now >= self.stop.started_at:
             return "STOPPED" if self.stop.at(now).phase is Phase.DONE else "STOPPING"
         return self.state
+
+    def agent_started(self, now: float) -> bool:
+        """Whether the guest's TAT agent has started: at once for seeded instances, AGENT_SECONDS after a launch."""
+        if self.launch is None:
+            return True
+        return now >= self.launch.started_at + self.launch.duration + AGENT_SECONDS
 
     def gone(self, now: float) -> bool:
         return self.terminating is not None and self.terminating.at(now).phase is Phase.DONE
@@ -258,15 +276,22 @@ class Instance:
             "InstanceType": self.instance_type, "CPU": self.cpu, "Memory": self.memory, "RestrictState": "NORMAL",
             "InstanceName": self.name, "InstanceChargeType": "POSTPAID_BY_HOUR",
             "SystemDisk": self.system_disk.view(data=False), "DataDisks": [d.view() for d in self.data_disks],
-            "PrivateIpAddresses": list(self.private_ips), "PublicIpAddresses": None, "ImageId": self.image_id,
+            "PrivateIpAddresses": list(self.private_ips), "PublicIpAddresses": list(self.public_ips) or None, "ImageId": self.image_id,
             "RenewFlag": "", "CreatedTime": self.created, "ExpiredTime": None, "OsName": self.os.name,
-            "SecurityGroupIds": ["sg-imgforge1"], "LoginSettings": {"KeyIds": None},
+            "SecurityGroupIds": list(self.security_group_ids), "LoginSettings": {"KeyIds": None},
             "InstanceState": self.state_at(now), "Tags": tag_view(self.tags), "StopChargingMode": "NOT_APPLICABLE", "Uuid": self.uuid,
             "LatestOperation": self.latest_operation,
             "LatestOperationState": None if phase is None else OPERATION_STATE[phase], "LatestOperationRequestId": None,
             "DisasterRecoverGroupId": "", "CamRoleName": "", "LicenseType": "TencentCloud",
             "DisableApiTermination": False, "DefaultLoginUser": self.login_user, "DefaultLoginPort": self.login_port,
-        }
+        } | self._launched_view(phase)
+
+    def _launched_view(self, phase: Phase | None) -> dict[str, Any]:
+        """What a launched instance shows besides (records written before launches keep their exact shape)."""
+        if self.launch is None:
+            return {}
+        return {"LatestOperationErrorMsg": self.launch_error if phase is Phase.FAILED else "",
+                "VirtualPrivateCloud": {"VpcId": self.vpc_id, "SubnetId": self.subnet_id, "AsVpcGateway": False}}
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -275,13 +300,14 @@ class Instance:
     def from_record(cls, data: Mapping[str, Any]) -> "Instance":
         if "InstanceId" in data:
             return cls._earlier(data)
-        op, stop, ending = data["operation"], data.get("stop"), data.get("terminating")
+        op, stop, ending, launch = data["operation"], data.get("stop"), data.get("terminating"), data.get("launch")
         return cls(**{**data, "os": Os(**data["os"]), "system_disk": Disk.from_record(data["system_disk"]),
                       "data_disks": [Disk.from_record(d) for d in data["data_disks"]],
                       "operation": None if op is None else Lifecycle.of({LIFECYCLE: op}),
                       "tags": _tags(data.get("tags")),
                       "stop": None if stop is None else Lifecycle.of({LIFECYCLE: stop}),
-                      "terminating": None if ending is None else Lifecycle.of({LIFECYCLE: ending})})
+                      "terminating": None if ending is None else Lifecycle.of({LIFECYCLE: ending}),
+                      "launch": None if launch is None else Lifecycle.of({LIFECYCLE: launch})})
 
     @classmethod
     def _earlier(cls, r: Mapping[str, Any]) -> "Instance":

@@ -7,7 +7,8 @@ Per seeded region (`gz` ap-guangzhou, `sh` ap-shanghai, `bj` ap-beijing):
   snap-{p}dat001 data-disk snapshot of the Linux instance
   snap-{p}win001 system-disk snapshot of the Windows instance
   snap-{p}enc001 encrypted system-disk snapshot (images made from it cannot be synced)
-and in every region the public images img-eb30mz89 (TencentOS) and img-9id7emv7 (Windows).
+and in every region the public images img-eb30mz89 (TencentOS) and img-9id7emv7 (Windows); the VPCs,
+subnets and security groups a launch names are network.py's, the instance types and stock launch.py's.
 """
 from __future__ import annotations
 

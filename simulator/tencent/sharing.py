@@ -89,6 +89,14 @@ class CvmSharing:
                 out.append(view)
         return out
 
+    def received_image(self, region: str, image_id: str) -> Image | None:
+        """An image another account shares with this one (RunInstances launches from it), as its owner keeps it."""
+        for pointer in self.store.list(VENDOR, region, RECEIVED):
+            if str(pointer.get("image_id")) == image_id:
+                record = self.store.get(VENDOR, region, "image", image_id, account=str(pointer.get("owner")))
+                return None if record is None else Image.from_record(record)
+        return None
+
     def refuse_delete(self, region: str, image_ids: list[str]) -> None:
         for image_id in image_ids:
             if self.accounts(region, image_id):

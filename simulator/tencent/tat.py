@@ -1,6 +1,7 @@
 """TencentCloud Automation Tools (TAT) on the simulated CVM instances: agents, invocations, tasks and the guest.
 
-An instance's agent is Online while the instance is RUNNING and Offline otherwise, unless a test
+An instance's agent is Online while the instance is RUNNING (a launched one's from
+records.AGENT_SECONDS after it reads RUNNING) and Offline otherwise, unless a test
 or the demo sets it (`TatModel.set_agent(region, instance_id, "Offline" | "NotInstalled" | "")`,
 "" returning to the default). RunCommand refuses what TAT documents (agent not installed or not
 online, instance not RUNNING, a command type the agent's OS does not run, Content over 64 KB,
@@ -114,7 +115,8 @@ class TatModel:
         forced = str(found.get("status") or "")
         if forced:
             return forced
-        return "Online" if inst.state_at(self.ctx.now()) == "RUNNING" else "Offline"
+        now = self.ctx.now()
+        return "Online" if inst.state_at(now) == "RUNNING" and inst.agent_started(now) else "Offline"
 
     def guest_record(self, region: str, inst: Instance) -> GuestRecord:
         return GuestRecord.from_record(self.store.get(VENDOR, region, "guest", inst.instance_id), inst.os.family)

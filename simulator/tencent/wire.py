@@ -4,7 +4,8 @@ Handlers only read the vendor's parameters into typed model calls (params.py) an
 model's records; the model keeps the state and the rules.
 
 CVM 2017-03-12 image actions (ImportImage and DescribeImportImageOs in imports.py), StopInstances and
-TerminateInstances (instances.py), plus what they lean on:
+TerminateInstances (instances.py), RunInstances and DescribeZoneInstanceConfigInfos (launch.py), VPC's
+DescribeSubnets and DescribeSecurityGroups (network.py, also 2017-03-12), plus what they lean on:
 CBS DescribeSnapshots (also 2017-03-12), the Tag API's TagResources/UnTagResources and STS
 GetCallerIdentity (both 2018-08-13).
 """
@@ -18,7 +19,7 @@ from typing import Any
 from ..core.accounts import SigningKey
 from ..core.context import SimContext
 from ..core.wire import Call, SimRequest
-from . import instances, params as read, signing
+from . import instances, launch, network, params as read, signing
 from .api3 import Api3Wire
 from .families import CvmFamilies
 from .imports import ImageImport, supported_os
@@ -55,6 +56,17 @@ PARAMETERS: dict[str, frozenset[str]] = {
                              "SourceIdentity", "SerialNumber", "TokenCode"}),
     "TagResources": frozenset({"ResourceList", "Tags"}),
     "UnTagResources": frozenset({"ResourceList", "TagKeys"}),
+    "RunInstances": frozenset({
+        "ActionTimer", "CamRoleName", "ChcIds", "ClientToken", "CpuTopology", "DataDisks", "DedicatedClusterId",
+        "DisableApiTermination", "DisasterRecoverGroupIds", "DryRun", "EnableJumboFrame", "EnhancedService", "HostName",
+        "HpcClusterId", "ImageId", "InstanceChargePrepaid", "InstanceChargeType", "InstanceCount",
+        "InstanceMarketOptions", "InstanceName", "InstanceType", "InternetAccessible", "LaunchTemplate", "LoginSettings",
+        "Metadata", "MinCount", "NetworkInterfaces", "PartitionNumber", "Placement", "SecurityGroupIds", "SystemDisk",
+        "TagSpecification", "UserData", "VirtualPrivateCloud"}),
+    "DescribeZoneInstanceConfigInfos": frozenset({"Filters"}),
+    "DescribeSubnets": frozenset({"SubnetIds", "Filters", "Offset", "Limit"}),  # VPC, also 2017-03-12
+    "DescribeSecurityGroups": frozenset({"SecurityGroupIds", "Filters", "Offset", "Limit", "OrderField",
+                                         "OrderDirection"}),
 }
 VERSIONS: dict[str, str] = {action: TAG_VERSION if action in ("GetCallerIdentity", "AssumeRole", "TagResources",
                                                                             "UnTagResources")
@@ -93,6 +105,10 @@ class CvmWire(Api3Wire):
             "UnTagResources": self.untag_resources,
             "ModifyImageSharePermission": self.sharing.modify,
             "DescribeImageSharePermission": self.sharing.describe,
+            "RunInstances": self.run_instances,
+            "DescribeZoneInstanceConfigInfos": self.describe_zone_instance_config_infos,
+            "DescribeSubnets": lambda region, p: network.describe_subnets(region, p, read.filters(p)),
+            "DescribeSecurityGroups": lambda region, p: network.describe_security_groups(region, p, read.filters(p)),
         }
 
     def endpoint_extras(self) -> dict[str, Any]:
@@ -130,6 +146,12 @@ class CvmWire(Api3Wire):
     def terminate_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         instances.terminate_instances(self.model, region, read.strings(p, "InstanceIds"))
         return {}
+
+    def run_instances(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        return {"InstanceIdSet": launch.run_instances(self.model, region, p, self.sharing.received_image)}
+
+    def describe_zone_instance_config_infos(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
+        return launch.describe_zone_instance_config_infos(self.model, region, read.filters(p))
 
     def describe_snapshots(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         items = self.model.snapshots(region, read.strings(p, "SnapshotIds"), read.filters(p))

@@ -274,7 +274,7 @@ def test_delete_images_refuses_creating_and_syncing_images(tc_sim, cvm):
 
 
 def test_protocol_level_errors(cvm, common):
-    _raises("InvalidAction", common("cvm").call_json, "RunInstances", {})
+    _raises("InvalidAction", common("cvm").call_json, "ResetInstance", {})
     _raises("InvalidAction", common("tag", version="2018-08-13").call_json, "GetTags", {})
     _raises("UnknownParameter", common("cvm").call_json, "DescribeImages", {"ImageID": ["img-eb30mz89"]})
     _raises("InvalidParameter", common("cvm").call_json, "DescribeImages", {"ImageIds": "img-eb30mz89"})
