@@ -22,7 +22,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from ..core import progress, registry
-from ..core.errors import CloudError, NotFound, OperationFailed, ServiceUnavailable
+from ..core.errors import CloudError, InvalidState, NotFound, OperationFailed, ServiceUnavailable
 from ..core.model import BaseImage, Identity, ImageStatus, LaunchRequest, Started, VmInfo
 from ..core.protocol import ImageAdapter, VmBuilder
 from ..core.service import ServiceSpec
@@ -284,9 +284,17 @@ class Bake:
 
     def _remove(self, vm_id: str, what: str) -> None:
         progress.write(f"{self.label}: deleting {what} {vm_id} with its disks and network interfaces")
-        try:
-            self.wait.call(f"delete {vm_id}", lambda: self.vms.remove_build_vm(vm_id))
-        except NotFound:
+
+        def start() -> PollResult[bool]:
+            try:
+                self.vms.remove_build_vm(vm_id)
+            except NotFound:
+                return Done(False)
+            except InvalidState as err:  # still launching: the cloud deletes it once it has booted or failed
+                return Pending(None, f"not deletable yet: {err.message}")
+            return Done(True)
+
+        if not self.wait.wait(f"the deletion of {vm_id} to start", start):
             self.removed.append(vm_id)
             return
 

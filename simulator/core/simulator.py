@@ -137,7 +137,16 @@ class Simulator:
         public IPs), as (vendor, kind, region, id): what a bake must never leave behind."""
         rows = self.store.execute("SELECT vendor, kind, region, id, data FROM objects WHERE kind != 'image' "
                                   "AND data LIKE '%imageforge-key%'")
-        return {(r[0], r[1], r[2], r[3]) for r in rows if '"_deleted_at"' not in r[4]}
+        gone = {wire.vendor: getattr(wire, "gone", None) for wire in self.wires}
+        out = set()
+        for vendor, kind, region, ident, data in rows:
+            if '"_deleted_at"' in data:
+                continue
+            ended = gone.get(vendor)  # a wire whose objects end lazily (terminating, then gone) says when
+            if ended is not None and ended(kind, json.loads(data)):
+                continue
+            out.add((vendor, kind, region, ident))
+        return out
 
     def hook(self, fn: Callable[[str, str, Any], None]) -> Callable[[], None]:
         """Call fn(phase, vendor, call) before and after every cloud request; returns the function that removes it."""

@@ -24,7 +24,7 @@ from .api3 import Api3Wire
 from .families import CvmFamilies
 from .imports import ImageImport, supported_os
 from .model import CvmModel, check_image_id
-from .records import fail
+from .records import Instance, fail
 from .sharing import CvmSharing
 from .sync import ImageSync
 
@@ -114,6 +114,10 @@ class CvmWire(Api3Wire):
     def endpoint_extras(self) -> dict[str, Any]:
         """The long-term keys the simulator knows: the providers send no other key to it."""
         return {"tencent_test_keys": [a.key_id for a in signing.ACCOUNTS]}
+
+    def gone(self, kind: str, data: dict[str, Any]) -> bool:
+        """Whether a stored object has ended (a terminated instance stays TERMINATING for a while, then is gone)."""
+        return kind == "instance" and Instance.from_record(data).gone(self.model.ctx.now())
 
     def seed(self) -> None:
         self.model.seed()

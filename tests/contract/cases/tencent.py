@@ -54,4 +54,8 @@ CASE = ServiceCase(
                  "encrypted": {"regions": [REGION], "name": "golden-encrypted"},
                  "kms_key_id": {"encrypted": True, "regions": [REGION], "name": "golden-encrypted"}},
     vm=VmCase({"cloud": "tencent", "region": REGION}, _make_vm, _vm_state),
+    build={"cloud": "tencent", "region": REGION, "name": "baked-contract", "base_image": "img-eb30mz89",
+           "instance_type": "S5.MEDIUM4",
+           "network": {"zone": "ap-guangzhou-3", "vpc_id": "vpc-gzbuild1", "subnet_id": "subnet-gzbld003",
+                       "security_group_ids": "sg-gzbuild1"}},
 )
