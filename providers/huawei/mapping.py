@@ -76,6 +76,18 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "IMG.0130": errors.Unsupported,
     "IMG.0197": errors.Unsupported,
     "APIGW.0101": errors.Unsupported,
+    # ECS CreateServers (https://support.huaweicloud.com/intl/en-us/api-ecs/ecs_07_0002.html)
+    "Ecs.0001": errors.QuotaExceeded,
+    "Ecs.0021": errors.QuotaExceeded,
+    "Ecs.0013": errors.QuotaExceeded,
+    "Ecs.0319": errors.OperationFailed,
+    "Ecs.0005": errors.InvalidArgument,
+    "Ecs.0029": errors.InvalidArgument,
+    "Ecs.0031": errors.NotFound,
+    "Ecs.0038": errors.InvalidArgument,
+    "Ecs.0064": errors.InvalidArgument,
+    "Ecs.0043": errors.InvalidArgument,
+    "Ecs.0011": errors.InvalidArgument,
     # conflicts and quotas
     "IMG.0009": errors.Conflict,
     "IMG.0015": errors.QuotaExceeded,

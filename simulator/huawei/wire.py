@@ -122,8 +122,9 @@ class HuaweiWire:
                 params["project_id"] = project or ""
                 if route.action == "CreateServers":  # the idempotency header; the password never reaches the log
                     params["X-Client-Token"] = request.header("x-client-token")
-                    if isinstance(params.get("server"), dict) and "adminPass" in params["server"]:
-                        params["server"] = {**params["server"], "adminPass": "******"}
+                    launched = params.get("server")
+                    if isinstance(launched, dict) and "adminPass" in launched:
+                        params["server"] = {**launched, "adminPass": "******"}
                 return Call(route.action, REGION_OF_PROJECT.get(project, ""), params)
         return Call(f"{request.method} {request.path}", REGION_OF_PROJECT.get(request.header("x-project-id"), ""), {})
 
