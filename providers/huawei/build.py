@@ -48,6 +48,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "Ecs.0043": ("options.volume_type", "use a disk type of this region, for example 'GPSSD' or 'SSD'."),
     "Ecs.0044": ("options.volume_type", "use another disk type: this one is sold out in the zone."),
     "Ecs.0015": ("options.volume_type", "use a disk type the flavor supports."),
+    "Ecs.0905": ("tags", "give at most 9 tags: ECS keeps 10 a server, one of them imageforge-key."),
+    "Ecs.0906": ("tags", "use tag keys of 1-36 characters and values of at most 43."),
+    "Ecs.0907": ("tags", "leave = * < > \\ , | out of tag keys and values (and / out of keys)."),
+    "Ecs.0914": ("name", "use a name of at most 64 characters."),
+    "Ecs.0915": ("name", "use letters, digits, '_', '-' and '.' in the name."),
     "Ecs.0319": ("network.availability_zone", "pick another availability zone or instance_type: ECS has no "
                  "capacity for this flavor there now."),
 }
@@ -190,7 +195,9 @@ class EcsBuilder(ImsImages):
         from huaweicloudsdkecs.v2 import DeleteServersRequest, DeleteServersRequestBody, ServerId, ShowServerRequest
 
         ecs = self.clients.ecs(self.region)
-        self._call("ShowServer", lambda: ecs.show_server(ShowServerRequest(server_id=vm_id)))  # NotFound when gone
+        server = self._call("ShowServer", lambda: ecs.show_server(ShowServerRequest(server_id=vm_id))).server
+        if str(server.os_ext_st_stask_state or "") == "deleting":
+            return  # an earlier call's deletion runs (a second DeleteServers would fail: Ecs.1001)
         body = DeleteServersRequestBody(servers=[ServerId(id=vm_id)], delete_volume=True, delete_publicip=True)
         self._call("DeleteServers", lambda: ecs.delete_servers(DeleteServersRequest(body=body)))
 

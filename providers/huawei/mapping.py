@@ -88,6 +88,12 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     "Ecs.0064": errors.InvalidArgument,
     "Ecs.0043": errors.InvalidArgument,
     "Ecs.0011": errors.InvalidArgument,
+    "Ecs.0905": errors.InvalidArgument,
+    "Ecs.0906": errors.InvalidArgument,
+    "Ecs.0907": errors.InvalidArgument,
+    "Ecs.0908": errors.InvalidArgument,
+    "Ecs.0914": errors.InvalidArgument,
+    "Ecs.0915": errors.InvalidArgument,
     # conflicts and quotas
     "IMG.0009": errors.Conflict,
     "IMG.0015": errors.QuotaExceeded,

@@ -44,6 +44,8 @@ DEFAULT_QUOTA = 20
 NO_STOCK = ("Ecs.0319", "Check capacity: Capacity is not enough.")
 NAME = re.compile(r"^[\w\u4e00-\u9fa5.\-]{1,64}$")
 SPECIALS = set("!@$%^-_=+[{}]:,./?")
+VALUE_FORBIDDEN = set("=*<>\\,|")  # PrePaidServerTag: a value never holds these, nor control characters
+KEY_FORBIDDEN = VALUE_FORBIDDEN | {"/"}  # and a key not '/' either
 
 
 def _fixed(prefix: str, region: str) -> str:
@@ -119,8 +121,10 @@ def create(model: ImsModel, region: str, body: Any, token: str) -> dict[str, Any
 
 def _check(model: ImsModel, region: str, s: dict[str, Any]) -> dict[str, Any]:
     name = s.get("name")
-    if not isinstance(name, str) or not NAME.match(name):
-        raise bad("Ecs.0005", "Invalid parameter: name must be 1-64 letters, digits, '_', '-' or '.'.")
+    if not isinstance(name, str) or not 1 <= len(name) <= 64:
+        raise bad("Ecs.0914", f"Invalid length of ECS [{len(name) if isinstance(name, str) else 0}].")
+    if not NAME.match(name):
+        raise bad("Ecs.0915", f"ECS name [{name}] contains invalid characters.")
     image_id = str(s.get("imageRef") or "")
     found = model.images(region, image_id=image_id) if image_id else []
     if not found:
@@ -171,13 +175,20 @@ def _check(model: ImsModel, region: str, s: dict[str, Any]) -> dict[str, Any]:
 def _tags(raw: object) -> dict[str, str]:
     if raw is None:
         return {}
-    if not isinstance(raw, list) or len(raw) > servers.MAX_TAGS or not all(isinstance(t, dict) for t in raw):
-        raise bad("Ecs.0005", f"Invalid parameter: server_tags holds at most {servers.MAX_TAGS} {{key, value}}.")
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise bad("Ecs.0005", "Invalid parameter: server_tags is a list of {key, value}.")
+    if len(raw) > servers.MAX_TAGS:
+        raise bad("Ecs.0905", f"The number of tags cannot be greater than {servers.MAX_TAGS}.")
     out: dict[str, str] = {}
     for tag in raw:
         key, value = str(tag.get("key") or ""), str(tag.get("value") or "")
-        if not key or len(key) > 36 or len(value) > 43 or key in out:
-            raise bad("Ecs.0005", "Invalid parameter: tag keys are 1-36 characters and unique, values at most 43.")
+        if not key or len(key) > 36 or len(value) > 43:
+            raise bad("Ecs.0906", "Invalid tag key.")
+        if (any(c in KEY_FORBIDDEN for c in key) or any(c in VALUE_FORBIDDEN for c in value)
+                or any(ord(c) < 32 for c in key + value)):
+            raise bad("Ecs.0907", f"Tag key [{key}] contains invalid characters.")
+        if key in out:
+            raise bad("Ecs.0908", "The tag key cannot be duplicate.")
         out[key] = value
     return out
 

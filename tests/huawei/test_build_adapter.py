@@ -81,6 +81,8 @@ def test_build_vm_end_to_end(sim: Simulator, builder: VmBuilder) -> None:
         sim.advance(60)
     assert images.describe_images([image_id])[image_id].status is ImageStatus.AVAILABLE
     builder.remove_build_vm(vm)
+    builder.remove_build_vm(vm)  # a retried removal while ECS deletes it sends no second DeleteServers
+    assert len([r for r in sim.requests(VENDOR, "DeleteServers") if vm in str(r.params)]) == 1
     sim.advance(servers.DELETE_SECONDS)
     assert builder.find_build_vms(BJ4, Identity(key)) == []
     assert builder.find_build_leftovers(BJ4, Identity(key)) == []
@@ -91,9 +93,19 @@ def test_build_vm_end_to_end(sim: Simulator, builder: VmBuilder) -> None:
         builder.remove_build_vm(vm)
 
 
-def test_windows_base_image_and_shared_lookup_order(sim: Simulator, builder: VmBuilder) -> None:
+def test_windows_server_found_again_by_a_run_without_state(sim: Simulator, builder: VmBuilder) -> None:
     base = builder.resolve_base_image(BJ4, "Windows Server 2022 Standard 64bit")
     assert base.os_type == "windows" and base.owner == "public"
+    key = "windows0123456789abcdef"
+    vm = builder.launch_vm(launch_request(base, key, disk_size_gb=None)).vm_id
+    later = adapter_for(Target("huawei", "ims", BJ4, "sim"), VmBuilder)  # a new process knows only the key
+    found = later.find_build_vms(BJ4, Identity(key))
+    assert [(v.vm_id, v.os_type, v.power_state) for v in found] == [(vm, "windows", "pending")]
+    sim.advance(launch.BOOT_SECONDS["Windows"] + launch.AGENT_SECONDS)
+    assert later.get_vm(vm).power_state == "running" and later.agent_online(vm, "windows")
+    later.remove_build_vm(vm)
+    sim.advance(servers.DELETE_SECONDS)
+    assert later.find_build_vms(BJ4, Identity(key)) == [] and launch.held(ImsModel(sim.ctx), BJ4, vm) == []
 
 
 def test_unknown_base_image(sim: Simulator, builder: VmBuilder) -> None:
@@ -115,6 +127,8 @@ def test_unknown_base_image(sim: Simulator, builder: VmBuilder) -> None:
     ({"disk_size_gb": 20}, "disk_size_gb"),
     ({"options": {"volume_type": "FLOPPY"}}, "options.volume_type"),
     ({"options": {"user_data": "x" * 40000}}, "options.user_data"),
+    ({"tags": {TAG_KEY: "refused0123456789abcdef", **{f"k{n}": "v" for n in range(10)}}}, "tags"),
+    ({"tags": {TAG_KEY: "refused0123456789abcdef", "a|b": "v"}}, "tags"),
 ])
 def test_prepare_refuses_before_launch(sim: Simulator, builder: VmBuilder, change: dict[str, object],
                                        field: str) -> None:

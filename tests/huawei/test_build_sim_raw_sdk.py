@@ -120,6 +120,12 @@ def test_dry_run_creates_nothing(sim: Simulator, clients: Clients) -> None:
     ({"root_volume": PrePaidServerRootVolume(volumetype="GPSSD", size=10)}, "Ecs.0005"),
     ({"admin_pass": "short"}, "Ecs.0011"),
     ({"availability_zone": f"{BJ4}c"}, "Ecs.0319"),
+    ({"name": "x" * 65}, "Ecs.0914"),
+    ({"name": "build server!"}, "Ecs.0915"),
+    ({"server_tags": [PrePaidServerTag(key=f"k{n}", value="v") for n in range(11)]}, "Ecs.0905"),
+    ({"server_tags": [PrePaidServerTag(key="k" * 37, value="v")]}, "Ecs.0906"),
+    ({"server_tags": [PrePaidServerTag(key="a/b", value="v")]}, "Ecs.0907"),
+    ({"server_tags": [PrePaidServerTag(key="k", value="a"), PrePaidServerTag(key="k", value="b")]}, "Ecs.0908"),
 ])
 def test_refusals(sim: Simulator, clients: Clients, change: dict[str, Any], code: str) -> None:
     err = refused(clients(BJ4, "ecs"), **change)
