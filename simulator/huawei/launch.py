@@ -16,7 +16,9 @@ Test hooks, all documented answers of the real API:
   CreateServers refuses it with Ecs.0319);
 - `sim.inject("huawei-ims", "CreateServers", "fail", code=..., message=...)`: the call is accepted
   and the server goes to ERROR when it would have booted, its `fault` naming the code (Ecs.0319,
-  "Check capacity: Capacity is not enough." by default): no stock after acceptance;
+  "Check capacity: Capacity is not enough." by default): no stock after acceptance. The job
+  (ShowJob) FAILs with that code, and ECS's rollback deletes the server ROLLBACK_SECONDS later
+  (CreateServers rolls back a failed creation; the OpenStack API does not);
 - `set_quota(model, region, n)`: at most n live launched servers (DEFAULT_QUOTA), beyond it Ecs.0001;
 - `servers.set_agent(model, region, id, "OFFLINE")` keeps a launched server's UniAgent offline.
 """
@@ -34,6 +36,7 @@ from .regions import region_number
 
 BOOT_SECONDS = {"Linux": 60.0, "Windows": 240.0}
 AGENT_SECONDS = 30.0
+ROLLBACK_SECONDS = 60.0  # a launch ECS gave up on reads ERROR this long, then its rollback deleted it
 FLAVORS: dict[str, tuple[int, int]] = {  # id -> (vCPUs, RAM in MB)
     "s6.large.2": (2, 4096), "s6.xlarge.2": (4, 8192), "c7.large.2": (2, 4096), "c7.xlarge.4": (4, 16384),
 }
@@ -217,14 +220,38 @@ def _launch(model: ImsModel, region: str, spec: dict[str, Any]) -> dict[str, Any
     fault = model.ctx.take_failure(VENDOR, "CreateServers", region)
     if fault is not None:
         state["fault"] = {"code": fault.code or NO_STOCK[0], "message": fault.message or NO_STOCK[1]}
+        state["gone_at"] = boot_at + ROLLBACK_SECONDS
     servers.set_state(model, region, sid, state)
+    job_id = ids.uuid_like(model.store, "huawei.ecs.job")
+    model.store.put(VENDOR, region, "ecs_job", job_id, {"job_id": job_id, "server_id": sid, "begun": now,
+                                                         "ends": boot_at, "fault": state.get("fault")})
     number = len(model.store.list(VENDOR, region, "launch")) + 10
     model.store.put(VENDOR, region, "launch", sid, {
         "id": sid, "volume_id": ids.uuid_like(model.store, "huawei.evs.volume"),
         "port_id": ids.uuid_like(model.store, "huawei.vpc.port"), "ip": f"192.168.0.{number % 250 + 2}",
         "vpc": vpc_id(region), "subnet": spec["subnet"], "security_groups": spec["sg"], "zone": spec["zone"],
         "volumetype": spec["volumetype"]})
-    return {"job_id": ids.uuid_like(model.store, "huawei.ecs.job"), "serverIds": [sid]}
+    return {"job_id": job_id, "serverIds": [sid]}
+
+
+def job(model: ImsModel, region: str, job_id: str) -> dict[str, Any] | None:
+    """ECS ShowJob of a CreateServers job (`GET /v1/{project_id}/jobs/{job_id}`, the path IMS's old ShowJob
+    shares): RUNNING until the server booted, then SUCCESS, or FAIL with the code ECS gave up with."""
+    record = model.store.get(VENDOR, region, "ecs_job", job_id)
+    if record is None:
+        return None
+    now, fault = model.now(), record.get("fault") or {}
+    done = now >= float(record["ends"])
+    status = ("FAIL" if fault else "SUCCESS") if done else "RUNNING"
+    failed = status == "FAIL"
+    sub = {"status": status, "job_id": f"{job_id[:-4]}0001", "job_type": "createSingleServer",
+           "begin_time": iso(record["begun"]), "end_time": iso(record["ends"]) if done else "",
+           "entities": {"server_id": record["server_id"]}, "error_code": fault.get("code") if failed else None,
+           "fail_reason": fault.get("message") if failed else None}
+    return {"status": status, "job_id": job_id, "job_type": "createServer", "begin_time": iso(record["begun"]),
+            "end_time": iso(record["ends"]) if done else "", "error_code": fault.get("code") if failed else None,
+            "fail_reason": fault.get("message") if failed else None,
+            "entities": {"sub_jobs_total": 1, "sub_jobs": [sub]}}
 
 
 # reads -----------------------------------------------------------------------------

@@ -38,8 +38,10 @@ def set_state(model: ImsModel, region: str, sid: str, record: dict[str, Any]) ->
 def server(model: ImsModel, region: str, sid: str) -> Server:
     """The server record, or Ecs.0114 once a deletion ended."""
     found = model.server(region, sid)
-    deleted = state(model, region, sid).get("deleted_at")
-    if deleted is not None and model.now() >= float(deleted) + DELETE_SECONDS:
+    st = state(model, region, sid)
+    deleted, gone = st.get("deleted_at"), st.get("gone_at")
+    if (deleted is not None and model.now() >= float(deleted) + DELETE_SECONDS) or (
+            gone is not None and model.now() >= float(gone)):  # gone_at: a failed launch ECS rolled back
         raise SimError("Ecs.0114", f"Instance[{sid}] could not be found.", 404)
     return found
 

@@ -202,6 +202,9 @@ class HuaweiWire:
         return self._ok(None, 204)
 
     def show_job(self, call: Call, body: Any) -> SimResponse:
+        ecs_job = launch.job(self.model, call.region, call.params["id"]) if call.action == "ShowJob" else None
+        if ecs_job is not None:  # ECS and IMS's old ShowJob share the path; the job id tells them apart
+            return self._ok(ecs_job)
         return self._ok(job_view(self.model.job(call.region, call.params["id"]), self.model.now()))
 
     def create_image(self, call: Call, body: Any) -> SimResponse:

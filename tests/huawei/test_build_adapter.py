@@ -157,9 +157,10 @@ def test_no_stock_at_launch_and_after_acceptance(sim: Simulator, builder: VmBuil
     info = builder.get_vm(vm)
     assert info.power_state == "failed" and "Ecs.0319" in str(info.extra["reason"])
     assert [v.power_state for v in builder.find_build_vms(BJ4, Identity(key))] == ["failed"]
-    builder.remove_build_vm(vm)
-    sim.advance(servers.DELETE_SECONDS)
+    sim.advance(launch.ROLLBACK_SECONDS)  # ECS rolls the failed creation back: nothing is left
     assert builder.find_build_vms(BJ4, Identity(key)) == []
+    with pytest.raises(NotFound):
+        builder.remove_build_vm(vm)
 
 
 def test_agent_kept_offline(sim: Simulator, builder: VmBuilder) -> None:

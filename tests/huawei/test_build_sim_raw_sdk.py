@@ -10,7 +10,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkecs.v2 import (CreateServersRequest, CreateServersRequestBody, DeleteServersRequest,
                                   DeleteServersRequestBody, ListFlavorsRequest, ListServersDetailsRequest,
                                   PrePaidServer, PrePaidServerNic, PrePaidServerRootVolume,
-                                  PrePaidServerSecurityGroup, PrePaidServerTag, ServerId, ShowServerRequest)
+                                  PrePaidServerSecurityGroup, PrePaidServerTag, ServerId, ShowJobRequest,
+                                  ShowServerRequest)
 
 from imageforge.simulator.core.simulator import Simulator
 from imageforge.simulator.huawei import launch, servers
@@ -145,11 +146,35 @@ def test_quota(sim: Simulator, clients: Clients) -> None:
 def test_no_stock_after_acceptance(sim: Simulator, clients: Clients) -> None:
     ecs = clients(BJ4, "ecs")
     sim.inject(VENDOR, "CreateServers", "fail")
-    sid = create(ecs).server_ids[0]
+    reply = create(ecs)
+    sid = reply.server_ids[0]
     assert ecs.show_server(ShowServerRequest(server_id=sid)).server.status == "BUILD"
+    assert show_job(ecs, reply.job_id).status == "RUNNING"
     sim.advance(launch.BOOT_SECONDS["Linux"])
     shown = ecs.show_server(ShowServerRequest(server_id=sid)).server
     assert shown.status == "ERROR" and "Ecs.0319" in shown.fault["message"]
+    job = show_job(ecs, reply.job_id)
+    assert job.status == "FAIL" and job.error_code == "Ecs.0319" and job.fail_reason
+    assert job.entities.sub_jobs[0].entities.server_id == sid and job.entities.sub_jobs[0].status == "FAIL"
+    sim.advance(launch.ROLLBACK_SECONDS)  # CreateServers rolls a failed creation back
+    with pytest.raises(ClientRequestException) as gone:
+        ecs.show_server(ShowServerRequest(server_id=sid))
+    assert gone.value.error_code == "Ecs.0114"
+    assert launch.held(ImsModel(sim.ctx), BJ4, sid) == []
+
+
+def test_show_job_of_a_launch(sim: Simulator, clients: Clients) -> None:
+    ecs = clients(BJ4, "ecs")
+    reply = create(ecs)
+    assert show_job(ecs, reply.job_id).status == "RUNNING"
+    sim.advance(launch.BOOT_SECONDS["Linux"])
+    job = show_job(ecs, reply.job_id)
+    assert job.status == "SUCCESS" and job.job_type == "createServer" and job.error_code is None
+    assert job.entities.sub_jobs[0].entities.server_id == reply.server_ids[0]
+
+
+def show_job(ecs: Any, job_id: str) -> Any:
+    return ecs.show_job(ShowJobRequest(job_id=job_id))
 
 
 def test_list_flavors_sale_status(sim: Simulator, clients: Clients) -> None:
