@@ -135,8 +135,11 @@ class EcsBuilder(ImsImages):
         """https://support.huaweicloud.com/intl/en-us/api-ecs/ecs_02_0101.html (one call; idempotent by X-Client-Token)."""
         reply = self._create(request, dry_run=False)
         ids = [str(i) for i in reply.server_ids or []]
-        return Started(vm_id=ids[0] if ids else "", job_id=str(reply.job_id or ""),
-                       request_id=self.clients.last_request_id)
+        if not ids:
+            raise errors.OperationFailed(f"CreateServers accepted the launch (ECS job {reply.job_id}) but named no "
+                                         "server", vendor=mapping.VENDOR, operation="CreateServers")
+        # The ECS job (ShowJob) is not handed on: follow_job reads IMS jobs; ShowServer is the launch's truth.
+        return Started(vm_id=ids[0], request_id=self.clients.last_request_id)
 
     def _create(self, request: LaunchRequest, *, dry_run: bool) -> Any:
         from huaweicloudsdkecs.v2 import (CreateServersRequest, CreateServersRequestBody, PrePaidServer,
