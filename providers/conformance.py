@@ -32,5 +32,6 @@ if TYPE_CHECKING:
         families: list[FamilyKeeper] = [EcsAdapter(target), CvmAdapter(target), ComputeAdapter(target)]
         builders: list[VmBuilder] = [  # each cloud's adapter joins once it launches build VMs
             CvmAdapter(target),
+            ImsAdapter(target),
         ]
         del builders, images, copiers, generalizers, importers, sharers, members, families

@@ -20,6 +20,7 @@ from .copying import ImsCopies
 from .families import ImsFamilies
 from .share import ImsSharer
 from .vms import EcsVmOperations
+from .build import EcsBuilder
 
 LIVE = (ImageStatus.CREATING, ImageStatus.AVAILABLE)
 
@@ -30,7 +31,7 @@ def _tag_list(tags: Mapping[str, str]) -> list[Any] | None:
     return [TagKeyValue(key=k, value=v) for k, v in sorted(tags.items())] or None
 
 
-class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies, EcsVmOperations):
+class ImsAdapter(ImsSharer, ImsCopies, ImsFamilies, EcsVmOperations, EcsBuilder):
     """One region of IMS; copies reach other regions through their own projects."""
 
     # ImageAdapter ---------------------------------------------------------------------

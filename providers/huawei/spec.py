@@ -189,8 +189,58 @@ GENERALIZE = OperationSpec(
     ),
 )
 
+# BakedImage: a temporary ECS build server (build.py), the same COC channel, then CreateImage from it.
+BUILD = OperationSpec(
+    inputs=(
+        Param("base_image", "CreateServers server.imageRef (an IMS image id, or an exact name found with ListImages "
+              "among public, private, shared and Marketplace images)", example="CentOS 7.9 64bit",
+              logged="CreateServers:server.imageRef"),
+        Param("instance_type", "CreateServers server.flavorRef (checked first with ListFlavors: it must sell in the "
+              "zone)", example="s6.large.2", logged="CreateServers:server.flavorRef"),
+        Param("disk_size_gb", "CreateServers server.root_volume.size (from the image's min_disk to 1024 GB; default "
+              "min_disk)", example=40, logged="CreateServers:server.root_volume.size"),
+        Param("provision", f"one {RUN} each, in order, once ListResources says the build server's UniAgent is "
+              "ONLINE; the first non-zero exit code stops the build"),
+        Param("name", "CreateImage.name; the build server is named after it (CreateServers server.name)",
+              example="baked-contract", logged="CreateServers:server.name"),
+        Param("description", "CreateImage.description", example="contract row", logged="CreateImage:description"),
+        Param("tags", "CreateServers server.server_tags (with the imageforge-key tag, at most 10) and "
+              "CreateImage.image_tags", example={"team": "web"}, logged="CreateServers:server.server_tags.1.key"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="BatchAddMembers:projects"),
+    ),
+    network=(
+        Param("vpc_id", "CreateServers server.vpcid", "the VPC of the build server", example="55555555-0000-4000-8000-"
+              "000000000001", logged="CreateServers:server.vpcid", required=True),
+        Param("subnet_id", "CreateServers server.nics[0].subnet_id", "a subnet of that VPC (the server's one NIC; no "
+              "EIP is attached)", example="66666666-0000-4000-8000-000000000001",
+              logged="CreateServers:server.nics.1.subnet_id", required=True),
+        Param("security_group_id", "CreateServers server.security_groups[0].id", "the security group of the NIC",
+              example="77777777-0000-4000-8000-000000000001", logged="CreateServers:server.security_groups.1.id",
+              required=True),
+        Param("availability_zone", "CreateServers server.availability_zone", "the zone (default: ECS picks one)",
+              example="cn-north-4a", logged="CreateServers:server.availability_zone"),
+    ),
+    options=(
+        Param("volume_type", "CreateServers server.root_volume.volumetype", "the system disk's EVS type (default "
+              "GPSSD; SATA, SAS, SSD, GPSSD, ESSD...)", Text(max_len=16), example="SSD",
+              logged="CreateServers:server.root_volume.volumetype"),
+        Param("user_data", "CreateServers server.user_data (Base64-encoded here)", "a first-boot script for "
+              "cloud-init / Cloudbase-Init, at most 32 KB (for example one that installs the UniAgent when the base "
+              "image has none)", Text(max_len=32768), example="#!/bin/sh\necho ready",
+              logged="CreateServers:server.user_data"),
+        PROJECT_IDS,
+    ),
+    refusals=(
+        Refusal("keep_user", "removes no account: its Linux cleanup (cloud-init clean, SSH host keys, machine-id) and "
+                "Sysprep keep every user.", "remove keep_user (or set it true).", accepts=True),
+        Refusal("resource_group", "has no resource groups: a build server belongs to the project of the region.",
+                "remove resource_group (options.project_ids picks the project)."),
+    ),
+)
+
 SPEC = ServiceSpec("huawei", "ims", LABEL, Traits(
     recognised_by="tag", copies_recognised_by="description", copies_cancellable=False, copy_slots=mapping.COPY_SLOTS,
     jobs=True, tags=True,
     vm_deallocate=False,  # BatchStopServers is the last power step
-), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)
+), sharing=SHARING, capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE,
+    build=BUILD)

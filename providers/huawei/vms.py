@@ -25,8 +25,8 @@ from .images import ImsImages
 GENERALIZED_TAG = "imageforge-generalized"
 SERVER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PAGE = 100
-POWER = {"ACTIVE": "running", "SHUTOFF": "stopped", "BUILD": "starting", "REBOOT": "starting",
-         "HARD_REBOOT": "starting", "DELETED": "deleted", "SOFT_DELETED": "deleted", "ERROR": "error"}
+POWER = {"ACTIVE": "running", "SHUTOFF": "stopped", "BUILD": "pending", "REBOOT": "starting",
+         "HARD_REBOOT": "starting", "DELETED": "deleted", "SOFT_DELETED": "deleted", "ERROR": "failed"}
 
 
 class EcsVmOperations(ImsImages):
@@ -57,10 +57,13 @@ class EcsVmOperations(ImsImages):
         tags = _tags(server.tags)
         metadata = dict(server.metadata or {})
         os_type = guest_lines.WINDOWS if str(metadata.get("os_type", "")).lower() == "windows" else guest_lines.LINUX
+        extra: dict[str, object] = {"tags": tags, "status": status, "os_version": str(metadata.get("image_name", ""))}
+        if status == "ERROR":  # ECS gave up on the server (ServerDetail.fault: no capacity after acceptance...)
+            fault = server.fault if isinstance(server.fault, dict) else {}
+            extra["reason"] = str(fault.get("message") or "ECS reports the server ERROR and gave no reason")
         return VmInfo(vm_id=vm_id, region=self.region, power_state=power, os_type=os_type,
                       generalized=tags.get(GENERALIZED_TAG) == "true" and status == "SHUTOFF", encrypted=False,
-                      name=str(server.name or vm_id),
-                      extra={"tags": tags, "status": status, "os_version": str(metadata.get("image_name", ""))})
+                      name=str(server.name or vm_id), extra=extra)
 
     def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
         """The shared lines for "generalize" (Sysprep /quit or the Linux cleanup, then the probe) and "probe"."""

@@ -3,7 +3,7 @@
 A server's runtime state sits beside its record (kind `server_state`): a stop takes STOP_SECONDS
 (ACTIVE with task_state `powering-off`, then SHUTOFF); a guest that powers itself off is SHUTOFF
 from that moment; DeleteServers shows `deleting` for DELETE_SECONDS, then ShowServer answers
-Ecs.0114. The UniAgent is ONLINE while the server is ACTIVE and OFFLINE otherwise, unless a test
+Ecs.0114. Servers launched by CreateServers read BUILD, then ACTIVE, or ERROR (launch.py). The UniAgent is ONLINE while the server is ACTIVE and OFFLINE otherwise, unless a test
 or the demo sets it (`set_agent(model, region, id, "OFFLINE" | "UNINSTALLED" | "NONE")`, "NONE"
 meaning never installed, "" returning to the default).
 """
@@ -38,8 +38,10 @@ def set_state(model: ImsModel, region: str, sid: str, record: dict[str, Any]) ->
 def server(model: ImsModel, region: str, sid: str) -> Server:
     """The server record, or Ecs.0114 once a deletion ended."""
     found = model.server(region, sid)
-    deleted = state(model, region, sid).get("deleted_at")
-    if deleted is not None and model.now() >= float(deleted) + DELETE_SECONDS:
+    st = state(model, region, sid)
+    deleted, gone = st.get("deleted_at"), st.get("gone_at")
+    if (deleted is not None and model.now() >= float(deleted) + DELETE_SECONDS) or (
+            gone is not None and model.now() >= float(gone)):  # gone_at: a failed launch ECS rolled back
         raise SimError("Ecs.0114", f"Instance[{sid}] could not be found.", 404)
     return found
 
@@ -50,6 +52,10 @@ def status(model: ImsModel, region: str, sid: str) -> tuple[str, str]:
     st, now = state(model, region, sid), model.now()
     if st.get("deleted_at") is not None:
         return base.status, "deleting"
+    if st.get("boot_at") is not None and now < float(st["boot_at"]):
+        return "BUILD", "spawning"  # launched by CreateServers (launch.py), still booting
+    if st.get("fault"):
+        return "ERROR", ""  # accepted, then ECS gave up (launch.py)
     stop_at = st.get("stop_at")
     if stop_at is not None and now >= float(stop_at):
         return "SHUTOFF", ""
@@ -63,6 +69,8 @@ def agent(model: ImsModel, region: str, sid: str) -> str:
     forced = str(state(model, region, sid).get("agent") or "")
     if forced:
         return "" if forced == "NONE" else forced
+    if model.now() < float(state(model, region, sid).get("agent_at") or 0.0):
+        return "OFFLINE"  # a launched server's agent registers AGENT_SECONDS after it booted
     return "ONLINE" if status(model, region, sid) == ("ACTIVE", "") else "OFFLINE"
 
 

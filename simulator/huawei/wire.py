@@ -22,7 +22,7 @@ from ..core.accounts import KeyRing
 from ..core.context import SimContext
 from ..core.store import current_account
 from ..core.wire import Call, SimError, SimRequest, SimResponse
-from . import servers
+from . import launch, servers
 from .copies import copy_cross_region
 from .files import FileImport, bad_disk
 from .model import VENDOR, ImsModel, Patch
@@ -46,6 +46,9 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = tuple(Route(m, re.compile(f"^{p}$"), a) for m, p, a in (
+    ("GET", f"/v1/{PID}/cloudservers/detail", "ListServersDetails"),
+    ("GET", f"/v1/{PID}/cloudservers/flavors", "ListFlavors"),
+    ("POST", f"/v1.1/{PID}/cloudservers", "CreateServers"),
     ("GET", f"/v1/{PID}/cloudservers/{ID}", "ShowServer"),
     ("POST", f"/v1/{PID}/cloudservers/action", "BatchStopServers"),
     ("POST", f"/v1/{PID}/cloudservers/delete", "DeleteServers"),
@@ -89,6 +92,7 @@ class HuaweiWire:
             "GlanceListImageMembers": self.list_members,
             "BatchStopServers": self.stop_servers, "DeleteServers": self.delete_servers,
             "BatchCreateServerTags": self.tag_server,
+            "CreateServers": self.create_servers, "ListServersDetails": self.list_servers, "ListFlavors": self.flavors,
         }
         self.sharing = ImsSharing(self.model)
 
@@ -116,6 +120,11 @@ class HuaweiWire:
                 body = request.json() if request.body else {}
                 params.update(body if isinstance(body, dict) else {"ops": body})
                 params["project_id"] = project or ""
+                if route.action == "CreateServers":  # the idempotency header; the password never reaches the log
+                    params["X-Client-Token"] = request.header("x-client-token")
+                    launched = params.get("server")
+                    if isinstance(launched, dict) and "adminPass" in launched:
+                        params["server"] = {**launched, "adminPass": "******"}
                 return Call(route.action, REGION_OF_PROJECT.get(project, ""), params)
         return Call(f"{request.method} {request.path}", REGION_OF_PROJECT.get(request.header("x-project-id"), ""), {})
 
@@ -160,9 +169,24 @@ class HuaweiWire:
 
     # actions -------------------------------------------------------------------------
     def show_server(self, call: Call, body: Any) -> SimResponse:
-        server = servers.server(self.model, call.region, call.params["id"])
-        view = server_view(server, self.model.server_task(call.region, server.id))
-        return self._ok(servers.overlay(self.model, call.region, view))
+        return self._ok(self._server_view(call.region, call.params["id"]))
+
+    def _server_view(self, region: str, sid: str) -> dict[str, Any]:
+        server = servers.server(self.model, region, sid)
+        view = server_view(server, self.model.server_task(region, server.id))
+        return launch.decorate(self.model, region, servers.overlay(self.model, region, view))
+
+    def create_servers(self, call: Call, body: Any) -> SimResponse:
+        """ECS CreateServers (launch.py): `dry_run` answers 202 once the request passes its checks."""
+        reply = launch.create(self.model, call.region, body, str(call.params.get("X-Client-Token") or ""))
+        return self._ok({}, 202) if reply is None else self._ok(reply)
+
+    def list_servers(self, call: Call, body: Any) -> SimResponse:
+        return self._ok(launch.details(self.model, call.region, dict(call.params),
+                                       lambda sid: self._server_view(call.region, sid)))
+
+    def flavors(self, call: Call, body: Any) -> SimResponse:
+        return self._ok(launch.flavors(call.region, str(call.params.get("availability_zone") or "")))
 
     def stop_servers(self, call: Call, body: Any) -> SimResponse:
         """ECS BatchStopServers (`os-stop`); other server actions are not simulated."""
@@ -178,6 +202,9 @@ class HuaweiWire:
         return self._ok(None, 204)
 
     def show_job(self, call: Call, body: Any) -> SimResponse:
+        ecs_job = launch.job(self.model, call.region, call.params["id"]) if call.action == "ShowJob" else None
+        if ecs_job is not None:  # ECS and IMS's old ShowJob share the path; the job id tells them apart
+            return self._ok(ecs_job)
         return self._ok(job_view(self.model.job(call.region, call.params["id"]), self.model.now()))
 
     def create_image(self, call: Call, body: Any) -> SimResponse:
