@@ -143,7 +143,7 @@ class Simulator:
             if '"_deleted_at"' in data:
                 continue
             ended = gone.get(vendor)  # a wire whose objects end lazily (terminating, then gone) says when
-            if ended is not None and ended(kind, json.loads(data)):
+            if ended is not None and ended(kind, region, ident, json.loads(data)):
                 continue
             out.add((vendor, kind, region, ident))
         return out

@@ -99,6 +99,16 @@ class HuaweiWire:
     def seed(self) -> None:
         self.model.seed()
 
+    def gone(self, kind: str, region: str, ident: str, data: dict[str, Any]) -> bool:
+        """Whether a server (or what sits beside it) has ended: a deletion shows `deleting`, then the server is gone."""
+        if kind not in ("server", "server_state", "launch"):
+            return False
+        try:
+            servers.server(self.model, region, ident)
+        except SimError:
+            return True
+        return False
+
     def endpoint_extras(self) -> dict[str, Any]:
         """Each test key's projects (what IAM's KeystoneListProjects would answer it), the first key's by default."""
         by_key = {ACCOUNTS[0].key_id: dict(PROJECTS), ACCOUNTS[1].key_id: dict(SECOND_PROJECTS)}

@@ -115,7 +115,7 @@ class CvmWire(Api3Wire):
         """The long-term keys the simulator knows: the providers send no other key to it."""
         return {"tencent_test_keys": [a.key_id for a in signing.ACCOUNTS]}
 
-    def gone(self, kind: str, data: dict[str, Any]) -> bool:
+    def gone(self, kind: str, region: str, ident: str, data: dict[str, Any]) -> bool:
         """Whether a stored object has ended (a terminated instance stays TERMINATING for a while, then is gone)."""
         return kind == "instance" and Instance.from_record(data).gone(self.model.ctx.now())
 

@@ -49,4 +49,10 @@ CASE = ServiceCase(
     separate=frozenset({"source", "cmk_id"}),
     inputs_with={"encrypted": {"options": {"cmk_id": "kms-contract-key"}}},
     vm=VmCase({"cloud": "huawei", "region": REGION}, _make_vm, _vm_state),
+    build={"cloud": "huawei", "region": REGION, "name": "baked-contract", "base_image": "CentOS 7.9 64bit",
+           "instance_type": "s6.large.2",
+           "network": {"vpc_id": "55555555-0000-4000-8000-000000000001",
+                       "subnet_id": "66666666-0000-4000-8000-000000000001",
+                       "security_group_id": "77777777-0000-4000-8000-000000000001",
+                       "availability_zone": "cn-north-4a"}},
 )
