@@ -199,8 +199,8 @@ BUILD = OperationSpec(
               "zone)", example="s6.large.2", logged="CreateServers:server.flavorRef"),
         Param("disk_size_gb", "CreateServers server.root_volume.size (from the image's min_disk to 1024 GB; default "
               "min_disk)", example=40, logged="CreateServers:server.root_volume.size"),
-        Param("provision", f"one {RUN} each, in order, once ListResources says the build server's UniAgent is "
-              "ONLINE; the first non-zero exit code stops the build"),
+        Param("provision", f"(one {RUN} each, in order, once ListResources says the build server's UniAgent is "
+              "ONLINE; the first non-zero exit code stops the build; each step's result is in the `build` output)"),
         Param("name", "CreateImage.name; the build server is named after it (CreateServers server.name)",
               example="baked-contract", logged="CreateServers:server.name"),
         Param("description", "CreateImage.description", example="contract row", logged="CreateImage:description"),
@@ -213,9 +213,9 @@ BUILD = OperationSpec(
               "000000000001", logged="CreateServers:server.vpcid", required=True),
         Param("subnet_id", "CreateServers server.nics[0].subnet_id", "a subnet of that VPC (the server's one NIC; no "
               "EIP is attached)", example="66666666-0000-4000-8000-000000000001",
-              logged="CreateServers:server.nics.1.subnet_id", required=True),
+              logged="CreateServers:server.nics.0.subnet_id", required=True),
         Param("security_group_id", "CreateServers server.security_groups[0].id", "the security group of the NIC",
-              example="77777777-0000-4000-8000-000000000001", logged="CreateServers:server.security_groups.1.id",
+              example="77777777-0000-4000-8000-000000000001", logged="CreateServers:server.security_groups.0.id",
               required=True),
         Param("availability_zone", "CreateServers server.availability_zone", "the zone (default: ECS picks one)",
               example="cn-north-4a", logged="CreateServers:server.availability_zone"),

@@ -181,7 +181,8 @@ BUILD = OperationSpec(
               "pay-as-you-go in network.zone, with stock)", example="S5.MEDIUM4", logged="RunInstances:InstanceType"),
         Param("disk_size_gb", "RunInstances.SystemDisk.DiskSize (at least the base image's ImageSize; default 50)",
               example=60, logged="RunInstances:SystemDisk.DiskSize"),
-        Param("provision", f"one {RUN} each, in order, once DescribeAutomationAgentStatus says the agent is Online"),
+        Param("provision", f"(one {RUN} each, in order, once DescribeAutomationAgentStatus says the agent is "
+              "Online; each step's exit code and output are in the `build` output)"),
         Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AccountIds"),
     ),
     network=(

@@ -45,7 +45,7 @@ def base(case: Any, op: str, server: ProviderServer) -> dict[str, Any]:
         image_id, _ = server.up(CustomImageProvider(), {**case.capture, "name": "unknowns-source"})
         inputs = case.copy(image_id)
     else:
-        inputs = dict(case.capture if op == "capture" else case.imports)
+        inputs = dict(case.capture if op == "capture" else case.build if op == "build" else case.imports)
     return {**inputs, "owner": "proj/sim/unknowns"}
 
 
