@@ -13,6 +13,10 @@ from .errors import CloudError, Timeout
 T = TypeVar("T")
 
 
+
+# Benchmarks: told of every wait that ended, as (what, started, last pending look or None, done), in the clock's time.
+OBSERVERS: list[Callable[[str, float, float | None, float], None]] = []
+
 class Clock(Protocol):
     """Where the waiter reads time and how it sleeps: injectable for tests and simulations."""
 
@@ -124,6 +128,7 @@ class Waiter:
         deadline = self._end(start, timeout if timeout is not None else float("inf"))
         attempt = 0
         last: CloudError | None = None
+        pending_at: float | None = None
         while True:
             self.polls += 1
             asked = 0.0
@@ -136,8 +141,10 @@ class Waiter:
                 asked = err.retry_after or 0.0
                 result = Pending(None, f"retrying after {err.code or type(err).__name__}")
             if isinstance(result, Done):
+                for observer in OBSERVERS:
+                    observer(what, start, pending_at, self.clock.now())
                 return result.value
-            now = self.clock.now()
+            now = pending_at = self.clock.now()
             self.on_progress(what, result.progress, result.detail)
             if now >= deadline:
                 cause = f"; the last attempt failed: {last}" if last is not None else ""
