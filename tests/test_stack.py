@@ -47,7 +47,7 @@ def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(
     steps = [c["step"] for c in outs["commands"]]
     assert steps[-2:] == ["finalize[0]", "generalize"] and outs["commands"][-2]["exit_code"] == 0
     assert "licences" in outs["commands"][-2]["stdout_tail"]
-    assert len([r for r in sim.requests(vendor) if r.action == runs]) == len(steps)
+    assert len([r for r in sim.requests(vendor) if r.action == runs and outs["vm_id"] in str(r.params)]) == len(steps)
     assert result.outputs["targets"][target]["status"] == "available"
     offline.destroy(result)
 
@@ -55,6 +55,7 @@ def test_sample_stack_runs_finalize_scripts_and_generalizes_before_each_capture(
 def test_stack_reports_check_failures_before_any_call(sim: Simulator) -> None:
     config = sim_config()
     config["imageforge:imageName"] = "9" + "x" * 199  # too long for every cloud's names, whichever checks first
+    config["imageforge:bakeImageName"] = config["imageforge:imageName"]
     mark, before = sim.mark(), sim.inventory()
     with pytest.raises(Exception) as caught:
         offline.run(STACKS / "__main__.py", config)
