@@ -30,5 +30,5 @@ if TYPE_CHECKING:
         sharers: list[ImageSharer] = [EcsAdapter(target), EdsAdapter(target), CvmAdapter(target)]
         members: list[MemberSharer] = [ImsAdapter(target)]
         families: list[FamilyKeeper] = [EcsAdapter(target), CvmAdapter(target), ComputeAdapter(target)]
-        builders: list[VmBuilder] = []  # each cloud's adapter joins once it launches build VMs
+        builders: list[VmBuilder] = [EcsAdapter(target)]  # each cloud's adapter joins once it launches build VMs
         del builders, images, copiers, generalizers, importers, sharers, members, families

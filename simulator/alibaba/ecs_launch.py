@@ -16,7 +16,7 @@ Public images (every region, ImageOwnerAlias=system): PUBLIC_IMAGES. Instance ty
 (any other is InvalidInstanceType.ValueNotSupported).
 
 Test hooks (Python, on the wire's `launch`): `sell_out(region, zone, instance_type="*")` makes a zone
-(or one type in it) out of stock; `set_quota(region, count)` caps the instances a region holds
+(or one type in it) out of stock, `restock` undoes it; `set_quota(region, count)` caps the instances a region holds
 (QuotaExceed.ElasticQuota beyond it); `keep_disk_on_delete(region, disk_id)` clears a disk's
 DeleteWithInstance so it outlives its instance. An agent that stays offline: launch with the tag
 imageforge-sim-agent=offline (ecs_assist.AGENT_TAG), or tag the instance so later.
@@ -92,6 +92,10 @@ class EcsLaunch:
     def sell_out(self, region: str, zone: str, instance_type: str = ALL_TYPES) -> None:
         """Test hook: RunInstances of `instance_type` (every type: "*") in `zone` fails OperationDenied.NoStock."""
         self.store.put(VENDOR, region, "stock", f"{zone}/{instance_type}", {"Status": "SoldOut"})
+
+    def restock(self, region: str, zone: str, instance_type: str = ALL_TYPES) -> None:
+        """Test hook: undo `sell_out` for the same zone and type."""
+        self.store.delete(VENDOR, region, "stock", f"{zone}/{instance_type}")
 
     def set_quota(self, region: str, count: int) -> None:
         """Test hook: at most `count` instances in the region; one more is QuotaExceed.ElasticQuota."""
