@@ -178,3 +178,18 @@ def test_launch_errors_are_typed_with_a_fix(builder: VmBuilder, sim: Simulator) 
         builder.launch_vm(gone)
     assert missing.value.code == "InvalidImageId.NotFound" and "base_image" in str(missing.value)
     assert held(sim, "instance") == [i for i in held(sim, "instance") if i.startswith("i-bp1imageforge")]
+
+
+def test_a_launch_whose_reply_is_lost_is_found_again_by_its_token_and_its_tag(builder: VmBuilder, sim: Simulator) -> None:
+    """RunInstances applied but answered 500: the retry with the same ClientToken returns the one instance, and a
+    run with no state finds it by the identity tag."""
+    req = request(builder, client_token="tok-lost")
+    sim.inject(VENDOR, "RunInstances", "lost")
+    with pytest.raises(errors.ServiceUnavailable) as lost:
+        builder.launch_vm(req)
+    assert lost.value.retryable
+    [found] = builder.find_build_vms(REGION, IDENTITY)
+    assert builder.launch_vm(req).vm_id == found.vm_id
+    assert [v.vm_id for v in builder.find_build_vms(REGION, IDENTITY)] == [found.vm_id]
+    builder.remove_build_vm(found.vm_id)
+    assert builder.find_build_vms(REGION, IDENTITY) == []
