@@ -31,6 +31,7 @@ PAGE = 100
 OWNERS = (("self", "self"), ("others", "shared"), ("system", "public"))  # ImageOwnerAlias -> BaseImage.owner
 LAUNCHABLE = "Available,Deprecated"  # a deprecated image still launches (ModifyImageAttribute reference)
 DISK_MIN, DISK_MAX = 20, 2048  # SystemDisk.Size, GiB (RunInstances reference)
+MAX_TAGS = 20  # Tag.N on RunInstances (RunInstances reference)
 NAME = re.compile(r"[^A-Za-z0-9._:\-]")
 
 
@@ -99,6 +100,10 @@ class EcsBuilds:
         would (a missing vSwitch or group, groups of another VPC, a zone other than the vSwitch's, no such type,
         sold out, a system disk smaller than the image)."""
         region, net = request.region, request.network
+        if len(request.tags) > MAX_TAGS:
+            raise errors.UserInputError("tags", f"RunInstances takes at most {MAX_TAGS} tags (Tag.N) and the build "
+                                        f"instance would carry {len(request.tags)}, imageforge's own included.",
+                                        f"keep at most {MAX_TAGS - 1} tags.")
         vsw_id, sg_id, zone = net.get("vswitch_id", ""), net.get("security_group_id", ""), net.get("zone_id", "")
         for key, value in (("vswitch_id", vsw_id), ("security_group_id", sg_id)):
             if not value:

@@ -193,3 +193,19 @@ def test_a_launch_whose_reply_is_lost_is_found_again_by_its_token_and_its_tag(bu
     assert [v.vm_id for v in builder.find_build_vms(REGION, IDENTITY)] == [found.vm_id]
     builder.remove_build_vm(found.vm_id)
     assert builder.find_build_vms(REGION, IDENTITY) == []
+
+
+def test_too_many_tags_are_refused_before_any_call(builder: VmBuilder, sim: Simulator) -> None:
+    req = request(builder, tags={**IDENTITY.tags, **{f"t{n}": "v" for n in range(20)}})
+    mark = sim.mark()
+    with pytest.raises(errors.UserInputError) as caught:
+        builder.prepare_launch(req)
+    assert caught.value.field == "tags" and "19" in caught.value.fix and sim.requests(VENDOR, since=mark) == []
+
+
+@pytest.mark.parametrize("name,expected", [("baked web 1", "baked-web-1"), ("1-image", "b-1-image"), ("x", "imageforge-build"),
+                                           ("", "imageforge-build"), ("a" * 200, "a" * 128)])
+def test_instance_names_follow_ecs_rules(name: str, expected: str) -> None:
+    from imageforge.providers.alibaba.ecs_build import instance_name
+
+    assert instance_name(name) == expected
