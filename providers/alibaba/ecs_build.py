@@ -51,8 +51,9 @@ def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
 def instance_name(name: str) -> str:
     """InstanceName: 2-128 characters, starting with a letter; letters, digits, '.', '_', ':' and '-'."""
     clean = NAME.sub("-", name)[:128]
-    clean = clean if clean[:1].isalpha() else f"b-{clean}"[:128]
-    return clean if len(clean) >= 2 else "imageforge-build"
+    if len(clean) < 2:
+        return "imageforge-build"
+    return clean if clean[0].isalpha() else f"b-{clean}"[:128]
 
 
 class EcsBuilds:
