@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -209,3 +210,35 @@ def test_instance_names_follow_ecs_rules(name: str, expected: str) -> None:
     from imageforge.providers.alibaba.ecs_build import instance_name
 
     assert instance_name(name) == expected
+
+
+def test_an_image_another_account_shares_is_a_base_image_and_launches(builder: VmBuilder, sim: Simulator) -> None:
+    """DescribeImages with ImageOwnerAlias=others finds it by name; RunInstances starts from it."""
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkecs.request.v20140526 import CreateImageRequest, ModifyImageSharePermissionRequest
+
+    from imageforge.simulator.alibaba.signing import ACCOUNTS
+
+    owner, other = ACCOUNTS
+    host = sim.endpoints["http"].split("://", 1)[1]
+    client = AcsClient(other.key_id, other.secret, REGION, auto_retry=False)
+
+    def send(req: object) -> dict[str, str]:
+        req.set_endpoint(host)  # type: ignore[attr-defined]
+        req.set_protocol_type("http")  # type: ignore[attr-defined]
+        return json.loads(client.do_action_with_exception(req))  # type: ignore[no-any-return]
+
+    create = CreateImageRequest.CreateImageRequest()
+    create.set_SnapshotId("s-bp1imageforgesys01")
+    create.set_ImageName("partner-base")
+    image_id = send(create)["ImageId"]
+    sim.advance(700)
+    share = ModifyImageSharePermissionRequest.ModifyImageSharePermissionRequest()
+    share.set_ImageId(image_id)
+    share.set_AddAccounts([owner.uid])
+    send(share)
+    base = builder.resolve_base_image(REGION, "partner-base")
+    assert (base.image_id, base.owner, base.os_type) == (image_id, "shared", "linux")
+    vm = builder.launch_vm(request(builder, "partner-base", client_token="tok-shared")).vm_id
+    assert builder.get_vm(vm).extra["image_id"] == image_id
+    builder.remove_build_vm(vm)
