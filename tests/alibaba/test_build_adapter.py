@@ -85,12 +85,19 @@ def test_build_instance_end_to_end(builder: VmBuilder, sim: Simulator) -> None:
     job = builder.start_command(vm, "linux", ["echo provisioned"])
     result = finish(builder, sim, vm, "linux", job.job_id)
     assert (result.exit_code, result.stdout_tail) == (0, "provisioned")
+    generalize = builder.start_command(vm, "linux", builder.guest_script("generalize", "linux", False))
+    assert finish(builder, sim, vm, "linux", generalize.job_id).exit_code == 0
     builder.stop_vm(vm)
     sim.advance(60)
     assert builder.get_vm(vm).power_state == "stopped"
+    builder.mark_generalized(vm)
+    assert builder.get_vm(vm).generalized
+    assert launch_model(sim).assist.guest(REGION, vm)["cloud_init"] == "clean"  # the guest really ran it
     images = registry.adapter_for(Target("alibaba", "ecs", REGION, profile="sim"), ImageAdapter)
-    image_id = images.start_capture(CaptureRequest(name="baked-web-1", source=Source(instance=vm),
-                                                   tags=IDENTITY.tags)).image_id
+    capture = CaptureRequest(name="baked-web-1", source=Source(instance=vm), tags=IDENTITY.tags,
+                             source_facts={"os_state": "Generalized"})
+    assert images.prepare_capture(capture) == []
+    image_id = images.start_capture(capture).image_id
     sim.advance(3600)
     info = images.describe_images([image_id])[image_id]
     assert (info.status, info.os_type) == (ImageStatus.AVAILABLE, "linux")
