@@ -159,9 +159,10 @@ class EcsBuilds:
                                         "choose an instance type sold in that zone (e.g. ecs.g7.large), or a vSwitch "
                                         "of another zone as network.vswitch_id.")
         if all(s.get("Status") != "Available" for s in offered):
+            category = offered[0].get("StatusCategory") or "SoldOut"
             raise errors.UserInputError("instance_type", f"{instance_type} is sold out in zone {zone} of vSwitch "
-                                        f"{vsw_id} (DescribeAvailableResource: {offered[0].get('StatusCategory') or 'SoldOut'}"
-                                        "; RunInstances: OperationDenied.NoStock).",
+                                        f"{vsw_id} (DescribeAvailableResource: {category}; RunInstances: "
+                                        "OperationDenied.NoStock).",
                                         "choose another instance type, or a vSwitch of another zone as "
                                         "network.vswitch_id, or try again later.")
 

@@ -51,7 +51,7 @@ class InstanceState:
     """What changes on an instance; `power` and `guest` as of the last fold, the rest pending."""
 
     power: str = "Running"
-    change: dict[str, Any] | None = None  # {"to": "Stopped", "lifecycle": {...}}: Stopping until it ends
+    change: dict[str, Any] | None = None  # {"to": "Stopped", "lifecycle": {...}}: Stopping (or "via") until it ends
     tags: dict[str, str] = field(default_factory=dict)
     agent: bool = True
     agent_at: float = 0.0  # a launched instance's agent reports in only from this instant (ecs_launch.py)

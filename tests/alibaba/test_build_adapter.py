@@ -7,8 +7,8 @@ import json
 import pytest
 
 from imageforge.providers.core import errors, registry
-from imageforge.providers.core.model import (TAG_KEY, CaptureRequest, CommandResult, Identity, ImageStatus, LaunchRequest, Source,
-                                             Target)
+from imageforge.providers.core.model import (TAG_KEY, CaptureRequest, CommandResult, Identity, ImageStatus,
+                                             LaunchRequest, Source, Target)
 from imageforge.providers.core.protocol import ImageAdapter, VmBuilder
 from imageforge.simulator import Simulator
 from imageforge.simulator.alibaba.ecs_assist import AGENT_TAG
@@ -211,7 +211,8 @@ def test_too_many_tags_are_refused_before_any_call(builder: VmBuilder, sim: Simu
     assert caught.value.field == "tags" and "19" in caught.value.fix and sim.requests(VENDOR, since=mark) == []
 
 
-@pytest.mark.parametrize("name,expected", [("baked web 1", "baked-web-1"), ("1-image", "b-1-image"), ("x", "imageforge-build"),
+@pytest.mark.parametrize("name,expected", [("baked web 1", "baked-web-1"), ("1-image", "b-1-image"),
+                                           ("x", "imageforge-build"),
                                            ("", "imageforge-build"), ("a" * 200, "a" * 128)])
 def test_instance_names_follow_ecs_rules(name: str, expected: str) -> None:
     from imageforge.providers.alibaba.ecs_build import instance_name
