@@ -192,3 +192,16 @@ def test_delete_instances_takes_the_system_disk_and_the_eni_unless_the_disk_is_k
     eni = DeleteNetworkInterfaceRequest.DeleteNetworkInterfaceRequest()
     eni.set_NetworkInterfaceId("eni-nosuch")
     assert refused(call, eni).get_error_code() == "InvalidEniId.NotFound"
+
+
+def test_every_action_the_build_adapter_sends_is_implemented(sim: Simulator) -> None:
+    import re
+    from pathlib import Path
+
+    from imageforge.simulator.alibaba.ecs_wire import EcsWire
+
+    source = (Path(__file__).resolve().parents[2] / "providers/alibaba/ecs_build.py").read_text()
+    sent = set(re.findall(r'_request\("(\w+)"', source)) | set(re.findall(r'"((?:Describe|Delete)\w+)",', source))
+    assert {"RunInstances", "DeleteInstances", "DescribeAvailableResource", "DescribeDisks",
+            "DescribeNetworkInterfaces"} <= sent
+    assert sent <= set(EcsWire(sim.ctx).actions)
