@@ -106,6 +106,13 @@ class EcsLaunch:
         disk = self._get("disk", region, disk_id, "InvalidDiskId.NotFound", "The specified disk does not exist.")
         self.store.put(VENDOR, region, "disk", disk_id, {**disk, "DeleteWithInstance": False})
 
+    def inventory(self) -> set[tuple[str, str]]:
+        """What a leak count sees (Simulator.inventory): every image, and every launched instance, disk and ENI,
+        as (region, id), in every account. Seeded instances are not counted: no run makes or deletes them."""
+        rows = self.store.execute("SELECT region, id, data FROM objects WHERE vendor=? AND kind IN "
+                                  "('image', 'launch', 'disk', 'eni')", (VENDOR,))
+        return {(r[0], r[1]) for r in rows if '"_deleted_at"' not in r[2]}
+
     # lookups -------------------------------------------------------------------------
     def _get(self, kind: str, region: str, id_: str, code: str, message: str) -> dict[str, Any]:
         found = self.store.get(VENDOR, region, kind, id_) if id_ else None

@@ -62,6 +62,9 @@ class EcsWire:
         self.model.seed()
         self.launch.seed()
 
+    def inventory(self) -> set[tuple[str, str]]:
+        return self.launch.inventory()
+
     def matches(self, request: SimRequest) -> bool:
         """ECS's version, or any RPC-style call (`/?Action=...`, signed in the query): an unknown version
         is then answered by ECS, in its own envelope, rather than by no one."""

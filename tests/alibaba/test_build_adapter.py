@@ -64,6 +64,7 @@ def test_resolve_base_image_by_id_and_by_name_public_and_own(builder: VmBuilder,
 def test_build_instance_end_to_end(builder: VmBuilder, sim: Simulator) -> None:
     req = request(builder)
     assert builder.prepare_launch(req) == []
+    before = sim.inventory()
     mark = sim.mark()
     first = builder.launch_vm(req)
     assert builder.launch_vm(req).vm_id == first.vm_id  # the same ClientToken: the same instance
@@ -78,6 +79,8 @@ def test_build_instance_end_to_end(builder: VmBuilder, sim: Simulator) -> None:
     assert found[0].extra["tags"] == {TAG_KEY: IDENTITY.key, "team": "web"}  # type: ignore[comparison-overlap]
     assert builder.find_build_vms(REGION, Identity("k-other")) == []
     assert builder.agent_online(vm, "linux") is False
+    launched = {i for _, _, i in sim.inventory() - before}
+    assert vm in launched and len(launched) == 3 and {i[:2] for i in launched} == {"i-", "d-", "en"}
     sim.advance(BOOT_SECONDS)
     assert builder.get_vm(vm).power_state == "running" and builder.agent_online(vm, "linux") is False
     sim.advance(AGENT_SECONDS)
@@ -104,6 +107,7 @@ def test_build_instance_end_to_end(builder: VmBuilder, sim: Simulator) -> None:
     builder.remove_build_vm(vm)
     assert builder.find_build_vms(REGION, IDENTITY) == [] and builder.find_build_leftovers(REGION, IDENTITY) == []
     assert vm not in held(sim, "instance") and held(sim, "disk") == held(sim, "eni") == held(sim, "launch") == []
+    assert sim.inventory() - before == {(VENDOR, REGION, image_id)}  # the image only: nothing of the instance
     with pytest.raises(errors.NotFound):
         builder.remove_build_vm(vm)
 
