@@ -33,5 +33,6 @@ if TYPE_CHECKING:
         builders: list[VmBuilder] = [  # each cloud's adapter joins once it launches build VMs
             CvmAdapter(target),
             ImsAdapter(target),
+            EcsAdapter(target),
         ]
         del builders, images, copiers, generalizers, importers, sharers, members, families

@@ -18,6 +18,7 @@ from ..core.model import (TAG_KEY, CaptureRequest, CopyRequest, Identity, ImageI
 from ..core.protocol import CopyStart
 from . import acs, ecs_mapping as mapping
 from .ecs_vms import EcsVmOperations
+from .ecs_build import EcsBuilds
 from .ecs_family import EcsFamilies
 
 PAGE = 100  # DescribeImages: PageSize at most 100, ImageId at most 100 ids
@@ -42,7 +43,7 @@ def _set(req: Any, **values: Any) -> None:
             getattr(req, f"set_{name}")(value)
 
 
-class EcsAdapter(EcsVmOperations, EcsFamilies):
+class EcsAdapter(EcsVmOperations, EcsFamilies, EcsBuilds):
     """One region of Alibaba ECS; copies address other regions by id."""
 
     def __init__(self, target: Target) -> None:

@@ -54,10 +54,24 @@ ERRORS: dict[str, type[errors.CloudError]] = {
     # DeleteImage without Force refuses an image shared with other accounts or used by instances (API reference)
     "ImageUsingByInstance": errors.Conflict,
     "InvalidImageFamily.Malformed": errors.InvalidArgument,
+    # RunInstances, DeleteInstances, DeleteDisk, DeleteNetworkInterface (API reference, error codes)
+    "OperationDenied.NoStock": errors.OperationFailed,
+    "Zone.NotOnSale": errors.InvalidArgument,
+    "QuotaExceed.ElasticQuota": errors.QuotaExceeded,
+    "InvalidInstanceType.NotSupported": errors.InvalidArgument,
+    "InvalidInstanceType.ValueNotSupported": errors.InvalidArgument,
+    "InvalidVSwitchId.NotFound": errors.InvalidArgument,
+    "InvalidSecurityGroupId.NotFound": errors.InvalidArgument,
+    "InvalidParameter.Mismatch": errors.InvalidArgument,
+    "InvalidSystemDiskSize.LessThanImageSize": errors.InvalidArgument,
+    "InvalidSystemDiskSize.ValueNotSupported": errors.InvalidArgument,
+    "IdempotentParameterMismatch": errors.Conflict,
+    "IncorrectDiskStatus": errors.InvalidState,
+    "InvalidOperation.InvalidEniState": errors.InvalidState,
 }
 
 # Instance Status (DescribeInstances) -> GeneralizedVM's power states; UNKNOWN for anything else.
-POWER_STATE: dict[str, str] = {"Pending": "starting", "Starting": "starting", "Running": "running",
+POWER_STATE: dict[str, str] = {"Pending": "pending", "Starting": "starting", "Running": "running",
                                "Stopping": "stopping", "Stopped": "stopped"}
 
 
@@ -75,7 +89,7 @@ progress = percent
 TABLE = errors.ErrorTable(
     exact=ERRORS,
     prefixes=(("Throttling", errors.Throttled), ("SDK.Http", errors.ServiceUnavailable),
-              ("SDK.ServerUnreachable", errors.ServiceUnavailable)),
+              ("SDK.ServerUnreachable", errors.ServiceUnavailable), ("QuotaExceed.", errors.QuotaExceeded)),
     suffixes=((".NotFound", errors.NotFound),),
     statuses=errors.COMMON_STATUSES,
 )

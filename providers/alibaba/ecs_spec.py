@@ -140,6 +140,51 @@ GENERALIZE = OperationSpec(
     ),
 )
 
+BUILD = OperationSpec(
+    inputs=(
+        Param("name", "CreateImage.ImageName (the build instance's RunInstances.InstanceName is derived from it)",
+              example="baked-contract", logged="CreateImage:ImageName"),
+        Param("description", "CreateImage.Description", example="contract row", logged="CreateImage:Description"),
+        Param("tags", f"RunInstances.{_TAGS} (the instance, its disks and primary ENI) and CreateImage.{_TAGS}",
+              example={"team": "web"}, logged="RunInstances:Tag.1.Key"),
+        Param("base_image", "RunInstances.ImageId (an image id, or the exact name of an image of this account, shared "
+              "with it or public: DescribeImages with ImageOwnerAlias self, others, system)",
+              example="aliyun_3_x64_20G_alibase_20260101.vhd", logged="RunInstances:ImageId"),
+        Param("instance_type", "RunInstances.InstanceType (checked with DescribeAvailableResource in the vSwitch's "
+              "zone first)", example="ecs.g7.large", logged="RunInstances:InstanceType"),
+        Param("disk_size_gb", "RunInstances.SystemDisk.Size (20-2048 GiB, at least the image's size; default the "
+              "image's size)", example=40, logged="RunInstances:SystemDisk.Size"),
+        Param("provision", "one Cloud Assistant RunCommand each, in order (Type RunShellScript on Linux, "
+              "RunPowerShellScript on Windows, RunBatScript for a script starting '@echo off'; CommandContent Base64 "
+              "at most 18 KB; Timeout 3600 s); the first non-zero ExitCode stops everything",
+              example=["echo provisioned"], logged="RunCommand:CommandContent"),
+        Param("share_with", SHARE, example=SHARE_EXAMPLE, logged="ModifyImageSharePermission:AddAccount.1"),
+    ),
+    network=(
+        Param("vswitch_id", "RunInstances.VSwitchId", "the vSwitch (vsw-...) the build instance joins; it fixes the "
+              "zone and the VPC", example="vsw-bp1imageforge01", logged="RunInstances:VSwitchId", required=True),
+        Param("security_group_id", "RunInstances.SecurityGroupId", "a security group (sg-...) of the vSwitch's VPC; "
+              "no inbound rule is needed (Cloud Assistant runs the commands)", example="sg-bp1imageforge01",
+              logged="RunInstances:SecurityGroupId", required=True),
+        Param("zone_id", "RunInstances.ZoneId", "the zone, which must be the vSwitch's (optional: the vSwitch fixes "
+              "it)", example="cn-hangzhou-a", logged="RunInstances:ZoneId"),
+    ),
+    options=(
+        Param("system_disk_category", "RunInstances.SystemDisk.Category", "the system disk's category (default "
+              "cloud_essd)", Choice(("cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_ssd", "cloud_efficiency")),
+              example="cloud_auto", logged="RunInstances:SystemDisk.Category"),
+        Param("resource_group_id", "RunInstances.ResourceGroupId and CreateImage.ResourceGroupId", "the resource group "
+              "the build instance and the image join", Text(), example="rg-aek2contract",
+              logged="RunInstances:ResourceGroupId"),
+    ),
+    refusals=(
+        Refusal("resource_group", "names instances and images by id: resource groups do not address them.",
+                "remove resource_group; options.resource_group_id places the instance and the image in one."),
+        Refusal("keep_user", "removes no account when it generalizes (cloud-init clean keeps the users; Sysprep keeps "
+                "local accounts).", "remove keep_user.", accepts=True),
+    ),
+)
+
 # CopyImage runs five copy tasks from a region at once; the rest wait in turn (API reference): the region set
 # starts a sixth region when one of its copies ends, so each copy's progress measures the copy itself.
 COPY_SLOTS = 5
@@ -148,4 +193,5 @@ SPEC = ServiceSpec("alibaba", "ecs", LABEL, Traits(recognised_by="tag", copies_r
                                                    copies_cancellable=True, copy_slots=COPY_SLOTS,
                                                    names_unique_per_region=True, vm_deallocate=False),
                    sharing=SHARING,
-                   capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE)
+                   capture=CAPTURE, copy=COPY, imports=IMPORT, generalize=GENERALIZE,
+                   build=BUILD)

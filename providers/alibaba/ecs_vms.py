@@ -36,6 +36,21 @@ MACHINE = assistant.Machine("instance", "Cloud Assistant", VENDOR, "Cloud Assist
                             "guest), then run `pulumi up` again")
 
 
+def vm_info(raw: Mapping[str, Any], region: str) -> VmInfo:
+    """One DescribeInstances entry as a VmInfo: its tags, status and (for a launched one) zone in `extra`."""
+    vm_id = str(raw.get("InstanceId", ""))
+    tags = {t.get("TagKey", ""): t.get("TagValue", "") for t in (raw.get("Tags") or {}).get("Tag", [])}
+    status = str(raw.get("Status", ""))
+    return VmInfo(vm_id=vm_id, region=str(raw.get("RegionId", region)), power_state=mapping.power_state(status),
+                  os_type=str(raw.get("OSType", "")).lower(),
+                  generalized=tags.get(GENERALIZED_TAG) == "true" and status == "Stopped",
+                  name=str(raw.get("InstanceName") or vm_id),
+                  extra={"tags": tags, "status": status, "os_name": str(raw.get("OSName", "")),
+                         "instance_type": str(raw.get("InstanceType", "")),
+                         "stopped_mode": str(raw.get("StoppedMode", "")), "zone": str(raw.get("ZoneId", "")),
+                         "image_id": str(raw.get("ImageId", ""))})
+
+
 class EcsVmOperations:
     """The VmGeneralizer half of the ECS adapter."""
 
@@ -56,16 +71,7 @@ class EcsVmOperations:
         if not found:
             raise errors.NotFound(f"instance {vm_id} does not exist in {self.region}", vendor=VENDOR,
                                   operation="DescribeInstances", code="InvalidInstanceId.NotFound", resource_id=vm_id)
-        raw = found[0]
-        tags = {t.get("TagKey", ""): t.get("TagValue", "") for t in (raw.get("Tags") or {}).get("Tag", [])}
-        status = str(raw.get("Status", ""))
-        return VmInfo(vm_id=vm_id, region=str(raw.get("RegionId", self.region)), power_state=mapping.power_state(status),
-                      os_type=str(raw.get("OSType", "")).lower(),
-                      generalized=tags.get(GENERALIZED_TAG) == "true" and status == "Stopped",
-                      name=str(raw.get("InstanceName") or vm_id),
-                      extra={"tags": tags, "status": status, "os_name": str(raw.get("OSName", "")),
-                             "instance_type": str(raw.get("InstanceType", "")),
-                             "stopped_mode": str(raw.get("StoppedMode", ""))})
+        return vm_info(found[0], self.region)
 
     def guest_script(self, step: str, os_type: str, keep_user: bool) -> list[str]:
         """ECS's own lines for "generalize" (Sysprep /quit or cloud-init clean, then the probe) and "probe"."""

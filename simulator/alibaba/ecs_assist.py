@@ -51,9 +51,10 @@ class InstanceState:
     """What changes on an instance; `power` and `guest` as of the last fold, the rest pending."""
 
     power: str = "Running"
-    change: dict[str, Any] | None = None  # {"to": "Stopped", "lifecycle": {...}}: Stopping until it ends
+    change: dict[str, Any] | None = None  # {"to": "Stopped", "lifecycle": {...}}: Stopping (or "via") until it ends
     tags: dict[str, str] = field(default_factory=dict)
     agent: bool = True
+    agent_at: float = 0.0  # a launched instance's agent reports in only from this instant (ecs_launch.py)
     guest: dict[str, Any] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)  # {"effects", "lifecycle"}: in effect once ended
 
@@ -67,7 +68,7 @@ class InstanceState:
         lc = Lifecycle.of(self.change)
         if now < lc.started_at:
             return self.power
-        return str(self.change["to"]) if lc.at(now).phase is Phase.DONE else "Stopping"
+        return str(self.change["to"]) if lc.at(now).phase is Phase.DONE else str(self.change.get("via", "Stopping"))
 
     def guest_at(self, now: float) -> dict[str, Any]:
         out = {**FRESH_GUEST, **self.guest}
@@ -77,7 +78,8 @@ class InstanceState:
         return out
 
     def agent_online(self, now: float) -> bool:
-        return self.agent and self.tags.get(AGENT_TAG) != "offline" and self.power_at(now) == "Running"
+        return self.agent and self.tags.get(AGENT_TAG) != "offline" and self.power_at(now) == "Running" \
+            and now >= self.agent_at
 
 
 @dataclass

@@ -14,6 +14,8 @@ from ..core.wire import Call, SimError, SimRequest, SimResponse
 from . import rpc, signing
 from .ecs_assist import EcsAssist
 from .ecs_assist_wire import AssistWire
+from .ecs_launch import EcsLaunch
+from .ecs_launch_wire import LaunchWire
 from .ecs_sharing import EcsSharing
 from .ecs_family import EcsFamilies, check_family
 from .ecs_model import VENDOR, EcsModel
@@ -36,6 +38,7 @@ class EcsWire:
         self.nonces = signing.Nonces()
         self.keys = signing.ring(ctx.store)
         self.sharing = EcsSharing(ctx, self.model, self.keys)
+        self.launch = EcsLaunch(ctx, self.model, self.assist, self.sharing.received)
         self.actions: dict[str, Handler] = {
             "DescribeInstances": self.describe_instances,
             "DescribeSnapshots": self.describe_snapshots,
@@ -52,10 +55,15 @@ class EcsWire:
             "ModifyImageSharePermission": self.sharing.modify,
             "DescribeImageSharePermission": self.sharing.describe,
             "DescribeImageFromFamily": self.describe_image_from_family,
+            **LaunchWire(self.launch, self.describe_images).handlers(),  # replaces DescribeInstances, DeleteInstance, DescribeImages
         }
 
     def seed(self) -> None:
         self.model.seed()
+        self.launch.seed()
+
+    def inventory(self) -> set[tuple[str, str]]:
+        return self.launch.inventory()
 
     def matches(self, request: SimRequest) -> bool:
         """ECS's version, or any RPC-style call (`/?Action=...`, signed in the query): an unknown version
