@@ -42,4 +42,7 @@ CASE = ServiceCase(
     imports={"cloud": "alibaba", "region": "cn-hangzhou", "name": "imported-contract", "format": "qcow2",
              "object": {"bucket": "golden-images", "key": "web/disk.qcow2"}},
     vm=VmCase({"cloud": "alibaba", "region": REGION}, _make_vm, _vm_state),
+    build={"cloud": "alibaba", "region": REGION, "name": "baked-contract",
+           "base_image": "aliyun_3_x64_20G_alibase_20260101.vhd", "instance_type": "ecs.g7.large",
+           "network": {"vswitch_id": "vsw-bp1imageforge01", "security_group_id": "sg-bp1imageforge01"}},
 )
