@@ -15,7 +15,6 @@ https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-
 """
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Mapping
@@ -24,7 +23,7 @@ from typing import Any
 from ..core import errors
 from ..core.model import BaseImage, Identity, LaunchRequest, Started, Target, VmInfo
 from . import acs, ecs_mapping as mapping
-from .ecs_vms import vm_info
+from .ecs_vms import _request, vm_info
 
 VENDOR = "alibaba-ecs"
 PAGE = 100
@@ -35,13 +34,6 @@ MAX_TAGS = 20  # Tag.N on RunInstances (RunInstances reference)
 NAME = re.compile(r"[^A-Za-z0-9._:\-]")
 
 
-def _request(name: str, **values: Any) -> Any:
-    module = importlib.import_module(f"aliyunsdkecs.request.v20140526.{name}Request")
-    req = getattr(module, f"{name}Request")()
-    for key, value in values.items():
-        if value not in (None, ""):
-            getattr(req, f"set_{key}")(value)
-    return req
 
 
 def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:

@@ -7,7 +7,6 @@ replace its simpler ones, and hands every other DescribeImages to its own handle
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +45,7 @@ class LaunchWire:
         return {"InstanceIdSets": {"InstanceIdSet": made}, "OrderId": "", "TradePrice": 0.0}
 
     def describe_instances(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        wanted = _json_list(p.get("InstanceIds"))
+        wanted = rpc.json_list(p.get("InstanceIds"))
         tags, status = rpc.tags(p), p.get("Status", "")
         now = self.launch.ctx.now()
         views = []
@@ -76,7 +75,7 @@ class LaunchWire:
         return {"TotalCount": len(found), "PageNumber": number, "PageSize": size, "VSwitches": {"VSwitch": chunk}}
 
     def describe_security_groups(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        wanted = _json_list(p.get("SecurityGroupIds")) + ([p["SecurityGroupId"]] if p.get("SecurityGroupId") else [])
+        wanted = rpc.json_list(p.get("SecurityGroupIds")) + ([p["SecurityGroupId"]] if p.get("SecurityGroupId") else [])
         found = self.launch.security_groups(region, wanted, p.get("VpcId", ""))
         chunk, number, size = rpc.page(found, p)
         return {"TotalCount": len(found), "PageNumber": number, "PageSize": size, "RegionId": region,
@@ -106,7 +105,7 @@ class LaunchWire:
         return {"AvailableZones": {"AvailableZone": out}}
 
     def describe_disks(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        found = self.launch.disks(region, _json_list(p.get("DiskIds")), p.get("InstanceId", ""), p.get("Status", ""),
+        found = self.launch.disks(region, rpc.json_list(p.get("DiskIds")), p.get("InstanceId", ""), p.get("Status", ""),
                                   rpc.tags(p))
         chunk, number, size = rpc.page(found, p)
         return {"TotalCount": len(found), "PageNumber": number, "PageSize": size, "Disks": {"Disk": chunk}}
@@ -150,12 +149,3 @@ def _int(value: str | None, name: str) -> int | None:
         raise SimError("InvalidParameter", f"The specified {name} is not an integer.", 400) from exc
 
 
-def _json_list(value: str | None) -> list[str]:
-    """ECS passes some id lists as a JSON array string: `["i-1","i-2"]`."""
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return [v for v in value.split(",") if v]
-    return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]

@@ -5,7 +5,6 @@ into typed model calls and render the records' views; the model never sees a req
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -100,14 +99,14 @@ class EcsWire:
 
     # actions ---------------------------------------------------------------------
     def describe_instances(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        items = self.model.instances(region, instance_ids=_json_list(p.get("InstanceIds")))
+        items = self.model.instances(region, instance_ids=rpc.json_list(p.get("InstanceIds")))
         chunk, number, size = rpc.page(items, p)
         now = self.ctx.now()
         return {"TotalCount": len(items), "PageNumber": number, "PageSize": size,
                 "Instances": {"Instance": [self.assist.view(i, now) for i in chunk]}}
 
     def describe_snapshots(self, region: str, p: dict[str, str]) -> dict[str, Any]:
-        items = self.model.snapshots(region, snapshot_ids=_json_list(p.get("SnapshotIds")))
+        items = self.model.snapshots(region, snapshot_ids=rpc.json_list(p.get("SnapshotIds")))
         chunk, number, size = rpc.page(items, p)
         return {"TotalCount": len(items), "PageNumber": number, "PageSize": size,
                 "Snapshots": {"Snapshot": [s.view() for s in chunk]}}
@@ -201,12 +200,3 @@ def _image_ids(p: dict[str, str]) -> list[str]:
     return rpc.indexed(p, "ResourceId")
 
 
-def _json_list(value: str | None) -> list[str]:
-    """ECS passes id lists as a JSON array string: `["i-1","i-2"]`."""
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return [v for v in value.split(",") if v]
-    return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]

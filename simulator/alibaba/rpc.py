@@ -1,6 +1,8 @@
 """Alibaba's RPC style shared by its services: flat parameters, `Name.N` lists, JSON envelopes."""
 from __future__ import annotations
 
+import json
+
 import re
 from typing import Any
 
@@ -51,3 +53,14 @@ def page(items: list[Any], p: dict[str, str], default_size: int = 10, max_size: 
     number = max(1, int(p.get("PageNumber") or 1))
     size = min(max_size, max(1, int(p.get("PageSize") or default_size)))
     return items[(number - 1) * size: number * size], number, size
+
+
+def json_list(value: str | None) -> list[str]:
+    """ECS passes id lists as a JSON array string: `["i-1","i-2"]`."""
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [v for v in value.split(",") if v]
+    return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]
